@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything installs from here.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PERIOD ?= 2026-10
+DEMO   ?= demo
+
+.PHONY: install demo test lint templates clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	rm -rf $(DEMO)
+	$(BIN)/xltrack demo-data $(DEMO) --period $(PERIOD)
+	$(BIN)/xltrack templates $(DEMO)/templates --register $(DEMO)/register.json
+	-$(BIN)/xltrack validate $(DEMO)/inbox --period $(PERIOD) --register $(DEMO)/register.json \
+		--feedback $(DEMO)/feedback
+	@echo
+	@echo "Demo written to $(DEMO)/:"
+	@echo "  register    $(DEMO)/register.json"
+	@echo "  templates   $(DEMO)/templates/"
+	@echo "  inbox       $(DEMO)/inbox/ (one folder per month)"
+	@echo "  feedback    $(DEMO)/feedback/ (one workbook per file with findings)"
+	@echo "  expected    $(DEMO)/expected.json (the deliberate faults and variances)"
+
+lint: install
+	$(BIN)/ruff check xltrack tests
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -q
+
+# Regenerate the committed templates after a contract change (a test compares them).
+templates: install
+	$(BIN)/xltrack templates workbooks/templates
+
+clean:
+	rm -rf $(VENV) $(DEMO) build *.egg-info

@@ -1,0 +1,68 @@
+"""The command line: every command has help, exit codes are as documented, JSON parses."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from xltrack import contract as c
+from xltrack.cli import cli
+
+from .conftest import Fill, cost_row
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "xltrack", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help_an_example_and_is_documented(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output
+    assert f"xltrack {command}" in README.read_text(encoding="utf-8")
+
+
+def test_validate_exit_codes_and_json(fill: Fill, tmp_path: Path) -> None:
+    good = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row()]}, name="good.xlsx")
+    fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount="abc")]}, name="bad.xlsx")
+    (tmp_path / "~$good.xlsx").write_bytes(b"lock")
+    ok = _run("validate", str(good), "--period", "2026-10")
+    assert ok.returncode == 0, ok.stderr
+    result = _run("validate", str(tmp_path), "--json", "--period", "2026-10")
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert data["summary"]["lock_files_skipped"] == 1
+    statuses = {Path(f["file"]).name: f["status"] for f in data["files"]}
+    assert statuses == {"good.xlsx": "accepted", "bad.xlsx": "rejected"}
+    assert all(re.fullmatch(r"[0-9a-f]{64}", f["sha256"]) for f in data["files"])
+
+
+@pytest.mark.parametrize("args", [["validate", "no/such/file.xlsx"],
+                                  ["validate", ".", "--period", "2026-13"],
+                                  ["validate", ".", "--register", "missing.json"],
+                                  ["frobnicate"]])
+def test_usage_problems_exit_2_with_one_line(args: list[str]) -> None:
+    result = _run(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip()
+
+
+def test_templates_and_demo_data(tmp_path: Path) -> None:
+    result = _run("templates", str(tmp_path / "t"), "--lang", "en", "--kind", "budget")
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in (tmp_path / "t").iterdir()] == ["budget-en.xlsx"]
+    result = _run("demo-data", str(tmp_path / "d"), "--period", "2026-02", "--subsidiaries", "3")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "d" / "expected.json").read_text(encoding="utf-8"))
+    assert {f["subsidiary"] for f in manifest["files"]} == {"RE01", "INF01", "TRD01"}

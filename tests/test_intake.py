@@ -1,0 +1,144 @@
+"""Bad files get one clear finding each, before any parser sees them."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from xltrack import contract as c
+from xltrack.intake import OLE_MAGIC, check, is_lock_file
+from xltrack.models import Reason, Severity
+from xltrack.workers import examine
+
+from .conftest import Fill, cost_row
+
+
+def _reasons(path: Path) -> list[Reason]:
+    return [f.reason for f in check(path) if f.severity is Severity.ERROR]
+
+
+def _rezip(source: Path, target: Path, change: dict[str, bytes | None]) -> Path:
+    """A copy of `source` with parts replaced (bytes), removed (None) or added."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w",
+                                                         zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            if item.filename in change:
+                continue
+            zout.writestr(item, zin.read(item.filename))
+        for name, data in change.items():
+            if data is not None:
+                zout.writestr(name, data)
+    return target
+
+
+@pytest.fixture
+def valid(fill: Fill) -> Path:
+    return fill(c.Kind.MONTHLY, {"ActualCost": [cost_row()]})
+
+
+def test_a_valid_template_passes(valid: Path) -> None:
+    assert check(valid) == []
+
+
+def test_empty_random_and_text_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(b"")
+    noise = tmp_path / "noise.xlsx"
+    noise.write_bytes(os.urandom(3000).replace(b"PK", b"pk"))
+    csv = tmp_path / "csv.xlsx"
+    csv.write_text("project_id,amount\nRE01-P01,100\nRE01-P02,200\n", encoding="utf-8")
+    assert _reasons(empty) == [Reason.EMPTY_FILE]
+    assert _reasons(noise) == [Reason.WRONG_FORMAT]
+    assert _reasons(csv) == [Reason.WRONG_FORMAT]
+    assert "CSV" in check(csv)[0].message_en
+
+
+def test_renamed_formats_say_what_they_really_are(tmp_path: Path, valid: Path) -> None:
+    xls = tmp_path / "old.xlsx"
+    xls.write_bytes(OLE_MAGIC + b"\x00" * 504 + "Workbook".encode("utf-16-le") + b"\x00\x00"
+                    + b"\x00" * 400)
+    encrypted = tmp_path / "secret.xlsx"
+    encrypted.write_bytes(OLE_MAGIC + b"\x00" * 600 + "EncryptedPackage".encode("utf-16-le"))
+    ods = tmp_path / "calc.xlsx"
+    with zipfile.ZipFile(ods, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", "<office:document-content/>")
+    xlsb = _rezip(valid, tmp_path / "binary.xlsx", {"xl/workbook.bin": b"\x00"})
+    assert "97-2003" in check(xls)[0].message_en
+    assert _reasons(encrypted) == [Reason.ENCRYPTED]
+    assert "password" in check(encrypted)[0].message_en
+    assert ".ods" in check(ods)[0].message_en
+    assert ".xlsb" in check(xlsb)[0].message_en
+
+
+def test_truncated_and_structureless_zips(tmp_path: Path, valid: Path) -> None:
+    truncated = tmp_path / "cut.xlsx"
+    truncated.write_bytes(valid.read_bytes()[: valid.stat().st_size // 2])
+    no_types = _rezip(valid, tmp_path / "no-types.xlsx", {"[Content_Types].xml": None})
+    assert _reasons(truncated) == [Reason.CORRUPT_ZIP]
+    assert _reasons(no_types) == [Reason.CORRUPT_ZIP]
+
+
+def test_zip_bomb_is_refused_from_the_directory(tmp_path: Path, valid: Path) -> None:
+    bomb = tmp_path / "bomb.xlsx"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(valid) as zin, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in zin.infolist():
+            z.writestr(item, zin.read(item.filename))
+        # 64 MiB of one repeated byte packs into some 64 KB: a small-scale bomb.
+        z.writestr("xl/sharedStrings.xml", b"<sst>" + b"A" * (64 * 2**20) + b"</sst>")
+    bomb.write_bytes(buffer.getvalue())
+    assert bomb.stat().st_size < 2**20
+    assert _reasons(bomb) == [Reason.ZIP_BOMB]
+
+
+def test_sparse_cell_bomb_is_refused(tmp_path: Path, valid: Path) -> None:
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b'<dimension ref="A1:A2"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+             b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>')
+    bomb = _rezip(valid, tmp_path / "sparse.xlsx", {"xl/worksheets/sheet2.xml": sheet})
+    assert _reasons(bomb) == [Reason.SHEET_TOO_LARGE]
+    assert "1,048,576 rows" in check(bomb)[0].message_en
+
+
+@pytest.mark.parametrize("payload", [
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+    b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><l>&b;</l>',
+])
+def test_dtds_and_entities_are_refused(tmp_path: Path, valid: Path, payload: bytes) -> None:
+    hostile = _rezip(valid, tmp_path / "xxe.xlsx", {"xl/workbook.xml": payload})
+    assert _reasons(hostile) == [Reason.XML_UNSAFE]
+
+
+def test_macros_and_embedded_objects_warn_but_data_is_read(tmp_path: Path,
+                                                           valid: Path) -> None:
+    macro = _rezip(valid, tmp_path / "macro.xlsx", {"xl/vbaProject.bin": OLE_MAGIC + b"\0" * 64,
+                                                    "xl/embeddings/oleObject1.bin": b"\0"})
+    findings = check(macro)
+    assert {f.reason for f in findings} == {Reason.MACROS, Reason.EMBEDDED_OBJECT}
+    assert all(f.severity is Severity.WARNING for f in findings)
+    sub = examine(macro)
+    assert not sub.has_errors
+    assert sub.tables["ActualCost"].frame["amount"].tolist() == [1000.0]
+
+
+def test_lock_files_are_recognised() -> None:
+    assert is_lock_file(Path("~$RE01-monthly.xlsx"))
+    assert not is_lock_file(Path("RE01-monthly.xlsx"))
+
+
+def test_error_cells_are_findings_not_blanks(tmp_path: Path, valid: Path) -> None:
+    with zipfile.ZipFile(valid) as zf:
+        sheet = zf.read("xl/worksheets/sheet2.xml")
+    # Replace the amount cell (C5) with a #DIV/0! error as Excel writes it.
+    start = sheet.index(b'<c r="C5"')
+    end = sheet.index(b"</c>", start) + 4
+    patched = sheet[:start] + b'<c r="C5" t="e"><f>1/0</f><v>#DIV/0!</v></c>' + sheet[end:]
+    broken = _rezip(valid, tmp_path / "div0.xlsx", {"xl/worksheets/sheet2.xml": patched})
+    sub = examine(broken)
+    errors = [f for f in sub.findings if f.reason is Reason.ERROR_VALUE]
+    assert [(f.cell, f.value) for f in errors] == [("C5", "#DIV/0!")]

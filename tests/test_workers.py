@@ -1,0 +1,61 @@
+"""A reader that dies or hangs costs its own file a finding; the run and the rest go on."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from xltrack import contract as c
+from xltrack import workers
+from xltrack.models import Reason
+from xltrack.reader import Submission
+from xltrack.workers import Isolation, examine_all
+
+from .conftest import Fill, cost_row
+
+_real_examine = workers.examine
+
+
+def _hostile(path: Path) -> Submission:
+    if "abort" in path.name:
+        os.abort()  # what a Rust panic or a failed allocation does to the process
+    if "hang" in path.name:
+        time.sleep(60)
+    if "hog" in path.name:
+        hoard = bytearray(4 * 2**30)  # beyond the memory cap
+        del hoard
+    return _real_examine(path)
+
+
+@pytest.fixture
+def files(fill: Fill) -> list[Path]:
+    names = ["ok-1.xlsx", "abort.xlsx", "ok-2.xlsx", "hang.xlsx", "hog.xlsx", "ok-3.xlsx"]
+    return [fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount=float(i))]}, name=name)
+            for i, name in enumerate(names)]
+
+
+def test_deaths_hangs_and_hogs_become_findings(files: list[Path],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "examine", _hostile)  # workers are forked after this
+    results = examine_all(files, Isolation(workers=2, timeout_s=3, memory_bytes=2**30))
+    assert [r.path for r in results] == files
+    by_name = {r.path.name: r for r in results}
+    for name in ("abort.xlsx", "hang.xlsx", "hog.xlsx"):
+        assert [f.reason for f in by_name[name].findings] == [Reason.READER_FAILED], name
+    assert "took longer" in by_name["hang.xlsx"].findings[0].message_en
+    for i, name in enumerate(["ok-1.xlsx", "ok-2.xlsx", "ok-3.xlsx"]):
+        sub = by_name[name]
+        assert not sub.findings
+        assert sub.tables["ActualCost"].frame["amount"].tolist() == [float([0, 2, 5][i])]
+
+
+def test_results_do_not_depend_on_the_number_of_workers(files: list[Path]) -> None:
+    good = [f for f in files if f.name.startswith("ok")]
+    one = examine_all(good, Isolation(workers=1))
+    two = examine_all(good, Isolation(workers=2))
+    for a, b in zip(one, two, strict=True):
+        assert a.sha256 == b.sha256
+        assert a.tables["ActualCost"].frame.equals(b.tables["ActualCost"].frame)

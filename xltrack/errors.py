@@ -1,0 +1,35 @@
+"""Exceptions raised by xltrack.
+
+    XltrackError                 every error xltrack raises on purpose
+    ├── RegisterError            the project register (or another setting) is invalid
+    ├── TemplateError            a workbook is not a usable xltrack template
+    └── UsageError               a caller asked for something impossible (bad period, path …)
+
+Helpers raise; only the CLI and the Excel entry points turn these into exit codes or dialogs.
+Problems inside a submission are not exceptions: they are findings (models.Finding), collected
+lazily so that one bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+
+class XltrackError(Exception):
+    """Base of every error xltrack raises on purpose."""
+
+
+class RegisterError(XltrackError):
+    """The register is invalid; `problems` lists every problem, not only the first."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source}: the register has {len(problems)} problem(s):\n{lines}")
+
+
+class TemplateError(XltrackError):
+    """A workbook cannot be used as a template (for the filler or the generator)."""
+
+
+class UsageError(XltrackError):
+    """The request itself is wrong: a malformed period, a missing folder …"""

@@ -1,0 +1,72 @@
+"""Checking a set of submissions: the first half of the monthly run (intake → read → validate).
+
+This is the one function the CLI, the Excel buttons and the tests call to check files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UsageError
+from .intake import is_lock_file
+from .models import Severity, check_period
+from .reader import Submission
+from .report.feedback import write_feedback
+from .settings import Register
+from .validate import validate_all
+from .workers import Isolation, examine_all
+
+
+@dataclass
+class CheckResult:
+    submissions: list[Submission]
+    lock_files: list[Path] = field(default_factory=list)
+    feedback: list[Path] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> list[Submission]:
+        return [s for s in self.submissions if s.has_errors]
+
+    def status(self, sub: Submission) -> str:
+        return "rejected" if sub.has_errors else "accepted"
+
+    def counts(self) -> dict[str, int]:
+        findings = [f for s in self.submissions for f in s.findings]
+        return {"files": len(self.submissions), "rejected": len(self.rejected),
+                "accepted": len(self.submissions) - len(self.rejected),
+                "lock_files_skipped": len(self.lock_files),
+                **{s.value + "s": sum(f.severity is s for f in findings) for s in Severity}}
+
+
+def find_files(paths: Iterable[Path]) -> list[Path]:
+    """Files named, and every file under folders named, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file()
+                                and not any(part.startswith(".") for part in
+                                            p.relative_to(path).parts)))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UsageError(f"{path}: no such file or folder")
+    return found
+
+
+def check_files(paths: Iterable[Path], register: Register, period: str | None = None,
+                feedback_dir: Path | None = None, isolation: Isolation | None = None,
+                progress: Callable[[Path], None] | None = None) -> CheckResult:
+    """Intake, read and validate every file; write feedback workbooks when asked."""
+    if period is not None:
+        check_period(period)
+    files = find_files(paths)
+    locks = [p for p in files if is_lock_file(p)]
+    subs = examine_all([p for p in files if not is_lock_file(p)], isolation or Isolation(),
+                       progress)
+    validate_all(subs, register, period)
+    result = CheckResult(subs, locks)
+    if feedback_dir is not None:
+        result.feedback = [write_feedback(s, feedback_dir) for s in subs if s.findings]
+    return result

@@ -1,0 +1,214 @@
+"""Guards for untrusted files, run before any parser touches them.
+
+Each guard looks at bytes only: the file's first bytes, the zip directory, the first few
+kilobytes of each XML part. A file that fails a guard gets one finding saying what it really is
+and what the sender should do; it never reaches calamine.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .models import Finding, Reason, Severity
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 50 * 2**20
+    max_unzipped_bytes: int = 500 * 2**20
+    max_ratio: float = 200.0  # a part inflating more than this is a zip bomb …
+    ratio_floor_bytes: int = 10 * 2**20  # … once it is larger than this
+    max_parts: int = 10_000
+    max_sheet_cells: int = 5_000_000  # rows × columns of a sheet's used area
+    xml_head_bytes: int = 4096  # a DTD must come before the root element
+
+
+DEFAULT_LIMITS = Limits()
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
+_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d+)"')
+_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
+
+
+def is_lock_file(path: Path) -> bool:
+    """Excel's owner file (~$name.xlsx) while a workbook is open: skipped, never read."""
+    return path.name.startswith("~$")
+
+
+def _finding(path: Path, severity: Severity, reason: Reason, zh: str, en: str) -> Finding:
+    return Finding(severity=severity, reason=reason, file=path.name, message_zh=zh,
+                   message_en=en)
+
+
+def check(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Finding]:
+    """Findings about the file as a whole; any ERROR among them means: do not parse it."""
+    def refuse(reason: Reason, zh: str, en: str) -> list[Finding]:
+        return [_finding(path, Severity.ERROR, reason, zh, en)]
+
+    size = path.stat().st_size
+    if size == 0:
+        return refuse(Reason.EMPTY_FILE, "文件为空（0 字节），请重新保存后发送",
+                      "the file is empty (0 bytes); save it again and resend it")
+    if size > limits.max_file_bytes:
+        limit_mb = limits.max_file_bytes / 2**20
+        return refuse(Reason.TOO_LARGE,
+                      f"文件过大（{size / 2**20:.1f} MB，上限 {limit_mb:.0f} MB）",
+                      f"the file is too large ({size / 2**20:.1f} MB; the limit is "
+                      f"{limit_mb:.0f} MB): remove pictures and unused sheets")
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(OLE_MAGIC):
+        return refuse(*_ole_kind(path))
+    if not head.startswith(ZIP_MAGIC):
+        return refuse(Reason.WRONG_FORMAT, *_not_zip_kind(head))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _zip_checks(path, zf, limits)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
+        return refuse(Reason.CORRUPT_ZIP, f"文件已损坏或不完整（{exc}），请重新保存后发送",
+                      f"the file is damaged or truncated ({exc}); save it again and resend it")
+
+
+def _ole_kind(path: Path) -> tuple[Reason, str, str]:
+    data = path.read_bytes()
+    if "EncryptedPackage".encode("utf-16-le") in data:
+        return (Reason.ENCRYPTED, "文件设置了打开密码，请取消密码后重新发送",
+                "the file is protected by a password; remove the password "
+                "(File > Info > Protect Workbook) and send it again")
+    if _has_stream(data, "Workbook") or _has_stream(data, "Book"):
+        return (Reason.WRONG_FORMAT, "这是 Excel 97-2003 (.xls) 文件，请另存为 .xlsx 后发送",
+                "this is an Excel 97-2003 workbook (.xls); save it as .xlsx and send it again")
+    return (Reason.WRONG_FORMAT, "这是 OLE 复合文件（如 Word 文档或宏工程），不是 Excel 工作簿",
+            "this is an OLE compound file (a Word document or a macro project, say), not an "
+            "Excel workbook; send the filled .xlsx template")
+
+
+def _has_stream(data: bytes, name: str) -> bool:
+    """Whether an OLE directory entry (128-byte records, name first) carries this name.
+
+    OLE names are case-insensitive; bytes.lower() lowers the ASCII half of UTF-16LE.
+    """
+    data, entry = data.lower(), name.lower().encode("utf-16-le") + b"\x00\x00"
+    at = data.find(entry)
+    while at != -1:
+        if at % 128 == 0:
+            return True
+        at = data.find(entry, at + 1)
+    return False
+
+
+def _not_zip_kind(head: bytes) -> tuple[str, str]:
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = head.decode("gb18030")
+        except UnicodeDecodeError:
+            text = ""
+    if text and "\x00" not in text:
+        lines = [line for line in text.splitlines()[:5] if line.strip()]
+        for sep in (",", "\t", ";"):
+            counts = {line.count(sep) for line in lines}
+            if len(counts) == 1 and counts != {0}:
+                return ("这是 CSV 文本文件，不是 Excel 工作簿，请使用标准模板填写",
+                        "this is CSV text, not an Excel workbook; fill the standard template "
+                        "instead")
+    if text.lstrip().startswith("<"):
+        return ("这是网页或 XML 文件，不是 Excel 工作簿，请另存为 .xlsx",
+                "this is an HTML or XML file, not an Excel workbook; save it as .xlsx")
+    if text and "\x00" not in text:
+        return ("这是文本文件，不是 Excel 工作簿，请使用标准模板填写",
+                "this is a text file, not an Excel workbook; fill the standard template instead")
+    return ("不是 Excel 工作簿（无法识别的文件格式）",
+            "this is not an Excel workbook (unrecognised format); send the filled .xlsx template")
+
+
+def _zip_checks(path: Path, zf: zipfile.ZipFile, limits: Limits) -> list[Finding]:
+    infos = zf.infolist()
+    names = {i.filename for i in infos}
+
+    def refuse(reason: Reason, zh: str, en: str) -> list[Finding]:
+        return [_finding(path, Severity.ERROR, reason, zh, en)]
+
+    if "mimetype" in names and b"opendocument" in zf.read("mimetype")[:100]:
+        return refuse(Reason.WRONG_FORMAT, "这是 OpenDocument (.ods) 文件，请另存为 .xlsx",
+                      "this is an OpenDocument spreadsheet (.ods); save it as Excel .xlsx")
+    if "xl/workbook.bin" in names:
+        return refuse(Reason.WRONG_FORMAT, "这是 Excel 二进制工作簿 (.xlsb)，请另存为 .xlsx",
+                      "this is an Excel binary workbook (.xlsb); save it as .xlsx")
+    if "[Content_Types].xml" not in names:
+        return refuse(Reason.CORRUPT_ZIP, "不是 Excel 工作簿（缺少 [Content_Types].xml）",
+                      "not an Excel workbook: the package has no [Content_Types].xml")
+    if len(infos) > limits.max_parts:
+        return refuse(Reason.ZIP_BOMB, "文件内部结构异常（部件过多）",
+                      f"the package holds {len(infos)} parts; that is not a normal workbook")
+    total = sum(i.file_size for i in infos)
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > limits.ratio_floor_bytes and ratio > limits.max_ratio:
+            return refuse(Reason.ZIP_BOMB, "文件解压后异常巨大，已拒收",
+                          f"{info.filename} would inflate {ratio:.0f}-fold to "
+                          f"{info.file_size / 2**20:.0f} MB; refused as a zip bomb")
+    if total > limits.max_unzipped_bytes:
+        return refuse(Reason.ZIP_BOMB, "文件解压后过大，已拒收",
+                      f"the workbook would unpack to {total / 2**20:.0f} MB (limit "
+                      f"{limits.max_unzipped_bytes / 2**20:.0f} MB)")
+    findings: list[Finding] = []
+    for info in infos:
+        lower = info.filename.lower()
+        if lower.endswith((".xml", ".rels", ".vml")):
+            with zf.open(info) as part:
+                head = part.read(limits.xml_head_bytes)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                return refuse(Reason.XML_UNSAFE, "文件包含不安全的 XML 声明 (DTD)，已拒收",
+                              f"{info.filename} declares a DTD or entities, which Excel never "
+                              "writes; refused for safety")
+        if lower.startswith("xl/worksheets/") and lower.endswith(".xml"):
+            too_large = _sheet_area(zf, info, limits)
+            if too_large:
+                return refuse(Reason.SHEET_TOO_LARGE, "工作表范围过大，请删除多余的行列后重新保存",
+                              f"{info.filename} spans {too_large}; delete the unused rows "
+                              "and columns (Ctrl+End shows the last cell) and save again")
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        findings.append(_finding(path, Severity.WARNING, Reason.MACROS,
+                                 "文件含有宏；宏不会被运行，数据照常读取",
+                                 "the file contains macros; they are never run, the data is "
+                                 "read as usual"))
+    if any(n.startswith(("xl/embeddings/", "xl/activeX/")) for n in names):
+        findings.append(_finding(path, Severity.WARNING, Reason.EMBEDDED_OBJECT,
+                                 "文件含有嵌入对象；对象不会被打开，数据照常读取",
+                                 "the file contains embedded objects; they are never opened, "
+                                 "the data is read as usual"))
+    return findings
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _sheet_area(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> str:
+    """A description of the sheet's extent when it is absurdly large, else ''.
+
+    Both the declared dimension and the cells themselves are looked at: a file may declare
+    A1:A2 and still hold a cell at XFD1048576, which is what makes readers allocate gigabytes.
+    """
+    data = zf.read(info)
+    max_row = max_col = 0
+    m = _DIMENSION.search(data, 0, 2048)
+    if m and m.group(4):
+        max_row, max_col = int(m.group(4)), _column_number(m.group(3))
+    for cell in _CELL.finditer(data):
+        max_col = max(max_col, _column_number(cell.group(1)))
+        max_row = max(max_row, int(cell.group(2)))
+    for row in _ROW.finditer(data):
+        max_row = max(max_row, int(row.group(1)))
+    if max_row * max(max_col, 1) > limits.max_sheet_cells:
+        return f"{max_row:,} rows × {max_col:,} columns"
+    return ""

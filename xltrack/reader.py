@@ -1,0 +1,344 @@
+"""One submission workbook → typed tables, found through the `_xltrack` column map.
+
+Values come from python-calamine; the places of tables and header fields come from the package
+XML (package.py). Every value keeps its origin: a table's frame has the Excel row of each record
+(`_row`) and `TableData.letters` gives each key's column, so a finding can name its cell.
+Amounts are normalised to yuan here (xt_unit), once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import python_calamine
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+
+from . import contract as c
+from .models import Finding, Reason, Severity, shown
+from .package import Package, PackageError, SheetMarks, read_package, sheet_marks
+from .values import Refused, is_blank, parse, parse_code, parse_period
+
+ROW = "_row"  # the Excel row of each record, in every table frame
+
+
+@dataclass
+class TableData:
+    spec: c.Table
+    sheet: str
+    letters: dict[str, str]  # column key -> column letter in this workbook
+    frame: pd.DataFrame  # one column per key, typed and in yuan, plus ROW
+
+    def cell(self, key: str, row: int) -> str:
+        return f"{self.letters[key]}{row}"
+
+
+@dataclass
+class Submission:
+    path: Path
+    sha256: str
+    size: int
+    contract_version: int | None = None
+    kinds: tuple[c.Kind, ...] = ()
+    header: dict[str, Any] = field(default_factory=dict)
+    header_cells: dict[str, tuple[str, str]] = field(default_factory=dict)
+    tables: dict[str, TableData] = field(default_factory=dict)
+    hidden_sheets: list[str] = field(default_factory=list)
+    hidden_rows: dict[str, frozenset[int]] = field(default_factory=dict)  # sheet -> rows
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def file(self) -> str:
+        return self.path.name
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+    def add(self, severity: Severity, reason: Reason, zh: str, en: str, *, sheet: str = "",
+            cell: str = "", key: str = "", value: object = "") -> None:
+        self.findings.append(Finding(
+            severity=severity, reason=reason, file=self.file, sheet=sheet, cell=cell, key=key,
+            value="" if value == "" else shown(value), message_zh=zh, message_en=en))
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    data = path.read_bytes()
+    return hashlib.sha256(data).hexdigest(), len(data)
+
+
+def read_submission(path: Path) -> Submission:
+    """Read one workbook. Problems become findings on the result; nothing is raised for them."""
+    digest, size = file_digest(path)
+    sub = Submission(path=path, sha256=digest, size=size)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            package = read_package(zf)
+            book = python_calamine.CalamineWorkbook.from_path(str(path))
+            try:
+                _Reading(sub, zf, package, book).run()
+            finally:
+                book.close()
+    except PackageError as exc:
+        sub.add(Severity.ERROR, Reason.WRONG_FORMAT if exc.wrong_format else Reason.READER_FAILED,
+                exc.zh, exc.en)
+    except (zipfile.BadZipFile, python_calamine.CalamineError, KeyError,
+            ValueError, OSError) as exc:
+        sub.add(Severity.ERROR, Reason.READER_FAILED, f"文件无法读取：{exc}",
+                f"the file cannot be read: {exc}. Open it in Excel, save it as .xlsx and send "
+                "it again")
+    return sub
+
+
+class _Reading:
+    def __init__(self, sub: Submission, zf: zipfile.ZipFile, package: Package,
+                 book: python_calamine.CalamineWorkbook) -> None:
+        self.sub, self.zf, self.package, self.book = sub, zf, package, book
+        self._grids: dict[str, _Grid] = {}
+
+    def grid(self, sheet: str) -> _Grid:
+        if sheet not in self._grids:
+            info = self.package.sheet(sheet)
+            marks = (sheet_marks(self.zf, info.part) if info and info.part in self.package.parts
+                     else SheetMarks({}, frozenset()))
+            self._grids[sheet] = _Grid(self.book.get_sheet_by_name(sheet), marks)
+        return self._grids[sheet]
+
+    def run(self) -> None:
+        sub = self.sub
+        if self.package.sheet(c.MAP_SHEET) is None or c.MAP_TABLE not in self.package.tables:
+            sub.add(Severity.ERROR, Reason.NOT_A_TEMPLATE,
+                    f"不是 xltrack 标准模板（缺少 {c.MAP_SHEET} 工作表）。"
+                    "请使用运营管理部下发的模板填写",
+                    f"not an xltrack template (no {c.MAP_SHEET} sheet with a {c.MAP_TABLE} "
+                    "table). Fill the standard template sent by operations")
+            return
+        column_map = self._read_map()
+        if column_map is None:
+            return
+        sub.hidden_sheets = [s.name for s in self.package.sheets
+                             if s.state != "visible" and not s.name.startswith("_")]
+        self._read_header()
+        for spec in c.tables_of(sub.kinds):
+            self._read_table(spec, column_map)
+
+    def _read_map(self) -> dict[tuple[str, str], str] | None:
+        sub, grid = self.sub, self.grid(c.MAP_SHEET)
+        labels = {str(grid.value(r, 1)).strip(): grid.value(r, 2) for r in range(1, 5)}
+        version = labels.get(c.MAP_VERSION_LABEL)
+        try:
+            sub.contract_version = int(float(str(version)))
+        except ValueError:
+            sub.contract_version = None
+        if sub.contract_version not in c.SUPPORTED_VERSIONS:
+            version = "(empty)" if is_blank(version) else parse_code(version)
+            sub.add(Severity.ERROR, Reason.UNSUPPORTED_VERSION,
+                    f"模板版本“{version}”不受支持，请使用最新模板（版本 {c.CONTRACT_VERSION}）",
+                    f"template version {version!r} is not supported; use the current template "
+                    f"(version {c.CONTRACT_VERSION})", sheet=c.MAP_SHEET, value=version)
+            return None
+        kinds = []
+        for word in str(labels.get(c.MAP_KINDS_LABEL, "")).split(","):
+            try:
+                kinds.append(c.Kind(word.strip()))
+            except ValueError:
+                sub.add(Severity.ERROR, Reason.NOT_A_TEMPLATE, f"未知的模板类型“{word}”",
+                        f"unknown template kind {word!r}", sheet=c.MAP_SHEET, value=word)
+        sub.kinds = tuple(k for k in c.Kind if k in kinds)
+        table = self.package.tables[c.MAP_TABLE]
+        header = [str(grid.value(table.min_row, col)).strip()
+                  for col in range(table.min_col, table.max_col + 1)]
+        try:
+            t_i, k_i, h_i = (header.index(name) for name in c.MAP_COLUMNS[:3])
+        except ValueError:
+            sub.add(Severity.ERROR, Reason.NOT_A_TEMPLATE, "列映射表不完整",
+                    f"the {c.MAP_TABLE} table lacks one of {', '.join(c.MAP_COLUMNS[:3])}",
+                    sheet=c.MAP_SHEET)
+            return None
+        column_map = {}
+        for row in range(table.min_row + 1, table.max_row + 1):
+            values = [grid.value(row, table.min_col + i) for i in (t_i, k_i, h_i)]
+            if not is_blank(values[0]):
+                column_map[(str(values[0]).strip(), str(values[1]).strip())] = str(values[2])
+        return column_map
+
+    def _read_header(self) -> None:
+        sub = self.sub
+        for f in c.header_fields_of(sub.kinds):
+            place = self.package.names.get(f.name)
+            if place is None:
+                sub.add(Severity.ERROR, Reason.MISSING_HEADER,
+                        f"缺少表头名称 {f.name}（{f.label_zh}），请使用标准模板",
+                        f"the defined name {f.name} ({f.label_en}) is missing; use the "
+                        "standard template", key=f.name)
+                continue
+            sub.header_cells[f.name] = place
+            sheet, cell = place
+            raw = self.grid(sheet).at(cell)
+            if is_blank(raw):
+                sub.header[f.name] = None
+                continue
+            try:
+                if f.name == "xt_period":
+                    sub.header[f.name] = parse_period(raw)
+                else:
+                    sub.header[f.name] = parse(f.type, raw, f.allowed, self.package.date1904)
+            except Refused as r:
+                sub.header[f.name] = None
+                sub.add(Severity.ERROR, r.reason, f"{f.label_zh}：{r.zh}", f"{f.label_en}: {r.en}",
+                        sheet=sheet, cell=cell, key=f.name, value=raw)
+
+    def _read_table(self, spec: c.Table, column_map: dict[tuple[str, str], str]) -> None:
+        sub = self.sub
+        where = self.package.tables.get(spec.name)
+        if where is None:
+            sub.add(Severity.ERROR, Reason.MISSING_TABLE,
+                    f"缺少数据表 {spec.name}（{spec.label_zh}），请勿删除或重命名表格",
+                    f"the table {spec.name} ({spec.label_en}) is missing; do not delete or "
+                    "rename the template's tables", key=spec.name)
+            return
+        grid = self.grid(where.sheet)
+        if where.header_rows != 1:
+            sub.add(Severity.ERROR, Reason.MISSING_COLUMN, f"表格 {spec.name} 缺少标题行",
+                    f"the table {spec.name} has no header row; switch 'Header Row' back on",
+                    sheet=where.sheet)
+            return
+        header_row = where.min_row
+        positions: dict[str, int] = {}
+        for col in range(where.min_col, where.max_col + 1):
+            positions.setdefault(str(grid.value(header_row, col)).strip(), col)
+        letters: dict[str, str] = {}
+        for column in spec.columns:
+            label = column_map.get((spec.name, column.key))
+            if label is None or label.strip() not in positions:
+                sub.add(Severity.ERROR, Reason.MISSING_COLUMN,
+                        f"表格 {spec.name} 缺少列“{column.label_zh}”（{column.key}），请勿修改表头",
+                        f"the table {spec.name} has no column {column.label_en!r} "
+                        f"({column.key}); do not rename or delete the headers",
+                        sheet=where.sheet, key=column.key)
+                return
+            letters[column.key] = get_column_letter(positions[label.strip()])
+        last = where.max_row - where.totals_rows
+        data = _TableReader(self, spec, where.sheet, letters, grid).rows(header_row + 1, last)
+        sub.tables[spec.name] = TableData(spec, where.sheet, letters, data)
+        if grid.marks.hidden_rows:
+            sub.hidden_rows[where.sheet] = grid.marks.hidden_rows
+
+
+class _Grid:
+    """A sheet's values addressed by 1-based row and column, as calamine gives them."""
+
+    def __init__(self, sheet: python_calamine.CalamineSheet, marks: SheetMarks) -> None:
+        self.rows = sheet.to_python(skip_empty_area=True)
+        self.row0, self.col0 = sheet.start or (0, 0)
+        self.marks = marks
+
+    def value(self, row: int, col: int) -> Any:
+        r, k = row - 1 - self.row0, col - 1 - self.col0
+        if 0 <= r < len(self.rows) and 0 <= k < len(self.rows[r]):
+            return self.rows[r][k]
+        return ""
+
+    def at(self, cell: str) -> Any:
+        letters, row = coordinate_from_string(cell)
+        return self.value(row, column_index_from_string(letters))
+
+
+class _TableReader:
+    def __init__(self, reading: _Reading, spec: c.Table, sheet: str, letters: dict[str, str],
+                 grid: _Grid) -> None:
+        self.sub, self.spec, self.sheet, self.letters, self.grid = (
+            reading.sub, spec, sheet, letters, grid)
+        self.date1904 = reading.package.date1904
+        self.cols = {k: column_index_from_string(v) for k, v in letters.items()}
+        self.factor = c.UNIT_FACTOR.get(str(self.sub.header.get("xt_unit")), 1)
+
+    def rows(self, first: int, last: int) -> pd.DataFrame:
+        inputs = [col for col in self.spec.columns if not col.computed]
+        records: list[dict[str, Any]] = []
+        for row in range(first, last + 1):
+            raw = {col.key: self.grid.value(row, self.cols[col.key]) for col in self.spec.columns}
+            errors = {k: self.grid.marks.errors[self.cell(k, row)] for k in raw
+                      if self.cell(k, row) in self.grid.marks.errors}
+            if all(is_blank(raw[col.key]) for col in inputs) and not errors:
+                continue  # entirely blank rows are ignored (TEMPLATES.md)
+            records.append(self._record(row, raw, errors))
+        frame = pd.DataFrame.from_records(records, columns=[*self.spec.keys, ROW])
+        for col in self.spec.columns:
+            if col.type in _NUMERIC:
+                frame[col.key] = frame[col.key].astype("float64")
+        return frame
+
+    def cell(self, key: str, row: int) -> str:
+        return f"{self.letters[key]}{row}"
+
+    def _record(self, row: int, raw: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+        record: dict[str, Any] = {ROW: row}
+        for col in self.spec.columns:
+            value = raw[col.key]
+            if col.computed:
+                continue
+            if col.key in errors:
+                self._refuse(row, col, errors[col.key], Reason.ERROR_VALUE,
+                             f"单元格为错误值 {errors[col.key]}，请改正公式或直接填写数值",
+                             f"the cell holds the error {errors[col.key]}; fix the formula or "
+                             "type the value")
+                record[col.key] = None
+                continue
+            if is_blank(value):
+                record[col.key] = None
+                continue
+            try:
+                record[col.key] = parse(col.type, value, col.allowed, self.date1904)
+            except Refused as r:
+                self._refuse(row, col, value, r.reason, r.zh, r.en)
+                record[col.key] = None
+        self._to_yuan(record)
+        self._total(row, raw, record)
+        return record
+
+    def _to_yuan(self, record: dict[str, Any]) -> None:
+        if self.factor == 1:
+            return
+        money_row = record.get("measure", c.MONEY_MEASURE) == c.MONEY_MEASURE
+        for col in self.spec.columns:
+            scaled = col.type is c.ColumnType.MONEY or (col.type is c.ColumnType.QUANTITY
+                                                         and money_row)
+            if scaled and not col.computed and record.get(col.key) is not None:
+                record[col.key] = round(record[col.key] * self.factor, 2)
+
+    def _total(self, row: int, raw: dict[str, Any], record: dict[str, Any]) -> None:
+        """Recompute the total; a typed-over total that disagrees is reported, never used."""
+        if "total" not in self.letters:
+            return
+        recomputed = round(sum(record.get(k) or 0.0 for k in self.spec.month_keys), 6)
+        record["total"] = recomputed
+        cached = raw["total"]
+        try:
+            shown_total = parse(c.ColumnType.MONEY, cached) if not is_blank(cached) else 0.0
+        except Refused:
+            shown_total = None
+        if isinstance(shown_total, float) and shown_total != 0:
+            money_row = record.get("measure", c.MONEY_MEASURE) == c.MONEY_MEASURE
+            expected = recomputed / (self.factor if money_row else 1)
+            if abs(shown_total - expected) > 0.005:
+                column = self.spec.column("total")
+                self.sub.add(Severity.WARNING, Reason.TOTAL_MISMATCH,
+                             f"合计 {shown_total:,.2f} 与各月之和 {expected:,.2f} 不符；"
+                             "已按各月之和计算",
+                             f"the total {shown_total:,.2f} differs from the sum of the months "
+                             f"{expected:,.2f}; the sum of the months is used",
+                             sheet=self.sheet, cell=self.cell(column.key, row), key=column.key,
+                             value=cached)
+
+    def _refuse(self, row: int, col: c.Column, value: object, reason: Reason, zh: str,
+                en: str) -> None:
+        self.sub.add(Severity.ERROR, reason, f"{col.label_zh}：{zh}", f"{col.label_en}: {en}",
+                     sheet=self.sheet, cell=self.cell(col.key, row), key=col.key, value=value)
+
+
+_NUMERIC = {c.ColumnType.MONEY, c.ColumnType.QUANTITY, c.ColumnType.PERCENT}

@@ -1,0 +1,1 @@
+"""Workbook writers: the feedback to subsidiaries (and, later, the summary and special reports)."""

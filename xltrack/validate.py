@@ -1,0 +1,242 @@
+"""Checks on a read submission → findings, all of them, never only the first.
+
+The reader has already refused what could not be typed; here the typed values are checked
+against the contract (required, ranges, duplicates), the register (subsidiary, projects, lists)
+and the run (period), plus the cross checks between tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from . import contract as c
+from .models import Reason, Severity
+from .reader import ROW, Submission, TableData
+from .settings import Register
+
+Milestones = Mapping[str, set[str]]  # project id -> milestone ids in its current plan
+
+
+def validate(sub: Submission, register: Register, period: str | None = None,
+             milestones: Milestones | None = None) -> Submission:
+    """Add every finding about `sub` to `sub.findings` and return it.
+
+    `period` is the month being consolidated: nothing may be dated after it. `milestones`
+    gives the current plan of each project, for checking Progress rows against it.
+    """
+    if not sub.kinds or sub.has_errors and not sub.tables:
+        return sub
+    _header(sub, register, period)
+    subsidiary = sub.header.get("xt_subsidiary")
+    for data in sub.tables.values():
+        _cells(sub, data, register)
+        _duplicates(sub, data)
+        _projects(sub, data, register, subsidiary)
+        _hidden_rows(sub, data)
+    _plan(sub)
+    _progress(sub, milestones or {})
+    for sheet in sub.hidden_sheets:
+        sub.add(Severity.INFO, Reason.HIDDEN, f"工作表“{sheet}”被隐藏，未读取其中内容",
+                f"sheet {sheet!r} is hidden; nothing on it is read", sheet=sheet)
+    return sub
+
+
+def plan_milestones(subs: Iterable[Submission]) -> dict[str, set[str]]:
+    """Milestones of each project from the newest plan revision among `subs`."""
+    best: dict[str, tuple[tuple[str, int], set[str]]] = {}
+    for sub in subs:
+        plan = sub.tables.get("Plan")
+        if plan is None or sub.has_errors:
+            continue
+        version = (str(sub.header.get("xt_period")), int(sub.header.get("xt_revision") or 1))
+        for project, ids in plan.frame.groupby("project_id")["milestone_id"]:
+            if str(project) not in best or version >= best[str(project)][0]:
+                best[str(project)] = (version, set(ids.dropna().astype(str)))
+    return {project: ids for project, (_, ids) in best.items()}
+
+
+def _header(sub: Submission, register: Register, period: str | None) -> None:
+    for f in c.header_fields_of(sub.kinds):
+        if f.name not in sub.header_cells or sub.header.get(f.name) is not None:
+            continue
+        sheet, cell = sub.header_cells[f.name]
+        already = any(x.cell == cell and x.sheet == sheet for x in sub.findings)
+        if not already:
+            optional = f.name in ("xt_preparer", "xt_prepared_on")
+            sub.add(Severity.WARNING if optional else Severity.ERROR, Reason.REQUIRED,
+                    f"请填写“{f.label_zh}”", f"{f.label_en} is empty; please fill it in",
+                    sheet=sheet, cell=cell, key=f.name)
+    code = sub.header.get("xt_subsidiary")
+    if code is not None and code not in {s.code for s in register.subsidiaries}:
+        sheet, cell = sub.header_cells["xt_subsidiary"]
+        sub.add(Severity.ERROR, Reason.UNKNOWN_SUBSIDIARY,
+                f"单位编码“{code}”不在项目档案中，请核对编码",
+                f"subsidiary code {code!r} is not in the register; check the code you were "
+                "given", sheet=sheet, cell=cell, key="xt_subsidiary", value=code)
+    when = sub.header.get("xt_period")
+    if period and when and when > period:
+        sheet, cell = sub.header_cells["xt_period"]
+        sub.add(Severity.ERROR, Reason.WRONG_PERIOD,
+                f"期间 {when} 晚于本次汇总期间 {period}，请核对期间",
+                f"period {when} is after the period being consolidated ({period}); check it",
+                sheet=sheet, cell=cell, key="xt_period", value=when)
+    revision = sub.header.get("xt_revision")
+    if revision is not None and revision < 1:
+        sheet, cell = sub.header_cells["xt_revision"]
+        sub.add(Severity.ERROR, Reason.OUT_OF_RANGE, "版本号应为 1 或以上（1 为基准版本）",
+                "the revision must be 1 or more (1 is the baseline)", sheet=sheet, cell=cell,
+                key="xt_revision", value=revision)
+
+
+def _cells(sub: Submission, data: TableData, register: Register) -> None:
+    """Required, listed and in-range values, cell by cell."""
+    frame, lists = data.frame, register.lists()
+    refused = {(f.sheet, f.cell) for f in sub.findings}
+    for col in data.spec.columns:
+        if col.computed:
+            continue
+        allowed = set(lists[col.allowed_list.value]) if col.allowed_list else None
+        for value, row in zip(frame[col.key], frame[ROW], strict=True):
+            cell = data.cell(col.key, row)
+            if _missing(value):
+                if col.required and (data.sheet, cell) not in refused:
+                    sub.add(Severity.ERROR, Reason.REQUIRED, f"“{col.label_zh}”为必填项",
+                            f"{col.label_en} is required", sheet=data.sheet, cell=cell,
+                            key=col.key)
+                continue
+            if allowed is not None and value not in allowed:
+                sub.add(Severity.ERROR, Reason.BAD_CHOICE,
+                        f"“{value}”不在{col.label_zh}清单中，请从下拉列表选择",
+                        f"{value!r} is not in the list of {col.label_en.lower()}s; pick one "
+                        "from the drop-down", sheet=data.sheet, cell=cell, key=col.key,
+                        value=value)
+            _range(sub, data, col, value, cell)
+
+
+def _range(sub: Submission, data: TableData, col: c.Column, value: Any, cell: str) -> None:
+    if not isinstance(value, int | float):
+        return
+    unit = c.UNIT_FACTOR.get(str(sub.header.get("xt_unit")), 1)
+    shown = value / unit if col.type is c.ColumnType.MONEY else value
+    if col.minimum is not None and value < col.minimum:
+        sub.add(Severity.ERROR, Reason.OUT_OF_RANGE,
+                f"{col.label_zh}不能小于 {col.minimum:g}（填写的是 {shown:g}）",
+                f"{col.label_en} cannot be below {col.minimum:g} (got {shown:g})",
+                sheet=data.sheet, cell=cell, key=col.key, value=shown)
+    elif col.maximum is not None and value > col.maximum:
+        sub.add(Severity.ERROR, Reason.OUT_OF_RANGE,
+                f"{col.label_zh}不能大于 {col.maximum:g}（填写的是 {shown:g}）",
+                f"{col.label_en} cannot be above {col.maximum:g} (got {shown:g})",
+                sheet=data.sheet, cell=cell, key=col.key, value=shown)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value))
+
+
+def _duplicates(sub: Submission, data: TableData) -> None:
+    key = list(data.spec.row_key)
+    if not key or data.frame.empty:
+        return
+    complete = data.frame.dropna(subset=key)
+    first_row: dict[tuple[Any, ...], int] = {}
+    for values, row in zip(complete[key].itertuples(index=False), complete[ROW], strict=True):
+        signature = tuple(values)
+        if signature in first_row:
+            cell = data.cell(key[0], row)
+            what = ", ".join(str(v) for v in signature)
+            sub.add(Severity.ERROR, Reason.DUPLICATE_ROW,
+                    f"第 {row} 行与第 {first_row[signature]} 行重复（{what}），请合并或删除一行",
+                    f"row {row} repeats row {first_row[signature]} ({what}); merge them or "
+                    "delete one", sheet=data.sheet, cell=cell, key=key[0], value=what)
+        else:
+            first_row[signature] = row
+
+
+def _projects(sub: Submission, data: TableData, register: Register,
+              subsidiary: str | None) -> None:
+    owners = {p.id: p.subsidiary for p in register.projects}
+    for value, row in zip(data.frame["project_id"], data.frame[ROW], strict=True):
+        if _missing(value):
+            continue
+        cell = data.cell("project_id", row)
+        owner = owners.get(value)
+        if owner is None:
+            sub.add(Severity.ERROR, Reason.UNKNOWN_PROJECT,
+                    f"项目编号“{value}”不在项目档案中，请核对",
+                    f"project {value!r} is not in the register; check the project ID",
+                    sheet=data.sheet, cell=cell, key="project_id", value=value)
+        elif subsidiary is not None and owner != subsidiary:
+            sub.add(Severity.ERROR, Reason.FOREIGN_PROJECT,
+                    f"项目“{value}”属于 {owner}，不属于本单位 {subsidiary}，请删除该行",
+                    f"project {value!r} belongs to {owner}, not to {subsidiary}; remove "
+                    "this row", sheet=data.sheet, cell=cell, key="project_id", value=value)
+
+
+def _hidden_rows(sub: Submission, data: TableData) -> None:
+    hidden = sorted(set(data.frame[ROW]) & sub.hidden_rows.get(data.sheet, frozenset()))
+    if hidden:
+        rows = ", ".join(str(r) for r in hidden[:10]) + (" …" if len(hidden) > 10 else "")
+        sub.add(Severity.WARNING, Reason.HIDDEN,
+                f"隐藏行中有数据（第 {rows} 行），已计入汇总，请确认",
+                f"hidden rows hold data (rows {rows}); they are counted, please check them",
+                sheet=data.sheet, cell=data.cell(data.spec.keys[0], hidden[0]))
+
+
+def _plan(sub: Submission) -> None:
+    plan = sub.tables.get("Plan")
+    if plan is None or plan.frame.empty:
+        return
+    for start, finish, row in zip(plan.frame["planned_start"], plan.frame["planned_finish"],
+                                  plan.frame[ROW], strict=True):
+        if isinstance(start, dt.date) and isinstance(finish, dt.date) and finish < start:
+            sub.add(Severity.ERROR, Reason.OUT_OF_RANGE,
+                    f"计划完成日 {finish} 早于计划开始日 {start}",
+                    f"planned finish {finish} is before planned start {start}",
+                    sheet=plan.sheet, cell=plan.cell("planned_finish", row),
+                    key="planned_finish", value=finish)
+    for project, weights in plan.frame.groupby("project_id")["weight_pct"]:
+        total = float(weights.fillna(0).sum())
+        if abs(total - 1) > 0.0005:
+            row = int(plan.frame.loc[weights.index[0], ROW])
+            sub.add(Severity.WARNING, Reason.OUT_OF_RANGE,
+                    f"项目 {project} 各里程碑权重合计 {total:.1%}，应为 100%",
+                    f"the milestone weights of {project} add up to {total:.1%}, not 100%",
+                    sheet=plan.sheet, cell=plan.cell("weight_pct", row), key="weight_pct",
+                    value=f"{total:.1%}")
+
+
+def _progress(sub: Submission, milestones: Milestones) -> None:
+    progress = sub.tables.get("Progress")
+    if progress is None or progress.frame.empty:
+        return
+    frame = progress.frame
+    for project, milestone, start, finish, row in zip(
+            frame["project_id"], frame["milestone_id"], frame["actual_start"],
+            frame["actual_finish"], frame[ROW], strict=True):
+        known = milestones.get(str(project))
+        if known is not None and not _missing(milestone) and milestone not in known:
+            sub.add(Severity.ERROR, Reason.UNKNOWN_MILESTONE,
+                    f"里程碑“{milestone}”不在项目 {project} 的进度计划中",
+                    f"milestone {milestone!r} is not in the schedule plan of {project}",
+                    sheet=progress.sheet, cell=progress.cell("milestone_id", row),
+                    key="milestone_id", value=milestone)
+        if isinstance(start, dt.date) and isinstance(finish, dt.date) and finish < start:
+            sub.add(Severity.ERROR, Reason.OUT_OF_RANGE,
+                    f"实际完成日 {finish} 早于实际开始日 {start}",
+                    f"actual finish {finish} is before actual start {start}",
+                    sheet=progress.sheet, cell=progress.cell("actual_finish", row),
+                    key="actual_finish", value=finish)
+
+
+def validate_all(subs: list[Submission], register: Register,
+                 period: str | None = None) -> list[Submission]:
+    """Validate every submission; Progress rows are checked against the newest plans given."""
+    milestones = plan_milestones(subs)
+    for sub in subs:
+        validate(sub, register, period, milestones)
+    return subs

@@ -1,0 +1,197 @@
+"""Reading in worker processes, so that no submission can take the run down.
+
+python-calamine can abort the whole process (a Rust panic or a failed allocation is not an
+exception Python can catch), and a hostile file can make any parser hang. Each file is read in
+a worker with a memory cap; the parent watches every worker, and a worker that dies or overruns
+its time is replaced, its file getting a finding. The other files go on.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import multiprocessing as mp
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from .intake import check, is_lock_file
+from .models import Finding, Reason, Severity
+from .reader import Submission, file_digest, read_submission
+
+
+@dataclass(frozen=True)
+class Isolation:
+    workers: int = 0  # 0: one per core
+    timeout_s: float = 60.0
+    memory_bytes: int = 2 * 2**30
+
+
+def examine(path: Path) -> Submission:
+    """Intake guards, then reading: the whole of one file's work, in whatever process."""
+    guards = check(path)
+    if any(f.severity is Severity.ERROR for f in guards):
+        digest, size = file_digest(path)
+        return Submission(path=path, sha256=digest, size=size, findings=guards)
+    sub = read_submission(path)
+    sub.findings[:0] = guards
+    return sub
+
+
+def examine_all(paths: Sequence[Path], isolation: Isolation | None = None,
+                progress: Callable[[Path], None] | None = None) -> list[Submission]:
+    """Every file examined, in the order given; lock files (~$) are left out."""
+    isolation = isolation or Isolation()
+    files = [p for p in paths if not is_lock_file(p)]
+    results: dict[int, Submission] = {}
+    workers = isolation.workers or os.cpu_count() or 1
+    for index, sub in _Supervisor(files, isolation, min(workers, max(len(files), 1))).run():
+        results[index] = sub
+        if progress:
+            progress(files[index])
+    return [results[i] for i in range(len(files))]
+
+
+def _cap_memory(limit: int) -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: no rlimits; the timeout still applies
+        return
+    try:
+        with open("/proc/self/statm") as statm:
+            current = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        current = 0
+    cap = current + limit
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def _worker(conn: Connection, memory: int) -> None:
+    # A worker that dies is reported as a finding; its stack dump would only alarm the operator.
+    faulthandler.disable()
+    _cap_memory(memory)
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        index, path = task
+        try:
+            result = examine(path)
+        except MemoryError:
+            result = _failed(path, "内存不足", "it needs more memory than allowed")
+        except Exception as exc:  # noqa: BLE001 - any parser fault is the file's finding
+            result = _failed(path, f"读取出错：{type(exc).__name__}",
+                             f"the reader failed: {type(exc).__name__}: {exc}")
+        conn.send((index, result))
+
+
+def _failed(path: Path, zh: str, en: str) -> Submission:
+    try:
+        digest, size = file_digest(path)
+    except OSError:
+        digest, size = "", 0
+    return Submission(path=path, sha256=digest, size=size, findings=[Finding(
+        severity=Severity.ERROR, reason=Reason.READER_FAILED, file=path.name,
+        message_zh=f"文件无法读取（{zh}），请在 Excel 中打开并另存为 .xlsx 后重新发送",
+        message_en=f"the file could not be read ({en}); open it in Excel, save it as .xlsx "
+                   "and send it again")])
+
+
+@dataclass
+class _Slot:
+    process: mp.process.BaseProcess
+    conn: Connection
+    task: tuple[int, Path] | None = None
+    started: float = 0.0
+
+
+class _Supervisor:
+    def __init__(self, files: Sequence[Path], isolation: Isolation, workers: int) -> None:
+        self.files, self.isolation, self.workers = files, isolation, workers
+        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        self.context: Any = mp.get_context(method)
+
+    def _start(self) -> _Slot:
+        parent, child = self.context.Pipe()
+        process = self.context.Process(target=_worker, args=(child, self.isolation.memory_bytes),
+                                       daemon=True)
+        process.start()
+        child.close()
+        return _Slot(process, parent)
+
+    def run(self) -> Iterator[tuple[int, Submission]]:
+        pending = list(enumerate(self.files))[::-1]
+        slots = [self._start() for _ in range(self.workers)] if pending else []
+        try:
+            yield from self._loop(pending, slots)
+        finally:
+            for slot in slots:
+                _stop(slot)
+
+    def _loop(self, pending: list[tuple[int, Path]],
+              slots: list[_Slot]) -> Iterator[tuple[int, Submission]]:
+        busy = 0
+        while pending or busy:
+            for slot in slots:
+                if slot.task is None and pending:
+                    slot.task, slot.started = pending.pop(), time.monotonic()
+                    slot.conn.send(slot.task)
+                    busy += 1
+            waiting = {s.conn: s for s in slots if s.task} | {
+                s.process.sentinel: s for s in slots if s.task}
+            for ready in wait(list(waiting), timeout=0.5):
+                slot = waiting[ready]  # type: ignore[index]
+                if slot.task is None:
+                    continue
+                index, path = slot.task
+                result = self._receive(slot)
+                if result is None:
+                    code = slot.process.exitcode
+                    result = _failed(path, f"读取进程异常退出（代码 {code}）",
+                                     f"the reader process died (exit code {code})")
+                    self._replace(slots, slot)
+                slot.task = None
+                busy -= 1
+                yield index, result
+            now = time.monotonic()
+            for slot in list(slots):
+                if slot.task and now - slot.started > self.isolation.timeout_s:
+                    index, path = slot.task
+                    self._replace(slots, slot)
+                    busy -= 1
+                    yield index, _failed(path, f"读取超时（{self.isolation.timeout_s:.0f} 秒）",
+                                         f"reading took longer than "
+                                         f"{self.isolation.timeout_s:.0f} s")
+
+    def _receive(self, slot: _Slot) -> Submission | None:
+        try:
+            if slot.conn.poll():
+                index, result = slot.conn.recv()
+                return result  # type: ignore[no-any-return]
+        except (EOFError, OSError):
+            pass
+        return None
+
+    def _replace(self, slots: list[_Slot], slot: _Slot) -> None:
+        _stop(slot)
+        slot.task = None
+        slots[slots.index(slot)] = self._start()
+
+
+def _stop(slot: _Slot) -> None:
+    try:
+        slot.conn.send(None)
+    except (OSError, ValueError):
+        pass
+    slot.process.join(timeout=0.2)
+    if slot.process.is_alive():
+        slot.process.kill()
+        slot.process.join()
+    slot.conn.close()
