@@ -194,3 +194,39 @@ def test_reordered_columns_read_the_same(fill: Fill, register: Register,
     frame = sub.tables["ActualCost"].frame
     assert frame["amount"].tolist() == [12.5] and frame["remark"].tolist() == ["甲"]
     assert sub.tables["ActualCost"].letters["amount"] == "D"
+
+
+def test_formulas_in_input_cells_are_recomputed_or_refused(fill: Fill,
+                                                           register: Register) -> None:
+    """Cached values are never trusted: openpyxl saves these formulas with no cached value."""
+    from openpyxl import load_workbook
+
+    path = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(), cost_row(code="0102"),
+                                                cost_row(code="0201")]})
+    wb = load_workbook(path)
+    wb[COST]["C5"] = "=1200+350*2"
+    wb[COST]["C6"] = "=(100-20)/4"
+    wb[COST]["C7"] = "=Sheet9!A1*3"
+    wb.save(path)
+    sub = validate(read_submission(path), register, "2026-10")
+    assert sub.tables["ActualCost"].frame["amount"].tolist()[:2] == [1900.0, 20.0]
+    assert [(f.reason, f.cell, f.value) for f in sub.findings] == [
+        (Reason.FORMULA, "C7", "=Sheet9!A1*3")]
+
+
+def test_a_1904_workbook_reads_the_same_dates(fill: Fill, register: Register) -> None:
+    from openpyxl import load_workbook
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    row = {"project_id": "RE01-P01", "milestone_id": "M01", "pct_complete": 0.5,
+           "actual_start": dt.date(2026, 1, 5)}
+    path = fill(c.Kind.MONTHLY, {"Progress": [row]})
+    wb = load_workbook(path)
+    wb.epoch = CALENDAR_MAC_1904
+    wb[PROGRESS]["D5"] = 44838  # a bare serial: 2026-10-05 in the 1904 system
+    wb.save(path)
+    sub = read_submission(path)
+    assert not sub.findings
+    frame = sub.tables["Progress"].frame
+    assert frame["actual_start"].tolist() == [dt.date(2026, 1, 5)]
+    assert frame["actual_finish"].tolist() == [dt.date(2026, 10, 5)]

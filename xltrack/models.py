@@ -67,6 +67,7 @@ class Reason(StrEnum):
     BAD_CHOICE = "bad_choice"
     BAD_PERIOD = "bad_period"
     ERROR_VALUE = "error_value"
+    FORMULA = "formula"
     OUT_OF_RANGE = "out_of_range"
     TOTAL_MISMATCH = "total_mismatch"
     DUPLICATE_ROW = "duplicate_row"

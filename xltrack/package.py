@@ -11,6 +11,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
+from xml.sax.saxutils import unescape
 
 from defusedxml import ElementTree as SafeET
 from openpyxl.utils.cell import range_boundaries
@@ -152,14 +153,16 @@ def _single_cell(text: str) -> tuple[str, str] | None:
 # as empty strings) and hidden rows.
 _ERROR_CELL = re.compile(rb'<c\b(?=[^>]*\bt="e")[^>]*\br="([A-Z]+\d+)"')
 _HIDDEN_ROW = re.compile(rb'<row\b(?=[^>]*\bhidden="(?:1|true)")[^>]*\br="(\d+)"')
+_FORMULA = re.compile(rb'<c\b[^>]*?\br="([A-Z]+\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)')
 _ERROR_VALUE = re.compile(rb'<c\b[^>]*\br="([A-Z]+\d+)"[^>]*\bt="e"[^>]*>(?:<f[^<]*(?:</f>)?)?'
                           rb'<v>([^<]*)</v>')
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SheetMarks:
     errors: dict[str, str]  # A1 cell -> error text (#DIV/0! …)
     hidden_rows: frozenset[int]
+    formulas: dict[str, str] = field(default_factory=dict)  # A1 cell -> formula text
 
 
 def sheet_marks(zf: zipfile.ZipFile, part: str) -> SheetMarks:
@@ -168,4 +171,6 @@ def sheet_marks(zf: zipfile.ZipFile, part: str) -> SheetMarks:
     for m in _ERROR_VALUE.finditer(data):
         errors[m.group(1).decode()] = m.group(2).decode("utf-8", "replace")
     hidden = frozenset(int(m.group(1)) for m in _HIDDEN_ROW.finditer(data))
-    return SheetMarks(errors, hidden)
+    formulas = {m.group(1).decode(): unescape((m.group(2) or b"").decode("utf-8", "replace"))
+                for m in _FORMULA.finditer(data)}
+    return SheetMarks(errors, hidden, formulas)

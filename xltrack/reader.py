@@ -21,7 +21,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from . import contract as c
 from .models import Finding, Reason, Severity, shown
 from .package import Package, PackageError, SheetMarks, read_package, sheet_marks
-from .values import Refused, is_blank, parse, parse_code, parse_period
+from .values import Refused, evaluate_arithmetic, is_blank, parse, parse_code, parse_period
 
 ROW = "_row"  # the Excel row of each record, in every table frame
 
@@ -289,6 +289,12 @@ class _TableReader:
                              "type the value")
                 record[col.key] = None
                 continue
+            formula = self.grid.marks.formulas.get(self.cell(col.key, row))
+            if formula is not None:
+                value = self._formula_value(row, col, formula)
+                if value is None:
+                    record[col.key] = None
+                    continue
             if is_blank(value):
                 record[col.key] = None
                 continue
@@ -300,6 +306,20 @@ class _TableReader:
         self._to_yuan(record)
         self._total(row, raw, record)
         return record
+
+    def _formula_value(self, row: int, col: c.Column, formula: str) -> float | None:
+        """A formula in an input cell: plain arithmetic is recomputed, anything else refused.
+
+        The value cached in the file is never used: a non-Excel writer caches 0 or nothing,
+        and an edited file may cache anything.
+        """
+        value = evaluate_arithmetic(formula)
+        if value is None:
+            self._refuse(row, col, "=" + formula, Reason.FORMULA,
+                         f"单元格含公式“={formula}”，无法核实其结果；请直接填写数值",
+                         f"the cell holds the formula ={formula}, whose result xltrack cannot "
+                         "verify; type the value itself")
+        return value
 
     def _to_yuan(self, record: dict[str, Any]) -> None:
         if self.factor == 1:

@@ -6,6 +6,7 @@ both languages. Nothing is silently turned into NaN: a cell is either understood
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import math
 import re
@@ -186,6 +187,46 @@ def parse_choice(value: object, allowed: tuple[str, ...]) -> str:
                       f"“{value}”不在允许的选项中（{' / '.join(allowed)}）",
                       f"{value!r} is not one of {', '.join(allowed)}")
     return found
+
+
+_ARITHMETIC = re.compile(r"^[\d\s.+\-*/()]+$")
+
+
+def evaluate_arithmetic(formula: str) -> float | None:
+    """The value of a formula made only of numbers and + - * / ( ), else None.
+
+    Accountants type =1200+350 into input cells; such a formula is recomputed here rather
+    than trusting the value cached in the file. Anything else (references, functions) is None.
+    """
+    text = formula.strip().removeprefix("=")
+    if not text or not _ARITHMETIC.match(text):
+        return None
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return None
+    try:
+        return _arithmetic(tree.body)
+    except (ZeroDivisionError, OverflowError, ValueError):
+        return None
+
+
+def _arithmetic(node: ast.expr) -> float:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd | ast.USub):
+        value = _arithmetic(node.operand)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
+        left, right = _arithmetic(node.left), _arithmetic(node.right)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        return left / right
+    raise ValueError("not plain arithmetic")
 
 
 def parse(column_type: c.ColumnType, value: object, allowed: tuple[str, ...] = (),
