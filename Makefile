@@ -20,14 +20,19 @@ demo: install
 	rm -rf $(DEMO)
 	$(BIN)/xltrack demo-data $(DEMO) --period $(PERIOD)
 	$(BIN)/xltrack templates $(DEMO)/templates --register $(DEMO)/register.json
-	-$(BIN)/xltrack validate $(DEMO)/inbox --period $(PERIOD) --register $(DEMO)/register.json \
-		--feedback $(DEMO)/feedback
+	@# Exit 1 means "a file was rejected": the demo has one on purpose.
+	$(BIN)/xltrack run --period $(PERIOD) --inbox $(DEMO)/inbox --db $(DEMO)/xltrack.sqlite \
+		--out $(DEMO)/reports --register $(DEMO)/register.json || test $$? -eq 1
+	$(BIN)/xltrack explain RE01-P01 --period $(PERIOD) --db $(DEMO)/xltrack.sqlite \
+		--basis actual --span month
 	@echo
 	@echo "Demo written to $(DEMO)/:"
 	@echo "  register    $(DEMO)/register.json"
 	@echo "  templates   $(DEMO)/templates/"
 	@echo "  inbox       $(DEMO)/inbox/ (one folder per month)"
-	@echo "  feedback    $(DEMO)/feedback/ (one workbook per file with findings)"
+	@echo "  history     $(DEMO)/xltrack.sqlite (every submission and number, with its cell)"
+	@echo "  figures     $(DEMO)/reports/figures-$(PERIOD).csv, milestones-, status-"
+	@echo "  feedback    $(DEMO)/reports/feedback/ (one workbook per file with findings)"
 	@echo "  expected    $(DEMO)/expected.json (the deliberate faults and variances)"
 
 lint: install

@@ -66,3 +66,28 @@ def test_templates_and_demo_data(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "d" / "expected.json").read_text(encoding="utf-8"))
     assert {f["subsidiary"] for f in manifest["files"]} == {"RE01", "INF01", "TRD01"}
+
+
+def test_run_and_explain(tmp_path: Path) -> None:
+    from .fixture_group import fixture_register, write_fixture_inbox
+
+    write_fixture_inbox(tmp_path)
+    register = tmp_path / "register.json"
+    from xltrack.settings import save_register
+
+    save_register(fixture_register(), register)
+    db = tmp_path / "h.sqlite"
+    result = _run("run", "--period", "2026-03", "--inbox", str(tmp_path / "inbox"), "--db",
+                  str(db), "--out", str(tmp_path / "out"), "--register", str(register),
+                  "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["group"]["investment actual ytd"] == 3_577_236.00
+    assert summary["restatements"] == 1
+    assert (tmp_path / "out" / "figures-2026-03.csv").exists()
+    explained = _run("explain", "A2-P1", "--period", "2026-03", "--db", str(db), "--basis",
+                     "actual", "--span", "ytd")
+    assert explained.returncode == 0, explained.stderr
+    assert "636,734.50" in explained.stdout and "-corrected.xlsx" in explained.stdout
+    missing = _run("explain", "NOPE", "--period", "2026-03", "--db", str(db))
+    assert missing.returncode == 2 and "NOPE" in missing.stderr

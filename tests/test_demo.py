@@ -29,7 +29,7 @@ def test_demo_register_shape() -> None:
 def test_demo_month_has_every_kind_and_story(demo: Path) -> None:
     manifest = json.loads((demo / "expected.json").read_text(encoding="utf-8"))
     kinds = Counter(f["kind"] for f in manifest["files"])
-    assert kinds == {"plan": 12, "budget": 13, "forecast": 12, "monthly": 120}
+    assert kinds == {"plan": 12, "budget": 13, "forecast": 12, "monthly": 121}
     assert [f["subsidiary"] for f in manifest["files"] if f["late"]] == ["TRD02"]
     assert any(f["revision"] == 2 for f in manifest["files"])
     assert load_register(demo / "register.json") == demo_register()

@@ -12,13 +12,16 @@ from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, store
 from . import contract as c
+from .consolidate import trace
 from .demo import write_demo
-from .errors import XltrackError
+from .errors import UsageError, XltrackError
 from .inbox import CheckResult, check_files
 from .models import check_period
+from .monthly import MonthResult, run_month, write_outputs
 from .settings import load_register
+from .store import DEFAULT_DB
 from .templates import LANGS, generate_all
 from .workers import Isolation
 
@@ -104,6 +107,104 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
     else:
         _print_result(result, lang)
     sys.exit(EXIT_FINDINGS if result.rejected else EXIT_OK)
+
+
+@cli.command()
+@click.option("--period", required=True, help="Month to consolidate, YYYY-MM.")
+@click.option("--inbox", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              required=True, help="Folder of submissions (searched recursively).")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB,
+              show_default=True, help="History store (SQLite), created when missing.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default="reports", show_default=True,
+              help="Folder for the consolidated figures, status board and feedback.")
+@_register_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@click.option("--workers", type=click.IntRange(0), default=0,
+              help="Reader processes (0: one per core).")
+def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path | None,
+        as_json: bool, workers: int) -> None:
+    """Run the month: check every file, store it, consolidate the period.
+
+    Writes figures-PERIOD.csv, milestones-PERIOD.csv and status-PERIOD.csv into --out,
+    and a feedback workbook per file with findings into --out/feedback. Variances and the
+    monitoring report are not part of the run yet. Exit 1 when any file was rejected.
+
+    \b
+    Example:
+      xltrack run --period 2026-10 --inbox inbox --db xltrack.sqlite --out reports
+    """
+    register = load_register(register_path)
+    result = run_month(inbox, register, check_period(period), db, out_dir / "feedback",
+                       Isolation(workers=workers))
+    written = write_outputs(result, out_dir)
+    summary = _run_json(result, written)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        _print_run(summary)
+    sys.exit(EXIT_FINDINGS if result.checked.rejected else EXIT_OK)
+
+
+@cli.command()
+@click.argument("project")
+@click.option("--period", required=True, help="Month, YYYY-MM.")
+@click.option("--measure", default="investment", show_default=True,
+              help="investment, or sales:AMOUNT / sales:AREA / sales:UNITS.")
+@click.option("--basis", type=click.Choice(["actual", "plan", "baseline"]),
+              help="Only this basis.")
+@click.option("--span", type=click.Choice(["month", "ytd", "to_date", "at_completion"]),
+              help="Only this span.")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=DEFAULT_DB, show_default=True, help="History store (SQLite).")
+@click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
+def explain(project: str, period: str, measure: str, basis: str | None, span: str | None,
+            db: Path, as_json: bool) -> None:
+    """Show the submissions and cells behind a project's consolidated figures.
+
+    \b
+    Example:
+      xltrack explain RE01-P01 --period 2026-10 --measure investment --span ytd
+    """
+    with store.open_store(db) as conn:
+        facts = trace(store.facts_in_force(conn, check_period(period)), period, project,
+                      measure, basis, span)
+    if facts.empty:
+        raise UsageError(f"no figures for {project} ({measure}) up to {period}; check the "
+                         "project ID and that the period has been run")
+    if as_json:
+        click.echo(facts.to_json(orient="records", force_ascii=False, indent=2))
+        return
+    for (b, s), part in facts.groupby(["basis", "span"], sort=False):
+        click.echo(f"{project} {measure} {b} {s}: {part.amount.sum():,.2f}")
+        for r in part.itertuples():
+            where = f"{r.file} {r.sheet}!{r.cell}"
+            click.echo(f"    {r.month}  {r.item:<14} {r.amount:>16,.2f}  {where}")
+
+
+def _run_json(result: MonthResult, written: list[Path]) -> dict[str, Any]:
+    group = result.consolidation.figures
+    group = group[group.level == "group"]
+    return {"period": result.period, "db": str(result.db), "check": result.checked.counts(),
+            "status": result.status.status.value_counts().to_dict(),
+            "restatements": len(result.restatements),
+            "group": {f"{r.indicator} {r.basis} {r.span}": r.amount
+                      for r in group.itertuples()},
+            "written": [str(p) for p in written]}
+
+
+def _print_run(summary: dict[str, Any]) -> None:
+    n = summary["check"]
+    click.echo(f"{summary['period']}: {n['files']} files, {n['accepted']} accepted, "
+               f"{n['rejected']} rejected; store {summary['db']}")
+    click.echo("status: " + ", ".join(f"{k} {v}" for k, v in summary["status"].items()))
+    g = summary["group"]
+    for basis in ("actual", "plan", "baseline"):
+        click.echo(f"group investment {basis:8}: month {g[f'investment {basis} month']:>18,.2f}"
+                   f"   year to date {g[f'investment {basis} ytd']:>18,.2f}")
+    for path in summary["written"]:
+        click.echo(f"wrote {path}")
+    click.echo("Variances and the monitoring report are not produced yet (issues 5 and 6).")
 
 
 def _result_json(result: CheckResult) -> dict[str, Any]:

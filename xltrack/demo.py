@@ -108,6 +108,7 @@ class Story:
     minor: str = "RE04-P04"  # a small project overspends: attention, never major
     unexplained: str = "RE02-P02"  # under-sales given no explanation
     late_subsidiary: str = "TRD02"  # October figures sent after the deadline
+    corrected_subsidiary: str = "RE03"  # resends last month's figures with one amount fixed
     invalid_subsidiary: str = "INF03"  # October file with typing errors
     drift_factor: float = 1.18
     slip_days: int = 45
@@ -305,7 +306,8 @@ def write_demo(out_dir: Path, period: str = "2026-10", subsidiaries: int | None 
     templates = out_dir / "templates"
     templates.mkdir(exist_ok=True)
     inbox = out_dir / "inbox"
-    manifest: dict[str, Any] = {"period": period, "files": [], "faults": [], "story": {
+    manifest: dict[str, Any] = {"period": period, "files": [], "faults": [], "corrections": [],
+                                "story": {
         k: v for k, v in story.__dict__.items()}}
     for sub in subs:
         lang = "en" if sub.segment == "TRD" else "zh"
@@ -318,11 +320,12 @@ def write_demo(out_dir: Path, period: str = "2026-10", subsidiaries: int | None 
 
         def submit(kind: c.Kind, file_period: str, rows: dict[str, list[dict[str, Any]]],
                    revision: int = 1, late: bool = False, sub: Subsidiary = sub,
-                   unit: str = unit, template: dict[c.Kind, Path] = template) -> Path:
+                   unit: str = unit, template: dict[c.Kind, Path] = template,
+                   suffix: str = "", days: int = 4) -> Path:
             due = dt.date.fromisoformat(add_months(file_period, 1) + "-01")
-            received = due + dt.timedelta(days=register.deadline_day + 5 if late else 4)
+            received = due + dt.timedelta(days=register.deadline_day + 5 if late else days)
             name = f"{sub.code}-{kind.value}-{file_period}" + (f"-r{revision}" if revision > 1
-                                                                else "") + ".xlsx"
+                                                                else "") + suffix + ".xlsx"
             path = inbox / file_period / name
             header = {"xt_subsidiary": sub.code, "xt_period": file_period,
                       "xt_preparer": random.Random(sub.code).choice(_PREPARERS),
@@ -363,6 +366,16 @@ def write_demo(out_dir: Path, period: str = "2026-10", subsidiaries: int | None 
                 rows, expected = _invalid(rows, other)
             path = submit(c.Kind.MONTHLY, month_period, rows,
                           late=month_period == period and sub.code == story.late_subsidiary)
+            if month_period == add_months(period, -1) and sub.code == story.corrected_subsidiary:
+                # A correction: the same month sent again a week later, one amount fixed.
+                first = rows["ActualCost"][0]
+                first["amount"] = round(first["amount"] + _money(1_234_500, unit), 6)
+                submit(c.Kind.MONTHLY, month_period, rows, suffix="-corrected", days=11)
+                manifest["corrections"].append({
+                    "file": f"inbox/{month_period}/{sub.code}-monthly-{month_period}"
+                            "-corrected.xlsx", "project": first["project_id"],
+                    "cost_code": first["cost_code"], "month": month_period,
+                    "change_yuan": 12_345.0})
             for fault in expected:
                 manifest["faults"].append({"file": str(path.relative_to(out_dir)), **fault})
     (out_dir / "expected.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),

@@ -1,0 +1,85 @@
+"""The store: idempotent, transactional, versioned; a killed import leaves no trace."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from xltrack import store
+from xltrack.workers import examine
+
+from .fixture_group import write_fixture_inbox
+
+KILLED_IMPORT = """
+import pathlib, sys, time
+from xltrack import store
+from xltrack.workers import examine
+real = store._insert_facts
+def pause_inside(conn, sub_id, data, period):
+    real(conn, sub_id, data, period)
+    pathlib.Path(sys.argv[3]).write_text("inside the transaction")
+    time.sleep(120)
+store._insert_facts = pause_inside
+with store.open_store(pathlib.Path(sys.argv[1])) as conn:
+    store.import_submission(conn, examine(pathlib.Path(sys.argv[2])))
+"""
+
+
+def _counts(db: Path) -> dict[str, int]:
+    with store.open_store(db) as conn:
+        return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                for t in ("submissions", "facts", "records", "restatements")}
+
+
+def test_schema_is_versioned_and_wal(tmp_path: Path) -> None:
+    with store.open_store(tmp_path / "s.db") as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with store.open_store(tmp_path / "s.db") as conn:  # reopening migrates nothing twice
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
+
+
+def test_same_bytes_twice_is_a_no_op(tmp_path: Path) -> None:
+    paths = write_fixture_inbox(tmp_path)
+    sub = examine(paths[0])
+    with store.open_store(tmp_path / "s.db") as conn:
+        first = store.import_submission(conn, sub)
+    before = _counts(tmp_path / "s.db")
+    with store.open_store(tmp_path / "s.db") as conn:
+        assert store.import_submission(conn, sub) == first
+    assert _counts(tmp_path / "s.db") == before
+
+
+def test_rejected_files_are_recorded_without_facts(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"not a workbook at all")
+    with store.open_store(tmp_path / "s.db") as conn:
+        store.import_submission(conn, examine(junk))
+        subs = store.submissions(conn)
+    assert list(subs.status) == ["rejected"] and subs.errors[0] == 1
+    assert _counts(tmp_path / "s.db")["facts"] == 0
+
+
+def test_killed_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    paths = write_fixture_inbox(tmp_path)
+    db = tmp_path / "s.db"
+    with store.open_store(db) as conn:
+        store.import_submission(conn, examine(paths[0]))
+    before = _counts(db)
+    marker = tmp_path / "inside"
+    child = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT, str(db), str(paths[1]),
+                              str(marker)])
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert child.poll() is None and time.monotonic() < deadline, "import never started"
+        time.sleep(0.05)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert _counts(db) == before
+    with store.open_store(db) as conn:  # the store is usable: no lock is left behind
+        store.import_submission(conn, examine(paths[1]))
+    assert _counts(db)["submissions"] == before["submissions"] + 1

@@ -1,0 +1,228 @@
+"""Roll-ups for a period: project → subsidiary → segment → group. Pure pandas, no I/O.
+
+Every figure is a sum of facts chosen by `select_facts`; `trace` lists the same facts, so a
+figure and its explanation can never disagree. Amounts are in yuan; sums are rounded to the
+cent only to remove floating-point noise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from .models import add_months, period_months
+from .settings import Register
+
+INVESTMENT = "investment"
+ACTUAL, PLAN, BASELINE = "actual", "plan", "baseline"
+SPANS = ("month", "ytd", "to_date", "at_completion")
+LEVELS = ("project", "subsidiary", "segment", "group")
+GROUP = "GROUP"
+# What a fact carries (store.facts_in_force): the amount, its origin and its submission.
+FACT_COLUMNS = ("submission_id", "project", "tbl", "item", "measure", "month", "amount", "sheet",
+                "cell", "kind", "subsidiary", "period", "revision", "received_at", "file")
+_ACTUAL_TABLES = {"ActualCost", "ActualSales"}
+_PLAN_TABLES = {"Budget", "SalesForecast"}
+
+
+def indicator_of(table: str, measure: str) -> str:
+    return INVESTMENT if table in ("Budget", "ActualCost") else f"sales:{measure}"
+
+
+@dataclass
+class Consolidation:
+    period: str
+    figures: pd.DataFrame  # level, key, indicator, basis, span, amount
+    projects: pd.DataFrame  # one row per register project, with segment and major flag
+    milestones: pd.DataFrame  # one row per project milestone of the current plan
+
+    def figure(self, level: str, key: str, indicator: str, basis: str, span: str) -> float:
+        f = self.figures
+        hit = f[(f.level == level) & (f.key == key) & (f.indicator == indicator)
+                & (f.basis == basis) & (f.span == span)]
+        return float(hit.amount.sum()) if len(hit) else 0.0
+
+
+def select_facts(facts: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The facts that count for `period`, each tagged with its basis and indicator.
+
+    actual: monthly amounts up to the period. plan: each project's newest budget and forecast
+    (highest revision, then latest period, then latest received). baseline: revision 1.
+    """
+    if facts.empty:  # no submission yet: the same columns, no rows
+        facts = pd.DataFrame({k: pd.Series(dtype=float if k == "amount" else object)
+                              for k in FACT_COLUMNS})
+    facts = facts[facts.period <= period].copy()
+    facts["indicator"] = [indicator_of(t, m) for t, m in zip(facts.tbl, facts.measure,
+                                                               strict=True)]
+    actual = facts[facts.tbl.isin(_ACTUAL_TABLES) & (facts.month <= period)]
+    planned = facts[facts.tbl.isin(_PLAN_TABLES)]
+    parts = [actual.assign(basis=ACTUAL),
+             _newest(planned).assign(basis=PLAN),
+             _newest(planned[planned.revision == 1]).assign(basis=BASELINE)]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _newest(planned: pd.DataFrame) -> pd.DataFrame:
+    """Per project and table, the facts of the newest submission that covers it."""
+    if planned.empty:
+        return planned
+    versions = (planned[["project", "tbl", "submission_id", "revision", "period", "received_at"]]
+                .drop_duplicates()
+                .sort_values(["revision", "period", "received_at", "submission_id"]))
+    newest = versions.groupby(["project", "tbl"]).tail(1)[["project", "tbl", "submission_id"]]
+    return planned.merge(newest, on=["project", "tbl", "submission_id"])
+
+
+def _spans(selected: pd.DataFrame, period: str) -> pd.DataFrame:
+    """One row per fact and span it falls in."""
+    year = period[:4]
+    masks = {"month": selected.month == period,
+             "ytd": (selected.month >= f"{year}-01") & (selected.month <= period),
+             "to_date": selected.month <= period,
+             "at_completion": selected.basis != ACTUAL}
+    return pd.concat([selected[mask].assign(span=span) for span, mask in masks.items()],
+                     ignore_index=True)
+
+
+def projects_frame(register: Register) -> pd.DataFrame:
+    rows = []
+    for p in register.projects:
+        segment = register.segment_of(p)
+        rows.append({"project": p.id, "name": p.name, "subsidiary": p.subsidiary,
+                     "segment": segment.code, "major": register.is_major(p),
+                     "board_designated": p.board_designated,
+                     "approved_investment": p.approved_investment,
+                     "fs_total_investment": p.feasibility.total_investment,
+                     "fs_start": p.feasibility.start, "fs_finish": p.feasibility.finish,
+                     "fs_sales_amount": p.feasibility.sales_amount})
+    return pd.DataFrame(rows)
+
+
+def consolidate(facts: pd.DataFrame, register: Register, period: str,
+                plan: pd.DataFrame | None = None,
+                progress: pd.DataFrame | None = None) -> Consolidation:
+    """Figures for every level and span, and the milestone status of every project."""
+    projects = projects_frame(register)
+    spans = _spans(select_facts(facts, period), period)
+    summed: pd.DataFrame = (spans.groupby(["project", "indicator", "basis", "span"])
+                            .amount.sum().reset_index())
+    by_project = _complete(summed, projects)
+    with_owner = by_project.merge(projects[["project", "subsidiary", "segment"]], on="project")
+    with_owner["group"] = GROUP
+    levels = []
+    for level in LEVELS:
+        rolled = (with_owner.groupby([level, "indicator", "basis", "span"]).amount.sum()
+                  .reset_index().rename(columns={level: "key"}))
+        levels.append(rolled.assign(level=level))
+    figures = pd.concat(levels, ignore_index=True)[
+        ["level", "key", "indicator", "basis", "span", "amount"]]
+    figures["amount"] = figures.amount.round(2)
+    return Consolidation(period, figures, projects,
+                         milestone_status(plan, progress, period))
+
+
+def _complete(by_project: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+    """Every project × indicator seen × basis × span, with zeros where nothing was reported,
+    so that 'nothing spent' is a figure of 0 and not a missing row."""
+    indicators = sorted(set(by_project.indicator)) or [INVESTMENT]
+    grid = pd.MultiIndex.from_product(
+        [projects.project, indicators, (ACTUAL, PLAN, BASELINE), SPANS],
+        names=["project", "indicator", "basis", "span"]).to_frame(index=False)
+    grid = grid[~((grid.basis == ACTUAL) & (grid.span == "at_completion"))]
+    merged = grid.merge(by_project, how="left", on=["project", "indicator", "basis", "span"])
+    merged["amount"] = merged.amount.fillna(0.0)
+    return merged
+
+
+def trace(facts: pd.DataFrame, period: str, project: str, indicator: str = INVESTMENT,
+          basis: str | None = None, span: str | None = None) -> pd.DataFrame:
+    """The facts behind a project's figures: file, sheet, cell, month and amount of each."""
+    spans = _spans(select_facts(facts, period), period)
+    hit = spans[(spans.project == project) & (spans.indicator == indicator)]
+    if basis:
+        hit = hit[hit.basis == basis]
+    if span:
+        hit = hit[hit.span == span]
+    hit = hit.assign(_row=hit.cell.str.extract(r"(\d+)$", expand=False).astype(int))
+    return hit.sort_values(["basis", "span", "month", "file", "sheet", "_row", "cell"])[
+        ["basis", "span", "month", "item", "amount", "file", "sheet", "cell",
+         "submission_id"]].reset_index(drop=True)
+
+
+def _current(records: pd.DataFrame) -> pd.DataFrame:
+    """Each project's rows from the newest submission (revision, period, received)."""
+    order = records.sort_values(["revision", "period", "received_at", "submission_id"])
+    newest = order.groupby("project_id").submission_id.last().rename("newest")
+    joined = records.join(newest, on="project_id")
+    return joined[joined.submission_id == joined.newest].drop(columns="newest")
+
+
+def milestone_status(plan: pd.DataFrame | None, progress: pd.DataFrame | None,
+                     period: str) -> pd.DataFrame:
+    """The current plan's milestones with their latest progress and slip in days."""
+    columns = ["project", "milestone_id", "milestone", "key_milestone", "weight_pct",
+               "planned_start", "planned_finish", "baseline_finish", "actual_start",
+               "actual_finish", "pct_complete", "forecast_finish", "slip_days", "status"]
+    if plan is None or plan.empty:
+        return pd.DataFrame(columns=columns)
+    current = _current(plan)
+    baseline = _current(plan[plan.revision == 1])[["project_id", "milestone_id",
+                                                  "planned_finish"]]
+    merged = current.merge(baseline.rename(columns={"planned_finish": "baseline_finish"}),
+                           on=["project_id", "milestone_id"], how="left")
+    if progress is not None and not progress.empty:
+        latest = (progress[progress.period <= period]
+                  .sort_values(["period", "received_at", "submission_id"])
+                  .groupby(["project_id", "milestone_id"]).tail(1))
+        merged = merged.merge(latest[["project_id", "milestone_id", "actual_start",
+                                      "actual_finish", "pct_complete", "forecast_finish"]],
+                              on=["project_id", "milestone_id"], how="left")
+    else:
+        for key in ("actual_start", "actual_finish", "pct_complete", "forecast_finish"):
+            merged[key] = None
+    month_end = _month_end(period)
+    merged["slip_days"] = [_slip(r, month_end) for r in merged.to_dict("records")]
+    merged["status"] = [_status(r, month_end) for r in merged.to_dict("records")]
+    merged = merged.rename(columns={"project_id": "project"})
+    return merged[columns].sort_values(["project", "milestone_id"]).reset_index(drop=True)
+
+
+def _month_end(period: str) -> dt.date:
+    year, month = period_months(add_months(period, 1))
+    return dt.date(year, month, 1) - dt.timedelta(days=1)
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        return dt.date.fromisoformat(value)
+    return None
+
+
+def _slip(row: dict[Any, Any], month_end: dt.date) -> int | None:
+    """Days late: actual finish, else forecast finish, else (if overdue) the period end."""
+    planned = _date(row["planned_finish"])
+    if planned is None:
+        return None
+    finish = _date(row.get("actual_finish")) or _date(row.get("forecast_finish"))
+    if finish is None and planned < month_end:
+        finish = month_end
+    return (finish - planned).days if finish else 0
+
+
+def _status(row: dict[Any, Any], month_end: dt.date) -> str:
+    if _date(row.get("actual_finish")):
+        return "done"
+    planned = _date(row["planned_finish"])
+    if planned and planned < month_end:
+        return "overdue"
+    started = row.get("pct_complete")
+    if _date(row.get("actual_start")) or (isinstance(started, float) and started > 0):
+        return "in progress"
+    return "not started"
+

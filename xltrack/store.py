@@ -1,0 +1,286 @@
+"""The history: every submission and every number, kept in one SQLite file.
+
+One transaction per submission (BEGIN IMMEDIATE), so a crash leaves the store as it was before
+that submission. The same bytes imported twice change nothing. A later file for the same
+subsidiary, kind, period and revision supersedes the earlier one, which is kept, and the values
+that changed are recorded as restatements. Which version is in force is decided by the time the
+file was received, never by the order of import, so shuffling the inbox changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import contract as c
+from .models import Severity
+from .reader import ROW, Submission, TableData
+
+DEFAULT_DB = "xltrack.sqlite"
+_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL,
+        file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        received_at TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        kind TEXT,
+        subsidiary TEXT,
+        period TEXT,
+        revision INTEGER NOT NULL DEFAULT 1,
+        contract_version INTEGER,
+        unit TEXT,
+        preparer TEXT,
+        prepared_on TEXT,
+        status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected', 'superseded')),
+        superseded_by INTEGER REFERENCES submissions(id),
+        errors INTEGER NOT NULL,
+        warnings INTEGER NOT NULL,
+        findings TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX submissions_bytes ON submissions (sha256, COALESCE(kind, ''));
+    CREATE INDEX submissions_slot ON submissions (subsidiary, kind, period, revision);
+    CREATE TABLE facts (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        project TEXT NOT NULL,
+        tbl TEXT NOT NULL,
+        item TEXT NOT NULL,
+        measure TEXT NOT NULL,
+        month TEXT NOT NULL,
+        amount REAL NOT NULL,
+        sheet TEXT NOT NULL,
+        cell TEXT NOT NULL
+    );
+    CREATE INDEX facts_submission ON facts (submission_id);
+    CREATE INDEX facts_project ON facts (project, tbl);
+    CREATE TABLE records (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        tbl TEXT NOT NULL,
+        excel_row INTEGER NOT NULL,
+        project TEXT,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX records_submission ON records (submission_id, tbl);
+    CREATE TABLE restatements (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        superseded_id INTEGER NOT NULL REFERENCES submissions(id),
+        project TEXT NOT NULL,
+        tbl TEXT NOT NULL,
+        item TEXT NOT NULL,
+        measure TEXT NOT NULL,
+        month TEXT NOT NULL,
+        old_amount REAL,
+        new_amount REAL,
+        cell TEXT
+    );
+    """,
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+# Amount-bearing tables: (table, the columns that name the item, the measure column or None)
+_AMOUNTS = {"Budget": (("cost_code",), None), "SalesForecast": (("product",), "measure"),
+            "ActualCost": (("cost_code",), None), "ActualSales": (("product",), "measure")}
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating or migrating) the store at `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    _migrate(conn)
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    with _transaction(conn):
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={number}")
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def received_time(path: Path) -> str:
+    """When the file arrived: its modification time, in UTC."""
+    stamp = path.stat().st_mtime
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).isoformat(timespec="seconds")
+
+
+def import_submission(conn: sqlite3.Connection, sub: Submission,
+                      received_at: str | None = None) -> list[int]:
+    """Store one checked submission (one row per kind it holds); return the row ids.
+
+    Importing the same bytes again changes nothing and returns the existing ids.
+    """
+    received = received_at or received_time(sub.path)
+    with _transaction(conn):
+        known = [row[0] for row in conn.execute(
+            "SELECT id FROM submissions WHERE sha256 = ? ORDER BY id", (sub.sha256,))]
+        if known:
+            return known
+        ids = []
+        for kind in sub.kinds or (None,):
+            ids.append(_insert(conn, sub, kind, received))
+        return ids
+
+
+def _insert(conn: sqlite3.Connection, sub: Submission, kind: c.Kind | None,
+            received: str) -> int:
+    h = sub.header
+    status = "rejected" if sub.has_errors or kind is None else "accepted"
+    revision = int(h.get("xt_revision") or 1) if kind not in (None, c.Kind.MONTHLY) else 1
+    findings = [f.to_json() for f in sub.findings]
+    cursor = conn.execute(
+        "INSERT INTO submissions (path, file, sha256, size, received_at, imported_at, kind,"
+        " subsidiary, period, revision, contract_version, unit, preparer, prepared_on, status,"
+        " errors, warnings, findings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (str(sub.path), sub.file, sub.sha256, sub.size, received,
+         dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), kind and kind.value,
+         h.get("xt_subsidiary"), h.get("xt_period"), revision, sub.contract_version,
+         h.get("xt_unit"), h.get("xt_preparer"),
+         h["xt_prepared_on"].isoformat() if h.get("xt_prepared_on") else None, status,
+         sum(f.severity is Severity.ERROR for f in sub.findings),
+         sum(f.severity is Severity.WARNING for f in sub.findings),
+         json.dumps(findings, ensure_ascii=False)))
+    sub_id = int(cursor.lastrowid or 0)
+    if status == "accepted" and kind is not None:
+        for table in c.tables_of((kind,)):
+            data = sub.tables.get(table.name)
+            if data is not None:
+                _insert_records(conn, sub_id, data)
+                _insert_facts(conn, sub_id, data, str(h.get("xt_period")))
+        _rebuild_chain(conn, h.get("xt_subsidiary"), kind.value, h.get("xt_period"), revision)
+    return sub_id
+
+
+def _insert_records(conn: sqlite3.Connection, sub_id: int, data: TableData) -> None:
+    rows = []
+    for record in data.frame.to_dict("records"):
+        values = {k: _jsonable(v) for k, v in record.items() if k != ROW}
+        rows.append((sub_id, data.spec.name, int(record[ROW]), values.get("project_id"),
+                     json.dumps(values, ensure_ascii=False)))
+    conn.executemany("INSERT INTO records VALUES (?,?,?,?,?)", rows)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    return value
+
+
+def _insert_facts(conn: sqlite3.Connection, sub_id: int, data: TableData, period: str) -> None:
+    if data.spec.name not in _AMOUNTS:
+        return
+    item_keys, measure_key = _AMOUNTS[data.spec.name]
+    facts = []
+    for record in data.frame.to_dict("records"):
+        item = "|".join(str(record[k]) for k in item_keys)
+        measure = str(record[measure_key]) if measure_key else c.MONEY_MEASURE
+        row = int(record[ROW])
+        if data.spec.month_keys:  # a plan table: one amount per month of the year
+            for index, key in enumerate(data.spec.month_keys, start=1):
+                amount = record[key]
+                if amount is not None and not pd.isna(amount):
+                    facts.append((sub_id, record["project_id"], data.spec.name, item, measure,
+                                  f"{int(record['year']):04d}-{index:02d}", float(amount),
+                                  data.sheet, data.cell(key, row)))
+        elif record["amount"] is not None and not pd.isna(record["amount"]):
+            facts.append((sub_id, record["project_id"], data.spec.name, item, measure, period,
+                          float(record["amount"]), data.sheet, data.cell("amount", row)))
+    conn.executemany("INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?)", facts)
+
+
+def _rebuild_chain(conn: sqlite3.Connection, subsidiary: str | None, kind: str,
+                   period: str | None, revision: int) -> None:
+    """Put the versions of one slot in received order: the last is in force, each earlier
+    one superseded by the next, with the restatements between neighbours recomputed."""
+    versions = [row[0] for row in conn.execute(
+        "SELECT id FROM submissions WHERE subsidiary IS ? AND kind = ? AND period IS ?"
+        " AND revision = ? AND status != 'rejected' ORDER BY received_at, sha256",
+        (subsidiary, kind, period, revision))]
+    conn.execute(f"DELETE FROM restatements WHERE submission_id IN ({_marks(versions)})",
+                 versions)
+    for older, newer in zip(versions, versions[1:], strict=False):
+        conn.execute("UPDATE submissions SET status='superseded', superseded_by=? WHERE id=?",
+                     (newer, older))
+        _restate(conn, older, newer)
+    conn.execute("UPDATE submissions SET status='accepted', superseded_by=NULL WHERE id=?",
+                 (versions[-1],))
+
+
+def _marks(values: list[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _restate(conn: sqlite3.Connection, old: int, new: int) -> None:
+    def amounts(sub_id: int) -> dict[tuple[str, ...], tuple[float, str]]:
+        return {tuple(r[:5]): (r[5], r[6]) for r in conn.execute(
+            "SELECT project, tbl, item, measure, month, SUM(amount), MIN(cell) FROM facts"
+            " WHERE submission_id=? GROUP BY project, tbl, item, measure, month", (sub_id,))}
+
+    before, after = amounts(old), amounts(new)
+    changes = []
+    for key in sorted(set(before) | set(after)):
+        was, now = before.get(key, (None, None)), after.get(key, (None, None))
+        if was[0] is None or now[0] is None or round(was[0] - now[0], 2) != 0:
+            changes.append((new, old, *key, was[0], now[0], now[1] or was[1]))
+    conn.executemany("INSERT INTO restatements VALUES (?,?,?,?,?,?,?,?,?,?)", changes)
+
+
+def submissions(conn: sqlite3.Connection) -> pd.DataFrame:
+    return pd.read_sql_query("SELECT * FROM submissions ORDER BY id", conn)
+
+
+def facts_in_force(conn: sqlite3.Connection, period: str) -> pd.DataFrame:
+    """Amounts of every accepted submission effective up to `period`, with their origins."""
+    return pd.read_sql_query(
+        "SELECT f.*, s.kind, s.subsidiary, s.period, s.revision, s.received_at, s.file"
+        " FROM facts f JOIN submissions s ON s.id = f.submission_id"
+        " WHERE s.status = 'accepted' AND s.period <= ?", conn, params=(period,))
+
+
+def records_in_force(conn: sqlite3.Connection, period: str, table: str) -> pd.DataFrame:
+    rows = conn.execute(
+        "SELECT r.submission_id, r.excel_row, r.data, s.period, s.revision, s.received_at,"
+        " s.file FROM records r JOIN submissions s ON s.id = r.submission_id"
+        " WHERE s.status = 'accepted' AND s.period <= ? AND r.tbl = ?", (period, table))
+    out = [{**json.loads(data), "submission_id": sid, "excel_row": row, "period": p,
+            "revision": rev, "received_at": rec, "file": file}
+           for sid, row, data, p, rev, rec, file in rows]
+    return pd.DataFrame(out)
+
+
+def restatements(conn: sqlite3.Connection) -> pd.DataFrame:
+    return pd.read_sql_query(
+        "SELECT r.*, s.file, s.subsidiary, s.period, o.file AS superseded_file"
+        " FROM restatements r JOIN submissions s ON s.id = r.submission_id"
+        " JOIN submissions o ON o.id = r.superseded_id ORDER BY r.rowid", conn)
+
+
+def open_store(path: Path) -> closing[sqlite3.Connection]:
+    return closing(connect(path))
