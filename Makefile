@@ -32,6 +32,8 @@ demo: install
 	@echo "  inbox       $(DEMO)/inbox/ (one folder per month)"
 	@echo "  history     $(DEMO)/xltrack.sqlite (every submission and number, with its cell)"
 	@echo "  figures     $(DEMO)/reports/figures-$(PERIOD).csv, milestones-, status-"
+	@echo "  variances   $(DEMO)/reports/variances-$(PERIOD).csv, earned-value-$(PERIOD).csv"
+	@echo "  special     $(DEMO)/reports/special/ (a special report per major variance)"
 	@echo "  feedback    $(DEMO)/reports/feedback/ (one workbook per file with findings)"
 	@echo "  expected    $(DEMO)/expected.json (the deliberate faults and variances)"
 

@@ -12,6 +12,7 @@ import pytest
 from xltrack import contract as c
 from xltrack.demo import demo_register, write_demo
 from xltrack.filler import fill_template
+from xltrack.monthly import MonthResult, run_month
 from xltrack.settings import Register
 from xltrack.templates import write_template
 
@@ -66,6 +67,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     write_demo(folder, "2026-10")
     return folder
+
+
+@pytest.fixture(scope="session")
+def demo_month(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> MonthResult:
+    """The demo month run once: checked, stored, consolidated, variances found."""
+    from xltrack.settings import load_register
+
+    db = tmp_path_factory.mktemp("demo-db") / "h.sqlite"
+    return run_month(demo / "inbox", load_register(demo / "register.json"), "2026-10", db)
 
 
 def cost_row(project: str = "RE01-P01", code: str = "0101", amount: object = 1000.0,

@@ -20,10 +20,12 @@ PERIOD = "2026-03"
 
 
 def fixture_register() -> Register:
-    def project(pid: str, sub: str, total: float) -> dict[str, Any]:
-        return {"id": pid, "name": f"项目{pid}", "subsidiary": sub, "approved_investment": total,
-                "feasibility": {"total_investment": total, "start": "2025-12-01",
-                                "finish": "2026-12-31", "sales_amount": total * 1.2}}
+    def project(pid: str, sub: str, approved: float, study: float) -> dict[str, Any]:
+        # The study's total is the baseline budget's, so that only real changes show.
+        return {"id": pid, "name": f"项目{pid}", "subsidiary": sub,
+                "approved_investment": approved,
+                "feasibility": {"total_investment": study, "start": "2025-12-01",
+                                "finish": "2026-12-31", "sales_amount": study * 1.2}}
     return parse_register({
         "segments": [{"code": "RE", "name_zh": "房地产", "name_en": "Real estate",
                       "major_threshold": 20_000_000},
@@ -32,8 +34,10 @@ def fixture_register() -> Register:
         "subsidiaries": [{"code": "A1", "name": "甲一公司", "segment": "RE"},
                          {"code": "A2", "name": "甲二公司", "segment": "RE"},
                          {"code": "B1", "name": "乙一公司", "segment": "TRD"}],
-        "projects": [project("A1-P1", "A1", 30_000_000), project("A1-P2", "A1", 10_000_000),
-                     project("A2-P1", "A2", 25_000_000), project("B1-P1", "B1", 6_000_000)],
+        "projects": [project("A1-P1", "A1", 30_000_000, 4_100_001.00),
+                     project("A1-P2", "A1", 10_000_000, 300_000.30),
+                     project("A2-P1", "A2", 25_000_000, 623_456.50),
+                     project("B1-P1", "B1", 6_000_000, 150_000.00)],
         "cost_codes": [{"code": "0101", "name": "土地"}, {"code": "0201", "name": "建安"},
                        {"code": "0301", "name": "设备"}],
         "products": ["住宅", "大宗商品"]}, "fixture")

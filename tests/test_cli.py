@@ -91,3 +91,18 @@ def test_run_and_explain(tmp_path: Path) -> None:
     assert "636,734.50" in explained.stdout and "-corrected.xlsx" in explained.stdout
     missing = _run("explain", "NOPE", "--period", "2026-03", "--db", str(db))
     assert missing.returncode == 2 and "NOPE" in missing.stderr
+    quiet = _run("special-reports", "--period", "2026-03", "--db", str(db), "--out",
+                 str(tmp_path / "none"), "--register", str(register))
+    assert quiet.returncode == 0 and "No major variance" in quiet.stdout
+
+
+def test_special_reports_command(demo: Path, demo_month: object, tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite"
+    ran = _run("run", "--period", "2026-10", "--inbox", str(demo / "inbox"), "--db", str(db),
+               "--out", str(tmp_path / "out"), "--register", str(demo / "register.json"))
+    assert ran.returncode == 1  # a rejected file and major variances: something to act on
+    assert "major in INF01-P01, INF02-P01, RE01-P01, RE02-P02, RE03-P01" in ran.stdout
+    result = _run("special-reports", "--period", "2026-10", "--db", str(db), "--out",
+                  str(tmp_path / "special"), "--register", str(demo / "register.json"))
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "special").glob("专项报告-*.xlsx"))) == 5

@@ -19,14 +19,25 @@ from .demo import write_demo
 from .errors import UsageError, XltrackError
 from .inbox import CheckResult, check_files
 from .models import check_period
-from .monthly import MonthResult, run_month, write_outputs
+from .monthly import (
+    MonthResult,
+    month_from_store,
+    run_month,
+    write_outputs,
+    write_special_reports,
+)
 from .settings import load_register
 from .store import DEFAULT_DB
 from .templates import LANGS, generate_all
+from .variance import load_rules
 from .workers import Isolation
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
+_rules_option = click.option(
+    "--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False),
+    help="Variance rules (JSON). Default: the built-in rules (5% band; major above 10% and "
+         "at least 5,000,000 yuan, 2,000,000 for infrastructure, 1,000,000 for trading).")
 _register_option = click.option(
     "--register", "register_path", type=click.Path(path_type=Path, dir_okay=False),
     help="Project register (JSON). Default: the embedded demo register.")
@@ -119,16 +130,18 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
               default="reports", show_default=True,
               help="Folder for the consolidated figures, status board and feedback.")
 @_register_option
+@_rules_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 @click.option("--workers", type=click.IntRange(0), default=0,
               help="Reader processes (0: one per core).")
 def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path | None,
-        as_json: bool, workers: int) -> None:
-    """Run the month: check every file, store it, consolidate the period.
+        rules_path: Path | None, as_json: bool, workers: int) -> None:
+    """Run the month: check every file, store it, consolidate, find the variances.
 
-    Writes figures-PERIOD.csv, milestones-PERIOD.csv and status-PERIOD.csv into --out,
-    and a feedback workbook per file with findings into --out/feedback. Variances and the
-    monitoring report are not part of the run yet. Exit 1 when any file was rejected.
+    Writes into --out: figures-, milestones-, status-, variances- and earned-value-PERIOD.csv,
+    a special report per project with a major variance (special/), and a feedback workbook
+    per file with findings (feedback/). The monitoring report workbook is not written yet.
+    Exit 1 when a file was rejected or a major variance was found.
 
     \b
     Example:
@@ -136,14 +149,44 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
     """
     register = load_register(register_path)
     result = run_month(inbox, register, check_period(period), db, out_dir / "feedback",
-                       Isolation(workers=workers))
-    written = write_outputs(result, out_dir)
+                       Isolation(workers=workers), rules=load_rules(rules_path))
+    written = write_outputs(result, out_dir) + write_special_reports(result, out_dir / "special")
     summary = _run_json(result, written)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         _print_run(summary)
-    sys.exit(EXIT_FINDINGS if result.checked.rejected else EXIT_OK)
+    major = (result.variances.severity == "major").any()
+    sys.exit(EXIT_FINDINGS if result.checked.rejected or major else EXIT_OK)
+
+
+@cli.command("special-reports")
+@click.option("--period", required=True, help="Month, YYYY-MM.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default="reports/special", show_default=True, help="Folder for the reports.")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=DEFAULT_DB, show_default=True, help="History store (SQLite).")
+@_register_option
+@_rules_option
+def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | None,
+                    rules_path: Path | None) -> None:
+    """Write a special report (专项书面报告) for every project with a major variance.
+
+    Uses what the store holds for the period (run the month first).
+
+    \b
+    Example:
+      xltrack special-reports --period 2026-10 --db xltrack.sqlite --out reports/special
+    """
+    register = load_register(register_path)
+    with store.open_store(db) as conn:
+        result = month_from_store(conn, register, check_period(period), load_rules(rules_path),
+                                  CheckResult([]), db)
+    written = write_special_reports(result, out_dir)
+    for path in written:
+        click.echo(path)
+    if not written:
+        click.echo(f"No major variance in {period}: no special report needed.")
 
 
 @cli.command()
@@ -188,6 +231,9 @@ def _run_json(result: MonthResult, written: list[Path]) -> dict[str, Any]:
     return {"period": result.period, "db": str(result.db), "check": result.checked.counts(),
             "status": result.status.status.value_counts().to_dict(),
             "restatements": len(result.restatements),
+            "variances": result.variances.severity.value_counts().to_dict(),
+            "major_variances": sorted(set(
+                result.variances[result.variances.severity == "major"].project)),
             "group": {f"{r.indicator} {r.basis} {r.span}": r.amount
                       for r in group.itertuples()},
             "written": [str(p) for p in written]}
@@ -202,9 +248,12 @@ def _print_run(summary: dict[str, Any]) -> None:
     for basis in ("actual", "plan", "baseline"):
         click.echo(f"group investment {basis:8}: month {g[f'investment {basis} month']:>18,.2f}"
                    f"   year to date {g[f'investment {basis} ytd']:>18,.2f}")
+    flags = summary["variances"]
+    click.echo(f"variances: {flags.get('major', 0)} major, {flags.get('attention', 0)} to watch; "
+               f"major in {', '.join(summary['major_variances']) or 'no project'}")
     for path in summary["written"]:
         click.echo(f"wrote {path}")
-    click.echo("Variances and the monitoring report are not produced yet (issues 5 and 6).")
+    click.echo("The monitoring report workbook is not produced yet (issue 6).")
 
 
 def _result_json(result: CheckResult) -> dict[str, Any]:

@@ -131,6 +131,9 @@ UNIT_FACTOR = {"元": 1, "万元": 10_000}
 MEASURES = ("AMOUNT", "AREA", "UNITS")
 MONEY_MEASURE = "AMOUNT"
 FLAGS = ("Y", "N")
+# What an explanation is about: actual investment or sales against plan, the schedule, or the
+# plan itself (a revision, or a difference from the feasibility study).
+EXPLANATION_TOPICS = ("investment", "sales", "schedule", "plan")
 MONTH_KEYS = tuple(f"m{m:02d}" for m in range(1, 13))
 
 HEADER_FIELDS: tuple[HeaderField, ...] = (
@@ -244,7 +247,8 @@ TABLES: tuple[Table, ...] = (
     )),
     Table("Explanations", Kind.MONTHLY, "差异说明", "Explanations", (
         _project(),
-        Column("indicator", "指标", "Indicator", _T, required=True, width=18),
+        Column("indicator", "指标", "Indicator", ColumnType.CHOICE, required=True,
+               allowed=EXPLANATION_TOPICS, width=18),
         Column("explanation", "原因说明", "Explanation", _T, required=True, width=50),
     ), row_key=("project_id", "indicator")),
 )

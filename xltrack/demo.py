@@ -104,7 +104,7 @@ class Story:
     under_sales: str = "RE02-P02"  # sales far below the forecast
     slipped: str = "INF01-P01"  # a key milestone finishes 45 days late
     drift: str = "INF02-P01"  # current budget 18% above the feasibility study
-    revised: str = "RE03-P01"  # budget revision 2 filed in mid-year
+    revised: str = "RE03-P01"  # budget revision 2 in mid-year: the rest of the plan +25%
     minor: str = "RE04-P04"  # a small project overspends: attention, never major
     unexplained: str = "RE02-P02"  # under-sales given no explanation
     late_subsidiary: str = "TRD02"  # October figures sent after the deadline
@@ -112,6 +112,15 @@ class Story:
     invalid_subsidiary: str = "INF03"  # October file with typing errors
     drift_factor: float = 1.18
     slip_days: int = 45
+
+    def major_variances(self) -> list[tuple[str, str, str]]:
+        """(project, comparison, indicator) of every variance the story makes major."""
+        return [(self.slipped, "milestone_slip", "schedule"),
+                (self.drift, "plan_vs_feasibility", "investment"),
+                (self.overspend, "actual_vs_plan", "investment"),
+                (self.under_sales, "actual_vs_plan", "sales:AMOUNT"),
+                (self.revised, "plan_vs_baseline", "investment"),
+                (self.revised, "plan_vs_feasibility", "investment")]
 
 
 @dataclass
@@ -122,6 +131,8 @@ class _Project:
     budget: dict[str, dict[str, float]] = field(default_factory=dict)  # code -> period -> cents
     forecast: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
     milestones: list[dict[str, Any]] = field(default_factory=list)
+    share: dict[str, float] = field(default_factory=dict)  # month -> share of the budget
+    windows: list[list[str]] = field(default_factory=list)  # months of each milestone
 
 
 def _s_curve(n: int) -> list[float]:
@@ -142,10 +153,9 @@ def _plan_project(project: Project, segment: str, story: Story) -> _Project:
     fs = project.feasibility
     months = _months(fs.start, fs.finish)
     bac = fs.total_investment * (story.drift_factor if project.id == story.drift else 1)
+    p.share = dict(zip(months, _s_curve(len(months)), strict=True))
     for code, share in _COST_SHARE.items():
-        spread = _s_curve(len(months))
-        p.budget[code] = {m: round(bac * share * w * 100) for m, w in zip(months, spread,
-                                                                           strict=True)}
+        p.budget[code] = {m: round(bac * share * w * 100) for m, w in p.share.items()}
     sales_months = months[3:]
     for product, measure in _SEGMENT_SALES[segment]:
         per_month = {"AMOUNT": fs.sales_amount, "AREA": fs.sales_amount / 18000,
@@ -153,13 +163,16 @@ def _plan_project(project: Project, segment: str, story: Story) -> _Project:
         p.forecast[(product, measure)] = {m: round(per_month * p.rng.uniform(0.8, 1.2), 2)
                                           for m in sales_months}
     names = ("开工", "基础施工", "主体施工", "主体封顶", "竣工验收", "交付运营")
-    weights = (0.05, 0.15, 0.30, 0.20, 0.20, 0.10)
     n = len(months)
     bounds = [0, n // 8, n // 3, 2 * n // 3, 5 * n // 6, n - 1, n]
+    p.windows = [months[bounds[i]:bounds[i + 1]] for i in range(len(names))]
+    # Each milestone weighs what the budget spends in its window, so that a project on plan
+    # earns what it was scheduled to (SPI and CPI near 1); the last weight takes the rounding.
+    weights = [round(sum(p.share[m] for m in window), 4) for window in p.windows]
+    weights[-1] = round(1 - sum(weights[:-1]), 4)
     for i, (name, weight) in enumerate(zip(names, weights, strict=True)):
-        start = dt.date.fromisoformat(months[bounds[i]] + "-01")
-        finish = _month_end(dt.date.fromisoformat(months[max(bounds[i + 1] - 1, bounds[i])]
-                                                  + "-01"), 0)
+        start = dt.date.fromisoformat(p.windows[i][0] + "-01")
+        finish = _month_end(dt.date.fromisoformat(p.windows[i][-1] + "-01"), 0)
         p.milestones.append({"project_id": project.id, "milestone_id": f"M{i + 1:02d}",
                              "milestone": name, "planned_start": start,
                              "planned_finish": finish, "weight_pct": weight,
@@ -172,7 +185,9 @@ _KEY_MILESTONES = ("开工", "主体封顶", "竣工验收")
 _PREPARERS = ("财务部 赵敏", "财务部 孙丽", "财务部 周杰")
 
 
-def _budget_rows(p: _Project, unit: str, revision_factor: float = 1.0) -> list[dict[str, Any]]:
+def _budget_rows(p: _Project, unit: str, revision_factor: float = 1.0,
+                 revised_from: str = "") -> list[dict[str, Any]]:
+    """Budget rows by cost code and year; a revision re-plans the months from `revised_from`."""
     rows = []
     years = sorted({m[:4] for m in next(iter(p.budget.values()))})
     for code, by_month in p.budget.items():
@@ -182,7 +197,8 @@ def _budget_rows(p: _Project, unit: str, revision_factor: float = 1.0) -> list[d
             for month in c.MONTH_KEYS:
                 cents = by_month.get(f"{year}-{month[1:]}")
                 if cents is not None:
-                    row[month] = _money(round(cents * revision_factor), unit)
+                    revised = revision_factor if f"{year}-{month[1:]}" >= revised_from else 1
+                    row[month] = _money(round(cents * revised), unit)
             rows.append(row)
     return rows
 
@@ -206,9 +222,10 @@ def _forecast_rows(p: _Project, unit: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _monthly_rows(p: _Project, period: str, unit: str, story: Story,
+def _monthly_rows(p: _Project, period: str, final: str, unit: str, story: Story,
                   as_text: bool) -> dict[str, list[dict[str, Any]]]:
-    pid, rng, last = p.project.id, p.rng, period
+    """What the subsidiary reports for `period`; the story's events happen near `final`."""
+    pid, rng, last = p.project.id, p.rng, final
     rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in c.tables_of((c.Kind.MONTHLY,))}
     late_months = {add_months(last, -i) for i in range(3)}
     for code, by_month in p.budget.items():
@@ -235,16 +252,17 @@ def _monthly_rows(p: _Project, period: str, unit: str, story: Story,
                                                if measure == c.MONEY_MEASURE else sold)})
     month_end = _month_end(dt.date.fromisoformat(period + "-01"), 0)
     slip = dt.timedelta(days=story.slip_days if pid == story.slipped else 0)
-    for m in p.milestones:
+    as_of = _period_of(month_end - slip)  # a late project is as far as it was weeks ago
+    for m, window in zip(p.milestones, p.windows, strict=True):
         start, finish = m["planned_start"], m["planned_finish"] + slip
         if start > month_end:
             continue
         done = finish <= month_end
-        elapsed = (month_end - start).days / max((finish - start).days, 1)
+        spent = sum(p.share[month] for month in window if month <= as_of)
         rows["Progress"].append({
             "project_id": pid, "milestone_id": m["milestone_id"], "actual_start": start,
             "actual_finish": finish if done else None,
-            "pct_complete": 1.0 if done else round(min(elapsed, 0.95), 3),
+            "pct_complete": 1.0 if done else round(min(spent / m["weight_pct"], 0.99), 3),
             "forecast_finish": finish,
             "status_note": "已完成" if done else "受征地拆迁影响延误" if slip else "按计划推进"})
     if period == last and pid in _ISSUES:
@@ -254,7 +272,7 @@ def _monthly_rows(p: _Project, period: str, unit: str, story: Story,
 
 
 _REVISION_PERIOD = "2026-07"
-_REVISION_FACTOR = 1.12
+_REVISION_FACTOR = 1.25
 _ISSUES = {
     "RE01-P01": {"category": "成本", "description": "钢材价格上涨，地下室支护方案调整",
                  "impact": "总投资预计增加约8%", "action": "重新招标支护工程，申请调整预算",
@@ -266,7 +284,8 @@ _EXPLANATIONS = {
     "RE01-P01": ("investment", "钢材价格上涨及地下室支护方案调整，近三个月投资超预算。"),
     "RE04-P04": ("investment", "提前支付设备款。"),
     "INF01-P01": ("schedule", "征地拆迁滞后，开工延误约45天，后续节点相应顺延。"),
-    "INF02-P01": ("feasibility", "设计变更增加匝道，投资预算较可研增加约18%。"),
+    "INF02-P01": ("plan", "设计变更增加匝道，投资预算较可研增加约18%。"),
+    "RE03-P01": ("plan", "增加地下车库一层，7月起预算调增25%，已经董事会批准。"),
 }
 
 
@@ -348,13 +367,14 @@ def write_demo(out_dir: Path, period: str = "2026-10", subsidiaries: int | None 
         if any(p.project.id == story.revised for p in planned) and period >= _REVISION_PERIOD:
             submit(c.Kind.BUDGET, _REVISION_PERIOD, {"Budget": [
                 r for p in planned for r in _budget_rows(
-                    p, unit, _REVISION_FACTOR if p.project.id == story.revised else 1.0)]},
+                    p, unit, _REVISION_FACTOR if p.project.id == story.revised else 1.0,
+                    _REVISION_PERIOD)]},
                 revision=2)
         for i in range(month):
             month_period = f"{year:04d}-{i + 1:02d}"
             if month_period < START:
                 continue
-            rows = _merge([_monthly_rows(p, month_period, unit, story,
+            rows = _merge([_monthly_rows(p, month_period, period, unit, story,
                                          as_text=sub.code == "RE05")
                            for p in planned if _period_of(p.project.feasibility.start)
                            <= month_period])
@@ -378,6 +398,11 @@ def write_demo(out_dir: Path, period: str = "2026-10", subsidiaries: int | None 
                     "change_yuan": 12_345.0})
             for fault in expected:
                 manifest["faults"].append({"file": str(path.relative_to(out_dir)), **fault})
+    included = {s.code for s in subs}
+    manifest["major_variances"] = [
+        {"project": pid, "comparison": comparison, "indicator": indicator}
+        for pid, comparison, indicator in story.major_variances()
+        if pid.split("-")[0] in included]
     (out_dir / "expected.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
                                            encoding="utf-8")
     return manifest

@@ -15,11 +15,14 @@ import pandas as pd
 
 from . import store
 from .consolidate import Consolidation, consolidate
+from .earned_value import project_earned_value
 from .inbox import CheckResult, check_files
-from .models import check_period
+from .models import add_months, check_period
 from .report.cells import write_atomically
+from .report.special import report_name, write_special_report
 from .settings import Register
 from .status import status_board
+from .variance import RuleSet, default_rules, find_variances, monthly_series
 from .workers import Isolation
 
 
@@ -30,21 +33,39 @@ class MonthResult:
     consolidation: Consolidation
     status: pd.DataFrame
     restatements: pd.DataFrame
+    variances: pd.DataFrame
+    earned_value: pd.DataFrame
+    facts: pd.DataFrame  # every amount in force for the period, with its origin
     db: Path
 
 
 def run_month(inbox: Path, register: Register, period: str, db: Path,
               feedback_dir: Path | None = None, isolation: Isolation | None = None,
-              progress: Callable[[Path], None] | None = None) -> MonthResult:
+              progress: Callable[[Path], None] | None = None,
+              rules: RuleSet | None = None) -> MonthResult:
     """Check every file in `inbox`, store it (accepted or rejected), and consolidate."""
     check_period(period)
     checked = check_files([inbox], register, period, feedback_dir, isolation, progress)
     with store.open_store(db) as conn:
         for sub in checked.submissions:
             store.import_submission(conn, sub)
-        return MonthResult(period, checked, consolidate_period(conn, register, period),
-                           status_board(store.submissions(conn), register, period),
-                           store.restatements(conn), db)
+        return month_from_store(conn, register, period, rules or default_rules(), checked, db)
+
+
+def month_from_store(conn: sqlite3.Connection, register: Register, period: str,
+                     rules: RuleSet, checked: CheckResult, db: Path) -> MonthResult:
+    """Consolidation, status and variances of `period` from what the store holds."""
+    facts = store.facts_in_force(conn, period)
+    consolidation = consolidate_period(conn, register, period, facts)
+    status = status_board(store.submissions(conn), register, period)
+    monthly = status[status.kind == "monthly"]
+    missing = set(monthly[monthly.status.isin(["missing", "rejected"])].subsidiary)
+    explanations = store.records_in_force(conn, period, "Explanations")
+    if not explanations.empty:
+        explanations = explanations[explanations.period == period]
+    variances = find_variances(consolidation, facts, rules, explanations, missing)
+    return MonthResult(period, checked, consolidation, status, store.restatements(conn),
+                       variances, project_earned_value(consolidation), facts, db)
 
 
 def write_outputs(result: MonthResult, out_dir: Path) -> list[Path]:
@@ -52,7 +73,8 @@ def write_outputs(result: MonthResult, out_dir: Path) -> list[Path]:
     shows the Chinese names)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     frames = {"figures": result.consolidation.figures,
-              "milestones": result.consolidation.milestones, "status": result.status}
+              "milestones": result.consolidation.milestones, "status": result.status,
+              "variances": result.variances, "earned-value": result.earned_value}
     written = []
     for name, frame in frames.items():
         path = out_dir / f"{name}-{result.period}.csv"
@@ -65,9 +87,33 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, encoding="utf-8-sig")
 
 
-def consolidate_period(conn: sqlite3.Connection, register: Register,
-                       period: str) -> Consolidation:
+def write_special_reports(result: MonthResult, out_dir: Path) -> list[Path]:
+    """A special report for every project with a major variance."""
+    flags = result.variances
+    majors = sorted(set(flags[flags.severity == "major"].project))
+    if not majors:
+        return []
+    year_start = f"{result.period[:4]}-01"
+    months = [m for m in (add_months(result.period, -i) for i in range(11, -1, -1))
+              if m >= year_start]
+    trend = monthly_series(result.facts, months)
+    projects = result.consolidation.projects.set_index("project", drop=False)
+    earned = result.earned_value.set_index("project", drop=False)
+    written = []
+    for project in majors:
+        path = out_dir / report_name(project, result.period)
+        written.append(write_special_report(
+            path, result.period, projects.loc[project].to_dict(),
+            flags[flags.project == project], trend[trend.project == project],
+            earned.loc[project].to_dict() if project in earned.index else None))
+    return written
+
+
+def consolidate_period(conn: sqlite3.Connection, register: Register, period: str,
+                       facts: pd.DataFrame | None = None) -> Consolidation:
     """Consolidate what the store holds for `period` (no files are read)."""
-    return consolidate(store.facts_in_force(conn, period), register, period,
+    if facts is None:
+        facts = store.facts_in_force(conn, period)
+    return consolidate(facts, register, period,
                        store.records_in_force(conn, period, "Plan"),
                        store.records_in_force(conn, period, "Progress"))

@@ -1,0 +1,66 @@
+"""Earned value per project (formulas as in the PMBOK Guide, 6th ed., Table 7-1).
+
+PV, the budget of work scheduled: the current budget to date. EV, the budget of work performed:
+each milestone's weight × its percent complete × BAC. AC: actual investment to date. Ratios
+whose denominator is zero are None, never infinity, and a project with nothing planned, earned
+or spent is "not started".
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from .consolidate import ACTUAL, INVESTMENT, PLAN, Consolidation
+
+
+@dataclass(frozen=True)
+class EarnedValue:
+    bac: float
+    pv: float
+    ev: float
+    ac: float
+    sv: float
+    cv: float
+    spi: float | None
+    cpi: float | None
+    eac: float | None
+    vac: float | None
+    state: str  # "not started", "in progress"
+
+
+def earned_value(bac: float, pv: float, ac: float, percent_complete: float) -> EarnedValue:
+    """Figures for one project; `percent_complete` is the weighted fraction of work done."""
+    ev = round(percent_complete * bac, 2)
+    if pv == 0 and ac == 0 and ev == 0:
+        return EarnedValue(bac, pv, ev, ac, 0.0, 0.0, None, None, None, None, "not started")
+    spi = ev / pv if pv else None
+    cpi = ev / ac if ac else None
+    eac = round(bac / cpi, 2) if cpi else None  # BAC / CPI: the work left costs as so far
+    vac = round(bac - eac, 2) if eac is not None else None
+    return EarnedValue(bac, pv, ev, ac, round(ev - pv, 2), round(ev - ac, 2), spi, cpi, eac,
+                       vac, "in progress")
+
+
+def weighted_complete(milestones: pd.DataFrame) -> float:
+    """Σ weight × percent complete over a project's milestones (weights should add to 1)."""
+    if milestones.empty:
+        return 0.0
+    pct = pd.to_numeric(milestones.pct_complete, errors="coerce").fillna(0.0)
+    weights = pd.to_numeric(milestones.weight_pct, errors="coerce").fillna(0.0)
+    return float((pct * weights).sum())
+
+
+def project_earned_value(consolidation: Consolidation) -> pd.DataFrame:
+    """One row of earned-value figures per register project."""
+    rows = []
+    by_project = dict(tuple(consolidation.milestones.groupby("project")))
+    for project in consolidation.projects.project:
+        def fig(basis: str, span: str, project: str = project) -> float:
+            return consolidation.figure("project", project, INVESTMENT, basis, span)
+        ev = earned_value(fig(PLAN, "at_completion"), fig(PLAN, "to_date"),
+                          fig(ACTUAL, "to_date"),
+                          weighted_complete(by_project.get(project, pd.DataFrame())))
+        rows.append({"project": project, **asdict(ev)})
+    return pd.DataFrame(rows)

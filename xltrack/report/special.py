@@ -1,0 +1,194 @@
+"""The special report (专项书面报告): one workbook per project with a major variance.
+
+Pre-filled with the figures, the rule that fired, the subsidiary's explanation and the trend
+of the year so far; the assessment operations writes for the VP / GM is left in clearly marked
+empty cells. Amounts are shown in 万元. Text from submissions is written with write_string, so
+it can never become a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from .cells import write_atomically
+
+WAN = 10_000
+_FIELDS = (("原因分析", "Cause"), ("对投资价值的影响", "Impact on investment value"),
+           ("纠偏措施", "Corrective action"), ("责任人", "Owner"), ("完成期限", "Due date"),
+           ("领导批示", "Instruction of the VP / GM"))
+_COMPARISONS = {"actual_vs_plan": "实际 vs 计划 Actual vs plan",
+                "plan_vs_baseline": "当前计划 vs 基准 Plan vs baseline",
+                "plan_vs_feasibility": "计划 vs 可研 Plan vs feasibility study",
+                "persistence": "连续偏差 Persistent deviation",
+                "milestone_slip": "里程碑延误 Milestone slip",
+                "finish_vs_feasibility": "完工 vs 可研 Completion vs feasibility study",
+                "missing_explanation": "缺少说明 No explanation given",
+                "missing_actuals": "未报送 No figures received"}
+
+
+def report_name(project: str, period: str) -> str:
+    return f"专项报告-{project}-{period}.xlsx"
+
+
+def write_special_report(path: Path, period: str, project: dict[str, Any],
+                         flags: pd.DataFrame, trend: pd.DataFrame,
+                         earned: dict[str, Any] | None) -> Path:
+    """Write one project's special report to `path` (atomically)."""
+    write_atomically(path, lambda temp: _build(temp, period, project, flags, trend, earned))
+    return path
+
+
+def _build(path: Path, period: str, project: dict[str, Any], flags: pd.DataFrame,
+           trend: pd.DataFrame, earned: dict[str, Any] | None) -> None:
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
+                                         "strings_to_numbers": False,
+                                         "strings_to_urls": False})
+    wb.set_properties({"title": f"专项书面报告 {project['project']} {period}",
+                       "author": "xltrack", "created": dt.datetime(2026, 1, 1)})
+    f = _formats(wb)
+    ws = wb.add_worksheet("专项报告")
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 8, 15)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.write_string(0, 0, f"专项书面报告 Special report — {project['name']} ({project['project']})",
+                    f["title"])
+    ws.write_string(1, 0, f"期间 Period {period} · 板块 {project['segment']} · "
+                          f"单位 {project['subsidiary']} · 金额单位：万元", f["note"])
+    row = _facts(ws, f, 3, project, earned)
+    row = _flags(ws, f, row + 1, flags)
+    row = _explanations(ws, f, row + 1, flags)
+    row = _trend(wb, ws, f, row + 1, trend)
+    _assessment(ws, f, row + 1)
+    wb.close()
+
+
+def _formats(wb: Workbook) -> dict[str, Any]:
+    base = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "top"}
+    return {
+        "title": wb.add_format({**base, "bold": True, "font_size": 14}),
+        "section": wb.add_format({**base, "bold": True, "font_size": 11, "bottom": 2}),
+        "head": wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "border": 1,
+                               "text_wrap": True}),
+        "text": wb.add_format({**base, "border": 1, "text_wrap": True}),
+        "wan": wb.add_format({**base, "border": 1, "num_format": "#,##0.00"}),
+        "pct": wb.add_format({**base, "border": 1, "num_format": "0.0%"}),
+        "ratio": wb.add_format({**base, "border": 1, "num_format": "0.00"}),
+        "major": wb.add_format({**base, "border": 1, "bg_color": "#FFC7CE", "bold": True}),
+        "attention": wb.add_format({**base, "border": 1, "bg_color": "#FFEB9C"}),
+        "note": wb.add_format({**base, "font_color": "#595959", "text_wrap": True}),
+        "input": wb.add_format({**base, "bg_color": "#FFF2CC", "border": 2,
+                                "border_color": "#BF8F00", "text_wrap": True}),
+    }
+
+
+def _facts(ws: Worksheet, f: dict[str, Any], row: int, project: dict[str, Any],
+           earned: dict[str, Any] | None) -> int:
+    ws.write_string(row, 0, "项目概况 Project", f["section"])
+    items: list[tuple[str, Any, str]] = [
+        ("批准投资 Approved investment", project["approved_investment"] / WAN, "wan"),
+        ("可研总投资 Feasibility total", project["fs_total_investment"] / WAN, "wan"),
+        ("可研工期 Feasibility schedule",
+         f"{project['fs_start']} — {project['fs_finish']}", "text")]
+    if earned:
+        items += [("完工预算 BAC", earned["bac"] / WAN, "wan"),
+                  ("计划值 PV", earned["pv"] / WAN, "wan"), ("挣值 EV", earned["ev"] / WAN, "wan"),
+                  ("实际成本 AC", earned["ac"] / WAN, "wan"),
+                  ("进度绩效 SPI", earned["spi"], "ratio"),
+                  ("成本绩效 CPI", earned["cpi"], "ratio"),
+                  ("完工估算 EAC", None if earned["eac"] is None else earned["eac"] / WAN, "wan")]
+    for label, value, kind in items:
+        row += 1
+        ws.write_string(row, 0, label, f["head"])
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            ws.write_string(row, 1, "—", f["text"])
+        elif kind == "text":
+            ws.write_string(row, 1, str(value), f["text"])
+        else:
+            ws.write_number(row, 1, float(value), f[kind])
+    return row + 1
+
+
+def _flags(ws: Worksheet, f: dict[str, Any], row: int, flags: pd.DataFrame) -> int:
+    ws.write_string(row, 0, "差异 Variances", f["section"])
+    head = ("比较 Comparison", "指标 Indicator", "口径 Span", "实际/当前 Actual", "对比 Expected",
+            "差异 Variance", "差异率 %", "天数 Days", "规则 Rule")
+    row += 1
+    for col, text in enumerate(head):
+        ws.write_string(row, col, text, f["head"])
+    for flag in flags.to_dict("records"):
+        row += 1
+        ws.write_string(row, 0, _COMPARISONS.get(flag["comparison"], flag["comparison"]),
+                        f[flag["severity"]] if flag["severity"] in f else f["text"])
+        ws.write_string(row, 1, f"{flag['indicator']} {flag['item'] or ''}".strip(), f["text"])
+        ws.write_string(row, 2, str(flag["span"]), f["text"])
+        for col, key in ((3, "actual"), (4, "expected"), (5, "variance")):
+            _number(ws, row, col, flag[key], f["wan"], WAN)
+        _number(ws, row, 6, flag["variance_pct"], f["pct"], 1)
+        _number(ws, row, 7, flag["days"], f["text"], 1)
+        ws.write_string(row, 8, f"{flag['rule_id']}: {flag['rule']}", f["text"])
+    return row + 1
+
+
+def _number(ws: Worksheet, row: int, col: int, value: Any, fmt: Any, scale: float) -> None:
+    if value is None or pd.isna(value):
+        ws.write_blank(row, col, None, fmt)
+    else:
+        ws.write_number(row, col, float(value) / scale, fmt)
+
+
+def _explanations(ws: Worksheet, f: dict[str, Any], row: int, flags: pd.DataFrame) -> int:
+    ws.write_string(row, 0, "子公司说明 Subsidiary's explanation", f["section"])
+    given = [e for e in dict.fromkeys(flags.explanation) if e]
+    for text in given or ["（未提供说明 No explanation was given）"]:
+        row += 1
+        ws.merge_range(row, 0, row, 8, "", f["text"])
+        ws.write_string(row, 0, text, f["text"])  # submission text: always a string
+        ws.set_row(row, 32)
+    return row + 1
+
+
+def _trend(wb: Workbook, ws: Worksheet, f: dict[str, Any], row: int,
+           trend: pd.DataFrame) -> int:
+    ws.write_string(row, 0, "投资趋势 Investment trend (万元)", f["section"])
+    row += 1
+    heads = ("月份 Month", "实际 Actual", "计划 Plan", "累计实际 Cum. actual", "累计计划 Cum. plan")
+    for col, text in enumerate(heads):
+        ws.write_string(row, col, text, f["head"])
+    first = row + 1
+    cumulative_actual = cumulative_plan = 0.0
+    for r in trend.to_dict("records"):
+        row += 1
+        cumulative_actual += r["actual"]
+        cumulative_plan += r["plan"]
+        ws.write_string(row, 0, r["month"], f["text"])
+        for col, value in enumerate((r["actual"], r["plan"], cumulative_actual,
+                                     cumulative_plan), start=1):
+            ws.write_number(row, col, value / WAN, f["wan"])
+    if row >= first:
+        chart = wb.add_chart({"type": "line"})
+        for col, name in ((3, "累计实际 Actual"), (4, "累计计划 Plan")):
+            chart.add_series({"name": name, "categories": ["专项报告", first, 0, row, 0],
+                              "values": ["专项报告", first, col, row, col]})
+        chart.set_title({"name": "累计投资 Cumulative investment (万元)"})
+        chart.set_size({"width": 620, "height": 260})
+        ws.insert_chart(first - 1, 6, chart)
+    return max(row, first + 13) + 1
+
+
+def _assessment(ws: Worksheet, f: dict[str, Any], row: int) -> None:
+    ws.write_string(row, 0, "运营管理部意见（请填写）Operations' assessment — to be completed",
+                    f["section"])
+    for zh, en in _FIELDS:
+        row += 1
+        ws.write_string(row, 0, f"{zh} {en}", f["head"])
+        ws.merge_range(row, 1, row, 8, "", f["input"])
+        ws.set_row(row, 45 if zh not in ("责任人", "完成期限") else 20)
