@@ -78,6 +78,7 @@ class _Styles:
         inp = {**base, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"}
         self.title = wb.add_format({**base, "bold": True, "font_size": 14})
         self.note = wb.add_format({**base, "font_color": "#595959", "text_wrap": True})
+        self.hint = wb.add_format({**base, "font_color": "#595959"})  # may run over columns
         self.label = wb.add_format({**base, "bold": True})
         self.header = wb.add_format({**base, "bold": True, "text_wrap": True})
         self.by_type: dict[c.ColumnType, Format] = {
@@ -216,7 +217,7 @@ def _table_sheet(wb: Workbook, s: _Styles, table: c.Table, lang: str) -> None:
     ws = wb.add_worksheet(sheet_name(table, lang))
     ws.write(0, 0, f"{table.label(lang)} ({table.name})", s.title)
     ws.write(1, 0, "黄色为填写区，灰色为自动计算；每行填写一个项目的一条记录。" if lang == "zh"
-             else "Yellow: input. Grey: computed. One record per row.", s.note)
+             else "Yellow: input. Grey: computed. One record per row.", s.hint)
     ws.set_row(HEADER_ROW, 30)
     columns: list[dict[str, Any]] = []
     for i, col in enumerate(table.columns):
@@ -237,6 +238,12 @@ def _table_sheet(wb: Workbook, s: _Styles, table: c.Table, lang: str) -> None:
     last_row = HEADER_ROW + BLANK_ROWS
     ws.add_table(HEADER_ROW, 0, last_row, len(table.columns) - 1,
                  {"name": table.name, "columns": columns, "style": "Table Style Light 9"})
+    # Style the blank rows' cells themselves: not every spreadsheet program applies a table
+    # column's format to cells that were never written, and the filler copies these styles.
+    for i, col in enumerate(table.columns):
+        if not col.computed:
+            for row in range(HEADER_ROW + 1, last_row + 1):
+                ws.write_blank(row, i, None, s.by_type[col.type])
     ws.freeze_panes(HEADER_ROW + 1, 1)
     ws.set_landscape()
     ws.set_paper(9)  # A4
