@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PERIOD ?= 2026-10
 DEMO   ?= demo
 
-.PHONY: install demo test lint templates clean
+.PHONY: install demo test lint templates render clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,7 @@ demo: install
 	@echo "  history     $(DEMO)/xltrack.sqlite (every submission and number, with its cell)"
 	@echo "  figures     $(DEMO)/reports/figures-$(PERIOD).csv, milestones-, status-"
 	@echo "  variances   $(DEMO)/reports/variances-$(PERIOD).csv, earned-value-$(PERIOD).csv"
+	@echo "  report      $(DEMO)/reports/重大项目监控报告-$(PERIOD).xlsx (the monthly monitoring report)"
 	@echo "  special     $(DEMO)/reports/special/ (a special report per major variance)"
 	@echo "  feedback    $(DEMO)/reports/feedback/ (one workbook per file with findings)"
 	@echo "  expected    $(DEMO)/expected.json (the deliberate faults and variances)"
@@ -47,6 +48,19 @@ test: lint
 # Regenerate the committed templates after a contract change (a test compares them).
 templates: install
 	$(BIN)/xltrack templates workbooks/templates
+
+# Render the demo's workbooks to PDF and PNG (LibreOffice headless + pdftoppm), to look at the
+# layout: pictures land in $(DEMO)/rendered/. Needs: apt-get install libreoffice-calc-nogui
+# poppler-utils fonts-noto-cjk
+render:
+	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null || { echo "render needs LibreOffice and poppler: apt-get install -y libreoffice-calc-nogui poppler-utils fonts-noto-cjk"; exit 2; }
+	@test -d $(DEMO)/reports || { echo "run 'make demo' first"; exit 2; }
+	rm -rf $(DEMO)/rendered && mkdir -p $(DEMO)/rendered
+	cp $(DEMO)/reports/*.xlsx $(DEMO)/reports/special/*RE01-P01*.xlsx \
+		workbooks/templates/monthly-zh.xlsx $(DEMO)/rendered/
+	cd $(DEMO)/rendered && timeout 600 soffice --headless --convert-to pdf *.xlsx >/dev/null
+	cd $(DEMO)/rendered && for pdf in *.pdf; do pdftoppm -r 80 -png "$$pdf" "$${pdf%.pdf}"; done
+	@ls $(DEMO)/rendered/*.png | head -40
 
 clean:
 	rm -rf $(VENV) $(DEMO) build *.egg-info

@@ -109,6 +109,13 @@ def test_earned_value_division_by_zero_and_not_started() -> None:
 def test_weighted_complete() -> None:
     milestones = pd.DataFrame({"weight_pct": [0.2, 0.5, 0.3], "pct_complete": [1.0, 0.4, None]})
     assert weighted_complete(milestones) == pytest.approx(0.4)
+    assert weighted_complete(milestones.iloc[0:0]) is None
+
+
+def test_no_schedule_plan_means_no_earned_value_not_zero() -> None:
+    ev = earned_value(bac=1_000, pv=500, ac=400, percent_complete=None)
+    assert ev.state == "no schedule plan"
+    assert (ev.ev, ev.spi, ev.cpi, ev.eac) == (None, None, None, None)
 
 
 def test_demo_variances_are_exactly_the_story(demo: Path, demo_month: MonthResult) -> None:

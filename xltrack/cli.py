@@ -26,6 +26,8 @@ from .monthly import (
     write_outputs,
     write_special_reports,
 )
+from .report.monitoring import report_name
+from .report.publish import publish_report
 from .settings import load_register
 from .store import DEFAULT_DB
 from .templates import LANGS, generate_all
@@ -131,16 +133,18 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
               help="Folder for the consolidated figures, status board and feedback.")
 @_register_option
 @_rules_option
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
+              help="Language of the report's file name.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 @click.option("--workers", type=click.IntRange(0), default=0,
               help="Reader processes (0: one per core).")
 def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path | None,
-        rules_path: Path | None, as_json: bool, workers: int) -> None:
+        rules_path: Path | None, lang: str, as_json: bool, workers: int) -> None:
     """Run the month: check every file, store it, consolidate, find the variances.
 
     Writes into --out: figures-, milestones-, status-, variances- and earned-value-PERIOD.csv,
-    a special report per project with a major variance (special/), and a feedback workbook
-    per file with findings (feedback/). The monitoring report workbook is not written yet.
+    the monitoring report 重大项目监控报告-PERIOD.xlsx, a special report per project with a
+    major variance (special/), and a feedback workbook per file with findings (feedback/).
     Exit 1 when a file was rejected or a major variance was found.
 
     \b
@@ -151,6 +155,10 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
     result = run_month(inbox, register, check_period(period), db, out_dir / "feedback",
                        Isolation(workers=workers), rules=load_rules(rules_path))
     written = write_outputs(result, out_dir) + write_special_reports(result, out_dir / "special")
+    published = publish_report(result, out_dir / report_name(result.period, lang))
+    written.append(published.placed.path)
+    for note in published.placed.notes:
+        click.echo(note, err=True)
     summary = _run_json(result, written)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -158,6 +166,43 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
         _print_run(summary)
     major = (result.variances.severity == "major").any()
     sys.exit(EXIT_FINDINGS if result.checked.rejected or major else EXIT_OK)
+
+
+@cli.command()
+@click.option("--period", required=True, help="Month, YYYY-MM.")
+@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Report file. Default: reports/重大项目监控报告-PERIOD.xlsx "
+                   "(major-project-monitoring-PERIOD.xlsx with --lang en).")
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
+              help="Language of the file name.")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=DEFAULT_DB, show_default=True, help="History store (SQLite).")
+@_register_option
+@_rules_option
+def report(period: str, out_file: Path | None, lang: str, db: Path,
+           register_path: Path | None, rules_path: Path | None) -> None:
+    """Write the monthly monitoring report from what the store holds.
+
+    Comments typed into the previous report of the same period are carried over by project;
+    the previous file is kept in backup/; if it is open in Excel, the new report is written
+    under another name and you are told.
+
+    \b
+    Example:
+      xltrack report --period 2026-10 --db xltrack.sqlite --out reports/report-2026-10.xlsx
+    """
+    register = load_register(register_path)
+    with store.open_store(db) as conn:
+        result = month_from_store(conn, register, check_period(period), load_rules(rules_path),
+                                  CheckResult([]), db)
+    target = out_file or Path("reports") / report_name(period, lang)
+    published = publish_report(result, target)
+    click.echo(f"wrote {published.placed.path} ({published.comments_kept} comments kept, "
+               f"{published.orphaned} orphaned)")
+    if published.placed.backup:
+        click.echo(f"previous report kept as {published.placed.backup}")
+    for note in published.placed.notes:
+        click.echo(note, err=True)
 
 
 @cli.command("special-reports")
@@ -253,7 +298,7 @@ def _print_run(summary: dict[str, Any]) -> None:
                f"major in {', '.join(summary['major_variances']) or 'no project'}")
     for path in summary["written"]:
         click.echo(f"wrote {path}")
-    click.echo("The monitoring report workbook is not produced yet (issue 6).")
+    click.echo("Key-work tracking and the Excel control workbook are not built yet.")
 
 
 def _result_json(result: CheckResult) -> dict[str, Any]:

@@ -19,19 +19,24 @@ from .consolidate import ACTUAL, INVESTMENT, PLAN, Consolidation
 class EarnedValue:
     bac: float
     pv: float
-    ev: float
+    ev: float | None
     ac: float
-    sv: float
-    cv: float
+    sv: float | None
+    cv: float | None
     spi: float | None
     cpi: float | None
     eac: float | None
     vac: float | None
-    state: str  # "not started", "in progress"
+    state: str  # "not started", "in progress", "no schedule plan"
 
 
-def earned_value(bac: float, pv: float, ac: float, percent_complete: float) -> EarnedValue:
-    """Figures for one project; `percent_complete` is the weighted fraction of work done."""
+def earned_value(bac: float, pv: float, ac: float,
+                 percent_complete: float | None) -> EarnedValue:
+    """Figures for one project; `percent_complete` is the weighted fraction of work done,
+    None when no schedule plan says what the work is (then nothing is earned or unearned)."""
+    if percent_complete is None:
+        return EarnedValue(bac, pv, None, ac, None, None, None, None, None, None,
+                           "no schedule plan")
     ev = round(percent_complete * bac, 2)
     if pv == 0 and ac == 0 and ev == 0:
         return EarnedValue(bac, pv, ev, ac, 0.0, 0.0, None, None, None, None, "not started")
@@ -43,10 +48,11 @@ def earned_value(bac: float, pv: float, ac: float, percent_complete: float) -> E
                        vac, "in progress")
 
 
-def weighted_complete(milestones: pd.DataFrame) -> float:
-    """Σ weight × percent complete over a project's milestones (weights should add to 1)."""
+def weighted_complete(milestones: pd.DataFrame) -> float | None:
+    """Σ weight × percent complete over a project's milestones (weights should add to 1);
+    None when the project has no milestones to measure progress by."""
     if milestones.empty:
-        return 0.0
+        return None
     pct = pd.to_numeric(milestones.pct_complete, errors="coerce").fillna(0.0)
     weights = pd.to_numeric(milestones.weight_pct, errors="coerce").fillna(0.0)
     return float((pct * weights).sum())

@@ -36,6 +36,8 @@ class MonthResult:
     variances: pd.DataFrame
     earned_value: pd.DataFrame
     facts: pd.DataFrame  # every amount in force for the period, with its origin
+    submissions: pd.DataFrame  # every submission in the store, with status and findings
+    progress: pd.DataFrame  # Progress rows of every month up to the period
     db: Path
 
 
@@ -57,7 +59,8 @@ def month_from_store(conn: sqlite3.Connection, register: Register, period: str,
     """Consolidation, status and variances of `period` from what the store holds."""
     facts = store.facts_in_force(conn, period)
     consolidation = consolidate_period(conn, register, period, facts)
-    status = status_board(store.submissions(conn), register, period)
+    submissions = store.submissions(conn)
+    status = status_board(submissions, register, period)
     monthly = status[status.kind == "monthly"]
     missing = set(monthly[monthly.status.isin(["missing", "rejected"])].subsidiary)
     explanations = store.records_in_force(conn, period, "Explanations")
@@ -65,7 +68,8 @@ def month_from_store(conn: sqlite3.Connection, register: Register, period: str,
         explanations = explanations[explanations.period == period]
     variances = find_variances(consolidation, facts, rules, explanations, missing)
     return MonthResult(period, checked, consolidation, status, store.restatements(conn),
-                       variances, project_earned_value(consolidation), facts, db)
+                       variances, project_earned_value(consolidation), facts, submissions,
+                       store.records_in_force(conn, period, "Progress"), db)
 
 
 def write_outputs(result: MonthResult, out_dir: Path) -> list[Path]:

@@ -1,0 +1,222 @@
+"""The monitoring report: complete, exact to the cent, keeps what people typed, never lost."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from xltrack import contract as c
+from xltrack.monthly import MonthResult, run_month
+from xltrack.report.monitoring import COMMENT_HEADER, KEY_HEADER, ORPHANS_SHEET, SUMMARY_SHEET
+from xltrack.report.placement import TEMP_PREFIX
+from xltrack.report.publish import publish_report
+from xltrack.settings import Register
+
+from .conftest import Fill, cost_row
+from .fixture_group import PERIOD, fixture_register, write_fixture_inbox
+
+GOLDEN = Path(__file__).parent / "golden" / "report-fixture.json"
+RUN_TIME = dt.datetime(2026, 4, 8, 9, 30, tzinfo=dt.UTC)
+SHEETS = ["封面 Cover", SUMMARY_SHEET, "差异 Variances", "报送 Submissions", "项目 Projects",
+          "趋势 Trends", "审核 Findings", "更正 Restatements", "输入 Inputs"]
+
+
+def _rows(ws: Any) -> list[list[Any]]:
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def _summary_records(path: Path) -> list[dict[str, Any]]:
+    rows = _rows(load_workbook(path, data_only=True)[SUMMARY_SHEET])
+    header = next(i for i, r in enumerate(rows) if KEY_HEADER in r)
+    keys = rows[header]
+    records = []
+    for r in rows[header + 1:]:
+        if r[keys.index(KEY_HEADER)] is None:
+            break
+        records.append(dict(zip(keys, r, strict=False)))
+    return records
+
+
+def test_demo_report_is_complete_and_exact(demo_month: MonthResult, tmp_path: Path) -> None:
+    path = publish_report(demo_month, tmp_path / "r.xlsx", RUN_TIME).placed.path
+    wb = load_workbook(path)
+    assert wb.sheetnames[:len(SHEETS)] == SHEETS
+    with zipfile.ZipFile(path) as zf:
+        charts = [n for n in zf.namelist() if re.match(r"xl/charts/chart\d+\.xml", n)]
+        tables = [n for n in zf.namelist() if n.startswith("xl/tables/")]
+    c_ = demo_month.consolidation
+    majors = set(c_.projects[c_.projects.major].project)
+    assert len(charts) == len(majors) + 1  # an S-curve per major project and the trend
+    assert len(tables) == 6  # summary, variances, submissions, findings, restatements, inputs
+    records = _summary_records(path)
+    assert {r[KEY_HEADER] for r in records} == majors
+    for r in records:
+        pid = r[KEY_HEADER]
+        for column, basis, span in (("完工预算 BAC (万元)", "plan", "at_completion"),
+                                    ("累计实际 Actual to date (万元)", "actual", "to_date"),
+                                    ("本年实际 Actual YTD (万元)", "actual", "ytd"),
+                                    ("本年预算 Budget YTD (万元)", "plan", "ytd")):
+            expected = c_.figure("project", pid, "investment", basis, span)
+            assert round(r[column] * 10_000, 2) == expected, (pid, column)
+    lights = {r[KEY_HEADER]: r["总体 Overall"] for r in records}
+    assert lights["RE01-P01"] == 0 and lights["RE01-P02"] == 2  # red, green
+
+
+def test_comments_are_carried_over_and_never_dropped(demo_month: MonthResult,
+                                                    tmp_path: Path) -> None:
+    target = tmp_path / "r.xlsx"
+    publish_report(demo_month, target, RUN_TIME)
+    wb = load_workbook(target)
+    ws = wb[SUMMARY_SHEET]
+    rows = _rows(ws)
+    header = next(i for i, r in enumerate(rows) if KEY_HEADER in r)
+    key_col, comment_col = rows[header].index(KEY_HEADER), rows[header].index(COMMENT_HEADER)
+    typed = {"RE01-P01": "已约谈项目公司，11月底前提交整改方案", "INF02-P01": "=待董事会审议"}
+    for i, r in enumerate(rows[header + 1:], start=header + 2):
+        if r[key_col] in typed:
+            ws.cell(i, comment_col + 1).value = typed[r[key_col]]
+            ws.cell(i, comment_col + 1).data_type = "s"
+    wb.save(target)
+
+    second = publish_report(demo_month, target, RUN_TIME)
+    assert second.comments_kept == 2 and second.placed.backup is not None
+    kept = {r[KEY_HEADER]: r[COMMENT_HEADER] for r in _summary_records(target)}
+    assert {k: kept[k] for k in typed} == typed
+
+    # The project leaves the summary: its comment moves to the orphaned sheet, not the bin.
+    projects = demo_month.consolidation.projects.copy()
+    projects.loc[projects.project == "RE01-P01", "major"] = False
+    without = dataclasses.replace(demo_month, consolidation=dataclasses.replace(
+        demo_month.consolidation, projects=projects))
+    third = publish_report(without, target, RUN_TIME)
+    assert third.orphaned == 1
+    orphans = _rows(load_workbook(target)[ORPHANS_SHEET])
+    assert ["RE01-P01", typed["RE01-P01"]] in [list(r[:2]) for r in orphans]
+    # … and back again when the project returns.
+    publish_report(demo_month, target, RUN_TIME)
+    kept = {r[KEY_HEADER]: r[COMMENT_HEADER] for r in _summary_records(target)}
+    assert kept["RE01-P01"] == typed["RE01-P01"]
+    assert ORPHANS_SHEET not in load_workbook(target).sheetnames
+
+
+def test_submission_text_is_never_a_formula(fill: Fill, register: Register,
+                                            tmp_path: Path) -> None:
+    hostile = '=HYPERLINK("http://example.invalid/x","点击查看")'
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    fill(c.Kind.MONTHLY, {
+        "ActualCost": [cost_row(amount=hostile), cost_row(code="0102", amount=1.0,
+                                                          remark="+cmd|' /C calc'!A0")],
+        "Explanations": [{"project_id": "RE01-P01", "indicator": "investment",
+                          "explanation": hostile}]}, name="inbox/RE01.xlsx")
+    result = run_month(inbox, register, "2026-10", tmp_path / "h.sqlite")
+    path = publish_report(result, tmp_path / "r.xlsx", RUN_TIME).placed.path
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                xml = zf.read(name).decode()
+                assert "<f>" not in xml and "<f " not in xml, name
+        strings = zf.read("xl/sharedStrings.xml").decode()
+    assert "HYPERLINK" in strings  # it is there, as text
+
+
+def _golden_view(path: Path) -> dict[str, list[list[Any]]]:
+    wb = load_workbook(path, data_only=True)
+    view = {}
+    for sheet in SHEETS[1:-1]:  # the cover and the inputs carry run times and file hashes
+        view[sheet] = [[round(v, 6) if isinstance(v, float) else
+                        v.isoformat() if isinstance(v, dt.date) else v for v in row]
+                       for row in _rows(wb[sheet])]
+    for row in view["报送 Submissions"]:  # received times depend on the file system clock
+        row[6] = "…" if isinstance(row[6], str) and row[6][:2] == "20" else row[6]
+    return view
+
+
+def test_golden_report_of_the_fixture_group(tmp_path: Path) -> None:
+    write_fixture_inbox(tmp_path)
+    result = run_month(tmp_path / "inbox", fixture_register(), PERIOD, tmp_path / "h.sqlite")
+    path = publish_report(result, tmp_path / "r.xlsx", RUN_TIME).placed.path
+    view = json.loads(json.dumps(_golden_view(path), ensure_ascii=False, default=str))
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(json.dumps(view, ensure_ascii=False, indent=1), encoding="utf-8")
+    assert view == json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+def test_an_open_report_is_not_overwritten(demo_month: MonthResult, tmp_path: Path) -> None:
+    target = tmp_path / "r.xlsx"
+    publish_report(demo_month, target, RUN_TIME)
+    before = target.read_bytes()
+    (tmp_path / "~$r.xlsx").write_bytes(b"owner")  # Excel has it open
+    placed = publish_report(demo_month, target, RUN_TIME).placed
+    assert placed.redirected and placed.path != target and placed.path.exists()
+    assert target.read_bytes() == before
+    assert "open in Excel" in placed.notes[0]
+
+
+KILLED_WRITE = """
+import pathlib, sys, time
+from xltrack.report import publish, monitoring
+real = monitoring.write_report
+def stall(path, *args):
+    real(path, *args)
+    pathlib.Path(sys.argv[2]).write_text("written, not yet moved")
+    time.sleep(120)
+publish.write_report = stall
+import pickle
+result = pickle.loads(pathlib.Path(sys.argv[3]).read_bytes())
+publish.publish_report(result, pathlib.Path(sys.argv[1]))
+"""
+
+
+def test_killing_the_writer_leaves_the_previous_report(demo_month: MonthResult,
+                                                       tmp_path: Path) -> None:
+    import pickle
+
+    target = tmp_path / "r.xlsx"
+    publish_report(demo_month, target, RUN_TIME)
+    before = target.read_bytes()
+    state = tmp_path / "result.pickle"
+    state.write_bytes(pickle.dumps(demo_month))
+    marker = tmp_path / "marker"
+    child = subprocess.Popen([sys.executable, "-c", KILLED_WRITE, str(target), str(marker),
+                              str(state)])
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert child.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert target.read_bytes() == before
+    assert list(tmp_path.glob(f"{TEMP_PREFIX}*"))  # the killed writer's half-done file …
+    publish_report(demo_month, target, RUN_TIME)
+    assert not list(tmp_path.glob(f"{TEMP_PREFIX}*"))  # … is cleaned by the next run
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_command(tmp_path: Path, lang: str) -> None:
+    from xltrack.settings import save_register
+
+    write_fixture_inbox(tmp_path)
+    save_register(fixture_register(), tmp_path / "register.json")
+    db = tmp_path / "h.sqlite"
+    run_month(tmp_path / "inbox", fixture_register(), PERIOD, db)
+    out = subprocess.run([sys.executable, "-m", "xltrack", "report", "--period", PERIOD, "--db",
+                          str(db), "--register", str(tmp_path / "register.json"), "--lang",
+                          lang], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    name = "重大项目监控报告-2026-03.xlsx" if lang == "zh" else \
+        "major-project-monitoring-2026-03.xlsx"
+    assert (tmp_path / "reports" / name).exists()

@@ -1,0 +1,302 @@
+"""The monthly major project monitoring report (重大项目监控报告), written with XlsxWriter.
+
+Sheets: cover, summary (one row per major project, traffic lights, comments), variances,
+submissions, project cards with S-curves, trends, findings, restatements, and orphaned comments
+when a commented project has left the report. Amounts are shown in 万元; every text that came
+from a submission is written with write_string, so it can never become a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from .. import __version__
+from .report_data import ReportData
+
+WAN = 10_000
+SUMMARY_SHEET = "汇总 Summary"
+KEY_HEADER = "项目编号 Project"
+COMMENT_HEADER = "备注 Comments"
+ORPHANS_SHEET = "遗留备注 Orphaned comments"
+CHART_DATA = "_chart_data"
+LIGHTS = {"major": 0, "attention": 1, "normal": 2}  # icon set: red, amber, green
+
+
+def report_name(period: str, lang: str = "zh") -> str:
+    return (f"重大项目监控报告-{period}.xlsx" if lang == "zh"
+            else f"major-project-monitoring-{period}.xlsx")
+
+
+def write_report(path: Path, data: ReportData, comments: dict[str, str],
+                 orphans: dict[str, str]) -> None:
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
+                                         "strings_to_numbers": False, "strings_to_urls": False})
+    wb.set_properties({"title": f"重大项目监控报告 {data.period}", "author": "xltrack",
+                       "created": data.run_time.replace(tzinfo=None)})
+    f = _formats(wb)
+    names = ["封面 Cover", SUMMARY_SHEET, "差异 Variances", "报送 Submissions", "项目 Projects",
+             "趋势 Trends", "审核 Findings", "更正 Restatements", "输入 Inputs",
+             *([ORPHANS_SHEET] if orphans else []), CHART_DATA]
+    ws = {name: wb.add_worksheet(name) for name in names}  # tabs in reading order
+    _cover(ws["封面 Cover"], f, data)
+    _summary(ws[SUMMARY_SHEET], f, data, comments)
+    _table(ws["差异 Variances"], f, "Variances", data.variances_sheet(),
+           "重大差异与关注事项 Variances", severity="严重程度 Severity")
+    _table(ws["报送 Submissions"], f, "Submissions", data.status_sheet(),
+           "报送情况 Submission status board", severity="状态 Status")
+    _projects(wb, ws["项目 Projects"], ws[CHART_DATA], f, data)
+    _trends(wb, ws["趋势 Trends"], f, data)
+    _table(ws["审核 Findings"], f, "Findings", data.findings_sheet(),
+           "审核发现 Findings", severity="级别 Severity")
+    _table(ws["更正 Restatements"], f, "Restatements",
+           data.restatements_sheet(), "更正记录 Values changed by corrections")
+    _table(ws["输入 Inputs"], f, "Inputs",
+           pd.DataFrame(data.inputs, columns=["文件 File", "SHA-256"]),
+           "输入文件及校验值 Inputs and their SHA-256")
+    if orphans:
+        frame = pd.DataFrame({KEY_HEADER: list(orphans), COMMENT_HEADER: list(orphans.values())})
+        _table(ws[ORPHANS_SHEET], f, "Orphans", frame,
+               "项目已不在汇总表中的备注 Comments whose project left the summary")
+    ws[CHART_DATA].hide()
+    wb.close()
+
+
+def _formats(wb: Workbook) -> dict[str, Any]:
+    base = {"font_name": "Microsoft YaHei", "font_size": 9, "valign": "vcenter"}
+    return {
+        "title": wb.add_format({**base, "bold": True, "font_size": 14}),
+        "sub": wb.add_format({**base, "font_color": "#595959"}),
+        "head": wb.add_format({**base, "bold": True, "text_wrap": True, "bg_color": "#D9E1F2",
+                               "border": 1}),
+        "text": wb.add_format({**base}),
+        "wrap": wb.add_format({**base, "text_wrap": True}),
+        "wan": wb.add_format({**base, "num_format": "#,##0.00"}),
+        "pct": wb.add_format({**base, "num_format": "0.0%"}),
+        "ratio": wb.add_format({**base, "num_format": "0.00"}),
+        "int": wb.add_format({**base, "num_format": "0"}),
+        "date": wb.add_format({**base, "num_format": "yyyy-mm-dd"}),
+        "total": wb.add_format({**base, "bold": True, "num_format": "#,##0.00", "top": 1}),
+        "total_text": wb.add_format({**base, "bold": True, "top": 1}),
+        "comment": wb.add_format({**base, "bg_color": "#FFF2CC", "text_wrap": True}),
+        "major": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+        "attention": wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"}),
+        "card": wb.add_format({**base, "bold": True, "font_size": 11, "bottom": 2}),
+    }
+
+
+def _page(ws: Worksheet, header_row: int, last_col: int) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(header_row)
+    ws.set_footer("&L&A&C&F&R&P / &N")
+    ws.freeze_panes(header_row + 1, 0)
+    ws.hide_gridlines(2)
+    del last_col
+
+
+def _write(ws: Worksheet, row: int, col: int, value: Any, fmt: Any) -> None:
+    """Numbers as numbers, dates as dates, everything else as a string: never a formula."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_string(row, col, "是 Y" if value else "否 N", fmt)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def _cover(ws: Worksheet, f: dict[str, Any], data: ReportData) -> None:
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 70)
+    ws.hide_gridlines(2)
+    ws.write_string(0, 0, f"重大项目监控报告 {data.period}", f["title"])
+    ws.write_string(1, 0, f"Major project monitoring report — {data.period}", f["sub"])
+    rows = [("期间 Period", data.period),
+            ("生成时间 Run time", data.run_time.strftime("%Y-%m-%d %H:%M:%S %Z")),
+            ("xltrack 版本 Version", __version__),
+            ("重大项目数 Major projects", str(len(data.summary))),
+            ("重大差异 Major variances", str(int((data.variances.severity == "major").sum()))),
+            ("报送文件 Files", str(len(data.inputs)))]
+    for i, (label, value) in enumerate(rows, start=3):
+        ws.write_string(i, 0, label, f["head"])
+        ws.write_string(i, 1, value, f["text"])
+    contents = ("汇总 Summary", "差异 Variances", "报送 Submissions", "项目 Projects",
+                "趋势 Trends", "审核 Findings", "更正 Restatements", "输入 Inputs")
+    start = len(rows) + 5
+    ws.write_string(start, 0, "目录 Contents", f["card"])
+    for i, sheet in enumerate(contents, start=start + 1):
+        ws.write_url(i, 0, f"internal:'{sheet}'!A1", f["text"], string=sheet)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.activate()
+
+
+def _summary(ws: Worksheet, f: dict[str, Any], data: ReportData,
+             comments: dict[str, str]) -> None:
+    frame = data.summary
+    ws.write_string(0, 0, f"重大项目汇总 Summary of major projects — {data.period} (万元)",
+                    f["title"])
+    header = 2
+    columns = list(frame.columns) + [COMMENT_HEADER]
+    last = header + len(frame)
+    formats = data.summary_formats()
+    for r, record in enumerate(frame.to_dict("records"), start=header + 1):
+        for c, name in enumerate(frame.columns):
+            value = record[name]
+            if name == data.detail_column:
+                ws.write_url(r, c, f"internal:'项目 Projects'!A{record['_card_row']}",
+                             f["text"], string="查看 View")
+            else:
+                _write(ws, r, c, value, f[formats.get(name, "text")])
+        _write(ws, r, len(frame.columns), comments.get(str(record[KEY_HEADER]), ""),
+               f["comment"])
+    ws.add_table(header, 0, max(last, header + 1), len(columns) - 1, {
+        "name": "Summary", "style": "Table Style Light 9",
+        "columns": [{"header": h, "header_format": f["head"]} for h in columns]})
+    ws.set_row(header, 42)
+    for c, name in enumerate(frame.columns):
+        width = 9 if name in data.light_columns else 12
+        ws.set_column(c, c, 18 if name == "项目名称 Name" else width)
+        if name in data.light_columns and len(frame):
+            ws.conditional_format(header + 1, c, last, c, {
+                "type": "icon_set", "icon_style": "3_traffic_lights", "icons_only": True,
+                "icons": [{"criteria": ">=", "type": "number", "value": 2},
+                          {"criteria": ">=", "type": "number", "value": 1}]})
+    ws.set_column(len(columns) - 1, len(columns) - 1, 40)
+    if "_card_row" in frame.columns:
+        ws.set_column(list(frame.columns).index("_card_row"),
+                      list(frame.columns).index("_card_row"), None, None, {"hidden": True})
+    row = _totals(ws, f, data, last + 2)
+    ws.print_area(0, 0, row, len(columns) - 1)
+    _page(ws, header, len(columns) - 1)
+
+
+def _totals(ws: Worksheet, f: dict[str, Any], data: ReportData, row: int) -> int:
+    ws.write_string(row, 0, "板块及集团合计 Segment and group totals (万元)", f["card"])
+    totals = data.totals
+    row += 1
+    for c, name in enumerate(totals.columns):
+        ws.write_string(row, c, name, f["head"])
+    ws.set_row(row, 42)
+    for record in totals.to_dict("records"):
+        row += 1
+        for c, name in enumerate(totals.columns):
+            value = record[name]
+            _write(ws, row, c, value, f["total"] if isinstance(value, float) else f["total_text"])
+    return row
+
+
+def _table(ws: Worksheet, f: dict[str, Any], name: str, frame: pd.DataFrame, title: str,
+           severity: str | None = None) -> None:
+    ws.write_string(0, 0, title, f["title"])
+    header = 2
+    kinds = ReportData.column_formats(frame)
+    for r, record in enumerate(frame.to_dict("records"), start=header + 1):
+        for c, column in enumerate(frame.columns):
+            _write(ws, r, c, record[column], f[kinds.get(column, "wrap")])
+    last = header + max(len(frame), 1)
+    ws.add_table(header, 0, last, max(len(frame.columns) - 1, 0), {
+        "name": name, "style": "Table Style Light 9",
+        "columns": [{"header": str(h), "header_format": f["head"]} for h in frame.columns]})
+    ws.set_row(header, 30)
+    for c, column in enumerate(frame.columns):
+        ws.set_column(c, c, 30 if kinds.get(column, "wrap") == "wrap" and
+                      ("说明" in column or "Message" in column or "Explanation" in column)
+                      else 14)
+    if severity is not None and severity in frame.columns and len(frame):
+        c = list(frame.columns).index(severity)
+        for word, fmt in (("major", "major"), ("rejected", "major"), ("error", "major"),
+                          ("attention", "attention"), ("late", "attention"),
+                          ("missing", "attention"), ("warning", "attention")):
+            ws.conditional_format(header + 1, c, last, c, {
+                "type": "text", "criteria": "containing", "value": word, "format": f[fmt]})
+    _page(ws, header, len(frame.columns) - 1)
+
+
+def _projects(wb: Workbook, ws: Worksheet, chart_data: Worksheet, f: dict[str, Any],
+              data: ReportData) -> None:
+    ws.set_column(0, 0, 20)
+    ws.set_column(1, 7, 13)
+    ws.hide_gridlines(2)
+    column = 0
+    for card in data.cards:
+        row = card.row - 1
+        ws.write_string(row, 0, f"{card.project} {card.name}", f["card"])
+        for c in range(1, 8):
+            ws.write_blank(row, c, None, f["card"])
+        for i, (label, value, kind) in enumerate(card.figures):
+            ws.write_string(row + 1 + i, 0, label, f["head"])
+            _write(ws, row + 1 + i, 1, value, f[kind])
+        heads = ("里程碑 Milestone", "关键 Key", "计划完成 Planned", "预计/实际 Forecast",
+                 "延误天数 Slip", "状态 Status")
+        m_row = row + 1 + len(card.figures) + 1
+        for c, text in enumerate(heads):
+            ws.write_string(m_row, c, text, f["head"])
+        for i, m in enumerate(card.milestones, start=1):
+            for c, (value, kind) in enumerate(m):
+                _write(ws, m_row + i, c, value, f[kind])
+        column = _s_curve(wb, ws, chart_data, card, column, row)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+
+
+def _s_curve(wb: Workbook, ws: Worksheet, chart_data: Worksheet, card: Any, column: int,
+             row: int) -> int:
+    if card.curve.empty:
+        return column
+    chart_data.write_string(0, column, card.project)
+    names = ("month", "plan", "actual", "earned")
+    for c, name in enumerate(names):
+        chart_data.write_string(1, column + c, name)
+    for r, record in enumerate(card.curve.to_dict("records"), start=2):
+        chart_data.write_string(r, column, record["month"])
+        for c, name in enumerate(names[1:], start=1):
+            if record[name] is not None and not pd.isna(record[name]):
+                chart_data.write_number(r, column + c, record[name] / WAN)
+    last = len(card.curve) + 1
+    chart = wb.add_chart({"type": "line"})
+    for c, label in ((1, "累计预算 PV"), (2, "累计实际 AC"), (3, "挣值 EV")):
+        chart.add_series({"name": label,
+                          "categories": [CHART_DATA, 2, column, last, column],
+                          "values": [CHART_DATA, 2, column + c, last, column + c]})
+    chart.set_title({"name": f"{card.project} S 曲线 (万元)", "name_font": {"size": 10}})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 560, "height": 250})
+    ws.insert_chart(row, 8, chart)
+    return column + len(names) + 1
+
+
+def _trends(wb: Workbook, ws: Worksheet, f: dict[str, Any], data: ReportData) -> None:
+    trend = data.trends
+    ws.write_string(0, 0, f"月度趋势 Month over month — {data.period[:4]} (万元)", f["title"])
+    header = 2
+    for c, name in enumerate(trend.columns):
+        ws.write_string(header, c, name, f["head"])
+        ws.set_column(c, c, 14)
+    for r, record in enumerate(trend.to_dict("records"), start=header + 1):
+        for c, name in enumerate(trend.columns):
+            _write(ws, r, c, record[name], f["wan"] if c else f["text"])
+    last = header + len(trend)
+    if len(trend):
+        chart = wb.add_chart({"type": "column"})
+        for c, name in enumerate(trend.columns[1:], start=1):
+            if "累计" in name:
+                continue
+            chart.add_series({"name": ["趋势 Trends", header, c],
+                              "categories": ["趋势 Trends", header + 1, 0, last, 0],
+                              "values": ["趋势 Trends", header + 1, c, last, c]})
+        chart.set_title({"name": "月度投资 Monthly investment (万元)"})
+        chart.set_size({"width": 720, "height": 320})
+        ws.insert_chart(last + 2, 0, chart)
+    _page(ws, header, len(trend.columns) - 1)

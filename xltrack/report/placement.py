@@ -1,0 +1,128 @@
+"""Putting a report in place without losing anything.
+
+The new file is written beside the target under a temporary name and moved into place in one
+step; the previous report is kept in `backup/`; when the target is open in Excel (its `~$`
+owner file exists, or the move is refused) the new report goes under another name and the
+caller is told. Comments people typed into the previous report are read back by project key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+TEMP_PREFIX = ".~xltrack-"
+
+
+@dataclass
+class Placed:
+    path: Path  # where the report is now
+    backup: Path | None = None  # the previous report, kept
+    redirected: bool = False  # the target was open: written under another name
+    notes: list[str] = field(default_factory=list)
+
+
+def is_open(path: Path) -> bool:
+    """Excel keeps an owner file ~$name.xlsx beside a workbook while it is open."""
+    return (path.parent / f"~${path.name}").exists() or \
+        (path.parent / f"~${path.name[2:]}").exists()
+
+
+def clean_stray_temps(folder: Path) -> list[Path]:
+    """Remove temporary files left by a writer that was killed (its process is gone)."""
+    removed = []
+    for temp in folder.glob(f"{TEMP_PREFIX}*"):
+        pid = temp.name[len(TEMP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            temp.unlink(missing_ok=True)
+            removed.append(temp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def place(target: Path, save: Callable[[Path], None], now: dt.datetime | None = None) -> Placed:
+    """Write through `save` into a temporary file, then move it to `target` safely."""
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    clean_stray_temps(target.parent)
+    handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".xlsx",
+                                    dir=target.parent)
+    os.close(handle)
+    temp = Path(name)
+    try:
+        save(temp)
+        placed = Placed(target)
+        if target.exists() and is_open(target):
+            return _redirect(temp, target, stamp, placed)
+        if target.exists():
+            backup = target.parent / "backup" / f"{target.stem}-{stamp}{target.suffix}"
+            backup.parent.mkdir(exist_ok=True)
+            shutil.copy2(target, backup)
+            placed.backup = backup
+        try:
+            os.replace(temp, target)
+        except PermissionError:  # Windows refuses to replace a file Excel holds open
+            return _redirect(temp, target, stamp, placed)
+        return placed
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _redirect(temp: Path, target: Path, stamp: str, placed: Placed) -> Placed:
+    other = target.with_name(f"{target.stem}-{stamp}{target.suffix}")
+    os.replace(temp, other)
+    placed.path, placed.redirected = other, True
+    placed.notes.append(f"{target.name} is open in Excel; the new report is {other.name}. "
+                        "Close the old one and rename, or keep both.")
+    return placed
+
+
+def read_comments(report: Path, sheet: str, key_header: str,
+                  comment_header: str) -> dict[str, str]:
+    """Comments typed into the previous report's sheet, by the value of its key column.
+
+    Reads every row of the sheet, so comments survive whatever else a person did to the layout;
+    an unreadable previous report yields nothing (it is still kept as the backup).
+    """
+    if not report.exists():
+        return {}
+    try:
+        wb = load_workbook(report, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return {}
+    try:
+        if sheet not in wb.sheetnames:
+            return {}
+        rows = wb[sheet].iter_rows(values_only=True)
+        comments: dict[str, str] = {}
+        key_col = comment_col = None
+        for row in rows:
+            cells = ["" if v is None else str(v) for v in row]
+            if key_col is None:
+                if key_header in cells and comment_header in cells:
+                    key_col, comment_col = cells.index(key_header), cells.index(comment_header)
+                continue
+            assert comment_col is not None
+            if len(cells) > comment_col and cells[comment_col].strip() and cells[key_col]:
+                comments[cells[key_col]] = cells[comment_col]
+        return comments
+    finally:
+        wb.close()

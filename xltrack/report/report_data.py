@@ -1,0 +1,314 @@
+"""What the monitoring report shows, prepared as frames (pure pandas, no workbook code)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..consolidate import ACTUAL, INVESTMENT, PLAN, Consolidation, select_facts
+from ..models import add_months
+from ..monthly import MonthResult
+from ..variance import monthly_series
+
+WAN = 10_000
+# Traffic-light areas of the summary, by the indicator a flag is about.
+_AREAS: dict[str, Callable[[str], bool]] = {
+    "投资 Invest.": lambda i: i == INVESTMENT, "销售 Sales": lambda i: i.startswith("sales"),
+    "进度 Schedule": lambda i: i == "schedule"}
+_RANK = {"normal": 2, "attention": 1, "major": 0}
+
+
+@dataclass
+class Card:
+    project: str
+    name: str
+    row: int  # 1-based first row on the Projects sheet
+    figures: list[tuple[str, Any, str]]
+    milestones: list[list[tuple[Any, str]]]
+    curve: pd.DataFrame  # month, plan, actual, earned (cumulative, yuan)
+
+
+@dataclass
+class ReportData:
+    period: str
+    run_time: dt.datetime
+    summary: pd.DataFrame
+    totals: pd.DataFrame
+    variances: pd.DataFrame
+    status: pd.DataFrame
+    findings: pd.DataFrame
+    restatements: pd.DataFrame
+    trends: pd.DataFrame
+    cards: list[Card]
+    inputs: list[tuple[str, str]]
+    detail_column: str = "详情 Detail"
+    light_columns: tuple[str, ...] = (*_AREAS, "总体 Overall")
+    _formats: dict[str, str] = field(default_factory=dict)
+
+    def summary_formats(self) -> dict[str, str]:
+        return self._formats
+
+    @staticmethod
+    def column_formats(frame: pd.DataFrame) -> dict[str, str]:
+        kinds = {}
+        for column in frame.columns:
+            name = str(column)
+            if "(万元)" in name:
+                kinds[column] = "wan"
+            elif "%" in name:
+                kinds[column] = "pct"
+            elif "天" in name or "月数" in name:
+                kinds[column] = "int"
+        return kinds
+
+    def variances_sheet(self) -> pd.DataFrame:
+        v = self.variances
+        return pd.DataFrame({
+            "严重程度 Severity": v.severity, "项目 Project": v.project,
+            "单位 Subsidiary": v.subsidiary, "板块 Segment": v.segment,
+            "比较 Comparison": v.comparison, "指标 Indicator": v.indicator,
+            "口径 Span": v.span, "事项 Item": v.item,
+            "实际 Actual (万元)": _wan_or_none(v.actual, v.indicator),
+            "对比 Expected (万元)": _wan_or_none(v.expected, v.indicator),
+            "差异 Variance (万元)": _wan_or_none(v.variance, v.indicator),
+            "差异率 Variance %": v.variance_pct, "天数 Days": v.days,
+            "连续月数 Months in a row": v.months_in_row, "规则 Rule": v.rule_id,
+            "规则说明 Rule text": v.rule, "子公司说明 Explanation": v.explanation})
+
+    def status_sheet(self) -> pd.DataFrame:
+        s = self.status
+        return pd.DataFrame({
+            "单位 Subsidiary": s.subsidiary, "名称 Name": s.name, "板块 Segment": s.segment,
+            "类型 Kind": s.kind, "状态 Status": s.status, "文件 File": s.file,
+            "收到时间 Received": s.received_at, "版本 Revision": s.revision,
+            "问题数 Findings": s.findings})
+
+    def findings_sheet(self) -> pd.DataFrame:
+        return self.findings
+
+    def restatements_sheet(self) -> pd.DataFrame:
+        r = self.restatements
+        if r.empty:
+            return pd.DataFrame(columns=["文件 File", "被更正文件 Superseded file",
+                                         "项目 Project", "表 Table", "事项 Item", "月份 Month",
+                                         "原值 Old (万元)", "新值 New (万元)", "单元格 Cell"])
+        return pd.DataFrame({
+            "文件 File": r.file, "被更正文件 Superseded file": r.superseded_file,
+            "项目 Project": r.project, "表 Table": r.tbl, "事项 Item": r.item,
+            "月份 Month": r.month, "原值 Old (万元)": r.old_amount / WAN,
+            "新值 New (万元)": r.new_amount / WAN, "单元格 Cell": r.cell})
+
+
+def _wan_or_none(values: pd.Series, indicators: pd.Series) -> list[float | None]:
+    """Money in 万元; areas and unit counts are not money and stay as they are."""
+    out: list[float | None] = []
+    for value, indicator in zip(values, indicators, strict=True):
+        if value is None or pd.isna(value):
+            out.append(None)
+        elif indicator in (INVESTMENT, "sales:AMOUNT"):
+            out.append(float(value) / WAN)
+        else:
+            out.append(float(value))
+    return out
+
+
+def build_report_data(result: MonthResult, run_time: dt.datetime) -> ReportData:
+    c = result.consolidation
+    submissions, progress = result.submissions, result.progress
+    majors = c.projects[c.projects.major].sort_values(["segment", "subsidiary", "project"])
+    flags = result.variances
+    ev = result.earned_value.set_index("project")
+    cards = _cards(result, majors, progress)
+    summary = _summary(c, majors, flags, ev, {card.project: card.row for card in cards})
+    formats = {name: ReportData.column_formats(summary).get(name, "text")
+               for name in summary.columns}
+    formats.update({"SPI": "ratio", "CPI": "ratio", "差异数 Flags": "int"})
+    inputs = (submissions[submissions.period <= result.period]
+              .drop_duplicates("sha256").sort_values("file"))
+    return ReportData(
+        period=result.period, run_time=run_time, summary=summary, totals=_totals(c),
+        variances=flags, status=result.status,
+        findings=_findings(submissions, result.period),
+        restatements=result.restatements[result.restatements.period <= result.period]
+        if not result.restatements.empty else result.restatements,
+        trends=_trends(result), cards=cards,
+        inputs=list(zip(inputs.file, inputs.sha256, strict=True)), _formats=formats)
+
+
+def _fig(c: Consolidation, level: str, key: str, indicator: str, basis: str,
+         span: str) -> float:
+    return c.figure(level, key, indicator, basis, span)
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _summary(c: Consolidation, majors: pd.DataFrame, flags: pd.DataFrame, ev: pd.DataFrame,
+             card_rows: dict[str, int]) -> pd.DataFrame:
+    rows = []
+    slips = c.milestones.groupby("project").slip_days.max()
+    for p in majors.to_dict("records"):
+        pid = p["project"]
+
+        def fig(indicator: str, basis: str, span: str, pid: str = pid) -> float:
+            return _fig(c, "project", pid, indicator, basis, span)
+        bac, ac = fig(INVESTMENT, PLAN, "at_completion"), fig(INVESTMENT, ACTUAL, "to_date")
+        ytd_a, ytd_p = fig(INVESTMENT, ACTUAL, "ytd"), fig(INVESTMENT, PLAN, "ytd")
+        sales_a, sales_p = fig("sales:AMOUNT", ACTUAL, "ytd"), fig("sales:AMOUNT", PLAN, "ytd")
+        mine = flags[(flags.project == pid) & (flags.comparison != "missing_explanation")]
+        lights = {area: min((_RANK[s] for s, i in zip(mine.severity, mine.indicator,
+                                                        strict=True) if test(i)), default=2)
+                  for area, test in _AREAS.items()}
+        slip = slips.get(pid)
+        rows.append({
+            "板块 Segment": p["segment"], "单位 Subsidiary": p["subsidiary"],
+            "项目编号 Project": pid, "项目名称 Name": p["name"],
+            "完工预算 BAC (万元)": bac / WAN, "累计实际 Actual to date (万元)": ac / WAN,
+            "投资完成 % spent": _ratio(ac, bac),
+            "本年实际 Actual YTD (万元)": ytd_a / WAN, "本年预算 Budget YTD (万元)": ytd_p / WAN,
+            "预算差异 Budget var %": _ratio(ytd_a - ytd_p, ytd_p),
+            "本年销售 Sales YTD (万元)": sales_a / WAN,
+            "本年预测 Forecast YTD (万元)": sales_p / WAN,
+            "销售完成 Sales %": _ratio(sales_a, sales_p),
+            "SPI": ev.loc[pid, "spi"] if pid in ev.index else None,
+            "CPI": ev.loc[pid, "cpi"] if pid in ev.index else None,
+            "最大延误 Worst slip (天)": None if slip is None or pd.isna(slip) else int(slip),
+            **lights, "总体 Overall": min(lights.values()),
+            "差异数 Flags": len(mine), "详情 Detail": "", "_card_row": card_rows.get(pid, 1)})
+    return pd.DataFrame(rows)
+
+
+def _totals(c: Consolidation) -> pd.DataFrame:
+    rows = []
+    for level in ("segment", "group"):
+        for key in sorted(set(c.figures[c.figures.level == level].key)):
+            def fig(indicator: str, basis: str, span: str, key: str = key,
+                    level: str = level) -> float:
+                return _fig(c, level, key, indicator, basis, span)
+            bac, ac = fig(INVESTMENT, PLAN, "at_completion"), fig(INVESTMENT, ACTUAL, "to_date")
+            rows.append({
+                "层级 Level": "集团 Group" if level == "group" else "板块 Segment",
+                "名称 Name": "全部项目 All projects" if level == "group" else key,
+                "完工预算 BAC (万元)": bac / WAN, "累计实际 Actual to date (万元)": ac / WAN,
+                "本年实际 Actual YTD (万元)": fig(INVESTMENT, ACTUAL, "ytd") / WAN,
+                "本年预算 Budget YTD (万元)": fig(INVESTMENT, PLAN, "ytd") / WAN,
+                "本年销售 Sales YTD (万元)": fig("sales:AMOUNT", ACTUAL, "ytd") / WAN,
+                "本年预测 Forecast YTD (万元)": fig("sales:AMOUNT", PLAN, "ytd") / WAN})
+    return pd.DataFrame(rows)
+
+
+def _findings(submissions: pd.DataFrame, period: str) -> pd.DataFrame:
+    rows = []
+    for sub in submissions[(submissions.period == period) | submissions.period.isna()
+                           ].drop_duplicates("sha256").to_dict("records"):
+        for f in json.loads(sub["findings"]):
+            rows.append({"文件 File": sub["file"], "级别 Severity": f["severity"],
+                         "代码 Code": f["reason"], "工作表 Sheet": f["sheet"],
+                         "单元格 Cell": f["cell"], "列 Key": f["key"], "填写值 Value": f["value"],
+                         "说明 Message": f["message_zh"], "Message": f["message_en"]})
+    columns = ["文件 File", "级别 Severity", "代码 Code", "工作表 Sheet", "单元格 Cell", "列 Key",
+               "填写值 Value", "说明 Message", "Message"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _trends(result: MonthResult) -> pd.DataFrame:
+    months = [m for m in (add_months(result.period, -i) for i in range(11, -1, -1))
+              if m >= f"{result.period[:4]}-01"]
+    series = monthly_series(result.facts, months)
+    segments = result.consolidation.projects.set_index("project").segment
+    series["segment"] = series.project.map(segments)
+    group = series.groupby("month")[[ACTUAL, PLAN]].sum().reindex(months, fill_value=0.0)
+    frame = pd.DataFrame({"月份 Month": months,
+                          "集团实际 Group actual": (group[ACTUAL] / WAN).to_list(),
+                          "集团预算 Group budget": (group[PLAN] / WAN).to_list()})
+    by_segment = series.groupby(["month", "segment"])[ACTUAL].sum().unstack(fill_value=0)
+    for segment in sorted(set(segments)):
+        values = by_segment[segment] if segment in by_segment else pd.Series(dtype=float)
+        frame[f"{segment} 实际 actual"] = [float(values.get(m, 0.0)) / WAN for m in months]
+    frame["累计实际 Cum. actual"] = frame["集团实际 Group actual"].cumsum()
+    frame["累计预算 Cum. budget"] = frame["集团预算 Group budget"].cumsum()
+    return frame
+
+
+def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame) -> list[Card]:
+    c = result.consolidation
+    chosen = select_facts(result.facts, result.period)
+    chosen = chosen[chosen.indicator == INVESTMENT]
+    ev = result.earned_value.set_index("project")
+    cards, row = [], 1
+    for p in majors.to_dict("records"):
+        pid = p["project"]
+        milestones = c.milestones[c.milestones.project == pid]
+        e = ev.loc[pid] if pid in ev.index else None
+        figures = [(label, None if e is None else e[key], kind) if kind != "wan"
+                   else (label, None if e is None or e[key] is None or pd.isna(e[key])
+                         else e[key] / WAN, kind)
+                   for label, key, kind in _CARD_FIGURES]
+        rows = [[(m["milestone"], "text"), (m["key_milestone"], "text"),
+                 (_date(m["planned_finish"]), "date"),
+                 (_date(m["actual_finish"]) or _date(m["forecast_finish"]), "date"),
+                 (None if pd.isna(m["slip_days"]) else int(m["slip_days"]), "int"),
+                 (m["status"], "text")] for m in milestones.to_dict("records")]
+        curve = _curve(chosen[chosen.project == pid], milestones, progress, pid,
+                       result.period, None if e is None else e["bac"])
+        cards.append(Card(pid, p["name"], row, figures, rows, curve))
+        row += max(len(figures) + len(rows) + 4, 19)
+    return cards
+
+
+_CARD_FIGURES = (("完工预算 BAC (万元)", "bac", "wan"), ("计划值 PV (万元)", "pv", "wan"),
+                 ("挣值 EV (万元)", "ev", "wan"), ("实际成本 AC (万元)", "ac", "wan"),
+                 ("进度绩效 SPI", "spi", "ratio"), ("成本绩效 CPI", "cpi", "ratio"),
+                 ("完工估算 EAC (万元)", "eac", "wan"), ("完工偏差 VAC (万元)", "vac", "wan"))
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        return dt.date.fromisoformat(value)
+    return None
+
+
+def _curve(facts: pd.DataFrame, milestones: pd.DataFrame, progress: pd.DataFrame, pid: str,
+           period: str, bac: float | None) -> pd.DataFrame:
+    """Cumulative plan over the whole project, actual and earned value up to the period."""
+    if facts.empty:
+        return pd.DataFrame(columns=["month", "plan", "actual", "earned"])
+    plan = facts[facts.basis == PLAN].groupby("month").amount.sum()
+    actual = facts[facts.basis == ACTUAL].groupby("month").amount.sum()
+    months = sorted(set(plan.index) | set(actual.index))
+    frame = pd.DataFrame({"month": months})
+    frame["plan"] = plan.reindex(months, fill_value=0.0).cumsum().to_list()
+    frame["actual"] = actual.reindex(months, fill_value=0.0).cumsum().to_list()
+    frame.loc[frame.month > period, "actual"] = None
+    frame["earned"] = _earned(milestones, progress, pid, months, period, bac)
+    return frame
+
+
+def _earned(milestones: pd.DataFrame, progress: pd.DataFrame, pid: str, months: list[str],
+            period: str, bac: float | None) -> list[float | None]:
+    if not bac or progress.empty or milestones.empty:
+        return [None] * len(months)
+    weights = dict(zip(milestones.milestone_id, pd.to_numeric(milestones.weight_pct),
+                       strict=True))
+    mine = progress[progress.project_id == pid].sort_values(["period", "received_at"])
+    latest: dict[str, float] = {}
+    out: list[float | None] = []
+    by_period = {p: g for p, g in mine.groupby("period")}
+    for month in months:
+        if month > period:
+            out.append(None)
+            continue
+        if month in by_period:
+            for m, pct in zip(by_period[month].milestone_id, by_period[month].pct_complete,
+                              strict=True):
+                latest[str(m)] = float(pct or 0.0)
+        out.append(sum(weights.get(m, 0.0) * pct for m, pct in latest.items()) * bac)
+    return out
