@@ -220,3 +220,25 @@ def test_report_command(tmp_path: Path, lang: str) -> None:
     name = "重大项目监控报告-2026-03.xlsx" if lang == "zh" else \
         "major-project-monitoring-2026-03.xlsx"
     assert (tmp_path / "reports" / name).exists()
+
+
+def test_actions_sheet_lists_open_items_overdue_first(demo_month: MonthResult,
+                                                     tmp_path: Path) -> None:
+    from xltrack.actions import ActionItem, Source, Status
+    from xltrack.report.monitoring import ACTIONS_SHEET
+
+    def item(id_: str, due: dt.date, **kw: Any) -> ActionItem:
+        return ActionItem(id=id_, source=Source.MINUTES, source_date=dt.date(2026, 4, 1),
+                          content=f"事项{id_}", department=kw.pop("department", "运营管理部"),
+                          original_deadline=due, deadline=due, **kw)
+    items = [item("A", dt.date(2026, 5, 30)), item("B", dt.date(2026, 4, 1)),
+             item("C", dt.date(2026, 4, 2), status=Status.DONE,
+                  completed_on=dt.date(2026, 4, 2), evidence="纪要"),
+             item("D", dt.date(2026, 3, 1), department="财务管理部")]
+    path = publish_report(demo_month, tmp_path / "r.xlsx", RUN_TIME, actions=items).placed.path
+    rows = _rows(load_workbook(path)[ACTIONS_SHEET])
+    ids = [r[1] for r in rows[3:6]]
+    assert ids == ["D", "B", "A"]  # overdue first, then by deadline; done items left out
+    assert [r[0] for r in rows[3:6]] == ["overdue 逾期", "overdue 逾期", None]
+    counts = {r[0]: tuple(r[1:3]) for r in rows[8:] if r[0] in ("运营管理部", "财务管理部")}
+    assert counts == {"运营管理部": (2, 1), "财务管理部": (1, 1)}

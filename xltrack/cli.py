@@ -5,6 +5,7 @@ Exit codes: 0 ok · 1 findings with errors · 2 usage or settings problem · 3 i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -14,10 +15,21 @@ import click
 
 from . import __version__, store
 from . import contract as c
+from .action_table import read_table, write_table
+from .actions import (
+    cutoff,
+    follow_ups,
+    is_overdue,
+    is_tracked,
+    items_for_major_variances,
+    month_summary,
+    rollover,
+)
 from .consolidate import trace
 from .demo import write_demo
 from .errors import UsageError, XltrackError
 from .inbox import CheckResult, check_files
+from .models import add_months as add_period
 from .models import check_period
 from .monthly import (
     MonthResult,
@@ -35,11 +47,15 @@ from .variance import load_rules
 from .workers import Isolation
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+KEY_WORK_TABLE = "key-work.xlsx"
 
 _rules_option = click.option(
     "--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False),
     help="Variance rules (JSON). Default: the built-in rules (5% band; major above 10% and "
          "at least 5,000,000 yuan, 2,000,000 for infrastructure, 1,000,000 for trading).")
+_actions_option = click.option(
+    "--actions", "actions_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Key-work tracking table: its open items go to the report's Actions sheet.")
 _register_option = click.option(
     "--register", "register_path", type=click.Path(path_type=Path, dir_okay=False),
     help="Project register (JSON). Default: the embedded demo register.")
@@ -133,13 +149,15 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
               help="Folder for the consolidated figures, status board and feedback.")
 @_register_option
 @_rules_option
+@_actions_option
 @click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
               help="Language of the report's file name.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 @click.option("--workers", type=click.IntRange(0), default=0,
               help="Reader processes (0: one per core).")
 def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path | None,
-        rules_path: Path | None, lang: str, as_json: bool, workers: int) -> None:
+        rules_path: Path | None, actions_path: Path | None, lang: str, as_json: bool,
+        workers: int) -> None:
     """Run the month: check every file, store it, consolidate, find the variances.
 
     Writes into --out: figures-, milestones-, status-, variances- and earned-value-PERIOD.csv,
@@ -155,7 +173,8 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
     result = run_month(inbox, register, check_period(period), db, out_dir / "feedback",
                        Isolation(workers=workers), rules=load_rules(rules_path))
     written = write_outputs(result, out_dir) + write_special_reports(result, out_dir / "special")
-    published = publish_report(result, out_dir / report_name(result.period, lang))
+    published = publish_report(result, out_dir / report_name(result.period, lang),
+                               actions=read_table(actions_path)[0] if actions_path else None)
     written.append(published.placed.path)
     for note in published.placed.notes:
         click.echo(note, err=True)
@@ -179,8 +198,10 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
               default=DEFAULT_DB, show_default=True, help="History store (SQLite).")
 @_register_option
 @_rules_option
+@_actions_option
 def report(period: str, out_file: Path | None, lang: str, db: Path,
-           register_path: Path | None, rules_path: Path | None) -> None:
+           register_path: Path | None, rules_path: Path | None,
+           actions_path: Path | None) -> None:
     """Write the monthly monitoring report from what the store holds.
 
     Comments typed into the previous report of the same period are carried over by project;
@@ -196,13 +217,93 @@ def report(period: str, out_file: Path | None, lang: str, db: Path,
         result = month_from_store(conn, register, check_period(period), load_rules(rules_path),
                                   CheckResult([]), db)
     target = out_file or Path("reports") / report_name(period, lang)
-    published = publish_report(result, target)
+    published = publish_report(result, target,
+                               actions=read_table(actions_path)[0] if actions_path else None)
     click.echo(f"wrote {published.placed.path} ({published.comments_kept} comments kept, "
                f"{published.orphaned} orphaned)")
     if published.placed.backup:
         click.echo(f"previous report kept as {published.placed.backup}")
     for note in published.placed.notes:
         click.echo(note, err=True)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="The day to plan for (default: today).")
+@click.option("--table", "table", type=click.Path(path_type=Path, dir_okay=False),
+              default=KEY_WORK_TABLE, show_default=True, help="The key-work tracking table.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def actions(ctx: click.Context, as_of: dt.datetime | None, table: Path, as_json: bool) -> None:
+    """Key-work tracking: what to follow up today and what is overdue.
+
+    Items due within 7 days are chased every 3 days, within a month weekly, later monthly.
+
+    \b
+    Examples:
+      xltrack actions --as-of 2026-11-20 --table key-work.xlsx
+      xltrack actions init key-work.xlsx
+      xltrack actions rollover --month 2026-11 --table key-work.xlsx
+    """
+    ctx.obj = table
+    if ctx.invoked_subcommand:
+        return
+    day = (as_of or dt.datetime.now()).date()
+    items, _ = read_table(table)
+    chase = follow_ups(items, day)
+    overdue = [i for i in items if is_overdue(i, day)]
+    if as_json:
+        click.echo(json.dumps({"as_of": day.isoformat(),
+                               "follow_up": [i.model_dump(mode="json") for i in chase],
+                               "overdue": [i.id for i in overdue]}, ensure_ascii=False,
+                              indent=2))
+        return
+    click.echo(f"{day}: {len(chase)} to follow up, {len(overdue)} overdue, "
+               f"{sum(is_tracked(i) for i in items)} open")
+    for i in chase:
+        mark = "OVERDUE " if is_overdue(i, day) else ""
+        click.echo(f"  {mark}{i.id}  due {i.deadline}  {i.department}/{i.person or '?'}  "
+                   f"{i.content}")
+
+
+@actions.command("init")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+def actions_init(path: Path) -> None:
+    """Create an empty key-work tracking table at PATH.
+
+    \b
+    Example:
+      xltrack actions init key-work.xlsx
+    """
+    if path.exists():
+        raise UsageError(f"{path} exists already; choose another name")
+    write_table(path, [], dt.date.today())
+    click.echo(f"wrote {path}: one row per instruction, minutes item or resolution")
+
+
+@actions.command("rollover")
+@click.option("--month", required=True, help="The month being closed, YYYY-MM.")
+@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Next month's table. Default: key-work-<next month>.xlsx beside the table.")
+@click.pass_obj
+def actions_rollover(table: Path, month: str, out_file: Path | None) -> None:
+    """Close the month at its cut-off (the 25th) and write next month's table.
+
+    Finished items leave the table; every unfinished item needs a newly agreed deadline in
+    the 新期限 New deadline column, else nothing is written and the items are named.
+
+    \b
+    Example:
+      xltrack actions rollover --month 2026-11 --table key-work.xlsx
+    """
+    items, deadlines = read_table(table)
+    summary = month_summary(items, check_period(month))
+    carried = rollover(items, month, deadlines)
+    following = add_period(month, 1)
+    out = out_file or table.with_name(f"key-work-{following}.xlsx")
+    write_table(out, carried, cutoff(month), title=f"重点工作跟踪表 {following}")
+    click.echo(f"{month} closed on {summary['cutoff']}: {len(summary['done'])} done, "  # type: ignore[arg-type]
+               f"{len(carried)} rolled over to {out}")
 
 
 @cli.command("special-reports")
@@ -213,8 +314,10 @@ def report(period: str, out_file: Path | None, lang: str, db: Path,
               default=DEFAULT_DB, show_default=True, help="History store (SQLite).")
 @_register_option
 @_rules_option
+@click.option("--track", "track", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also add a tracked item per project to this key-work table.")
 def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | None,
-                    rules_path: Path | None) -> None:
+                    rules_path: Path | None, track: Path | None) -> None:
     """Write a special report (专项书面报告) for every project with a major variance.
 
     Uses what the store holds for the period (run the month first).
@@ -230,6 +333,11 @@ def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | 
     written = write_special_reports(result, out_dir)
     for path in written:
         click.echo(path)
+    if track is not None and written:
+        items, _ = read_table(track) if track.exists() else ([], {})
+        new = items_for_major_variances(result.variances, period, items, dt.date.today())
+        write_table(track, items + new, dt.date.today())
+        click.echo(f"{len(new)} item(s) added to {track}")
     if not written:
         click.echo(f"No major variance in {period}: no special report needed.")
 

@@ -18,7 +18,7 @@ from .consolidate import Consolidation, consolidate
 from .earned_value import project_earned_value
 from .inbox import CheckResult, check_files
 from .models import add_months, check_period
-from .report.cells import write_atomically
+from .report.placement import write_atomically
 from .report.special import report_name, write_special_report
 from .settings import Register
 from .status import status_board

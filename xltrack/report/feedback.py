@@ -18,7 +18,8 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ..models import Finding, Severity
 from ..reader import Submission
-from .cells import put_text, write_atomically
+from .cells import put_text
+from .placement import write_atomically
 
 FINDINGS_SHEET = "审核意见 Findings"
 _FILL = {Severity.ERROR: PatternFill("solid", fgColor="FFC7CE"),

@@ -26,6 +26,7 @@ KEY_HEADER = "项目编号 Project"
 COMMENT_HEADER = "备注 Comments"
 ORPHANS_SHEET = "遗留备注 Orphaned comments"
 CHART_DATA = "_chart_data"
+ACTIONS_SHEET = "重点工作 Actions"
 LIGHTS = {"major": 0, "attention": 1, "normal": 2}  # icon set: red, amber, green
 
 
@@ -42,7 +43,8 @@ def write_report(path: Path, data: ReportData, comments: dict[str, str],
                        "created": data.run_time.replace(tzinfo=None)})
     f = _formats(wb)
     names = ["封面 Cover", SUMMARY_SHEET, "差异 Variances", "报送 Submissions", "项目 Projects",
-             "趋势 Trends", "审核 Findings", "更正 Restatements", "输入 Inputs",
+             "趋势 Trends", *([ACTIONS_SHEET] if data.actions is not None else []),
+             "审核 Findings", "更正 Restatements", "输入 Inputs",
              *([ORPHANS_SHEET] if orphans else []), CHART_DATA]
     ws = {name: wb.add_worksheet(name) for name in names}  # tabs in reading order
     _cover(ws["封面 Cover"], f, data)
@@ -53,6 +55,12 @@ def write_report(path: Path, data: ReportData, comments: dict[str, str],
            "报送情况 Submission status board", severity="状态 Status")
     _projects(wb, ws["项目 Projects"], ws[CHART_DATA], f, data)
     _trends(wb, ws["趋势 Trends"], f, data)
+    if data.actions is not None and data.departments is not None:
+        _table(ws[ACTIONS_SHEET], f, "Actions", data.actions,
+               "重点工作跟踪 Key-work items still open (overdue first)", severity="提示 Flag")
+        _table(ws[ACTIONS_SHEET], f, "Departments", data.departments,
+               "各部门未完成及逾期 Open and overdue per department",
+               first_row=len(data.actions) + 6)
     _table(ws["审核 Findings"], f, "Findings", data.findings_sheet(),
            "审核发现 Findings", severity="级别 Severity")
     _table(ws["更正 Restatements"], f, "Restatements",
@@ -104,7 +112,8 @@ def _page(ws: Worksheet, header_row: int, last_col: int) -> None:
 
 def _write(ws: Worksheet, row: int, col: int, value: Any, fmt: Any) -> None:
     """Numbers as numbers, dates as dates, everything else as a string: never a formula."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)) \
+            or value is pd.NaT:
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
         ws.write_string(row, col, "是 Y" if value else "否 N", fmt)
@@ -198,9 +207,9 @@ def _totals(ws: Worksheet, f: dict[str, Any], data: ReportData, row: int) -> int
 
 
 def _table(ws: Worksheet, f: dict[str, Any], name: str, frame: pd.DataFrame, title: str,
-           severity: str | None = None) -> None:
-    ws.write_string(0, 0, title, f["title"])
-    header = 2
+           severity: str | None = None, first_row: int = 0) -> None:
+    ws.write_string(first_row, 0, title, f["title"])
+    header = first_row + 2
     kinds = ReportData.column_formats(frame)
     for r, record in enumerate(frame.to_dict("records"), start=header + 1):
         for c, column in enumerate(frame.columns):
@@ -217,11 +226,13 @@ def _table(ws: Worksheet, f: dict[str, Any], name: str, frame: pd.DataFrame, tit
     if severity is not None and severity in frame.columns and len(frame):
         c = list(frame.columns).index(severity)
         for word, fmt in (("major", "major"), ("rejected", "major"), ("error", "major"),
+                          ("overdue", "major"),
                           ("attention", "attention"), ("late", "attention"),
                           ("missing", "attention"), ("warning", "attention")):
             ws.conditional_format(header + 1, c, last, c, {
                 "type": "text", "criteria": "containing", "value": word, "format": f[fmt]})
-    _page(ws, header, len(frame.columns) - 1)
+    if first_row == 0:
+        _page(ws, header, len(frame.columns) - 1)
 
 
 def _projects(wb: Workbook, ws: Worksheet, chart_data: Worksheet, f: dict[str, Any],

@@ -58,15 +58,32 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _temp_beside(target: Path) -> Path:
+    """A new temporary file in the target's folder (a move within a folder is atomic), named
+    with this process's id so that a later run can tell a dead writer's leftovers."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    clean_stray_temps(target.parent)
+    handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-",
+                                    suffix=target.suffix, dir=target.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def write_atomically(path: Path, save: Callable[[Path], None]) -> None:
+    """Save through a temporary file, then move it into place: a crash or a full disk leaves
+    the previous file untouched and no half-written one."""
+    temp = _temp_beside(path)
+    try:
+        save(temp)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
 def place(target: Path, save: Callable[[Path], None], now: dt.datetime | None = None) -> Placed:
     """Write through `save` into a temporary file, then move it to `target` safely."""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    clean_stray_temps(target.parent)
-    handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".xlsx",
-                                    dir=target.parent)
-    os.close(handle)
-    temp = Path(name)
+    temp = _temp_beside(target)
     try:
         save(temp)
         placed = Placed(target)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..actions import ActionItem
 from ..monthly import MonthResult
 from .monitoring import COMMENT_HEADER, KEY_HEADER, ORPHANS_SHEET, SUMMARY_SHEET, write_report
 from .placement import Placed, place, read_comments
@@ -19,14 +20,14 @@ class Published:
     orphaned: int
 
 
-def publish_report(result: MonthResult, target: Path,
-                   run_time: dt.datetime | None = None) -> Published:
+def publish_report(result: MonthResult, target: Path, run_time: dt.datetime | None = None,
+                   actions: list[ActionItem] | None = None) -> Published:
     """Write the month's report to `target`, keeping what people typed into the last one.
 
     Comments are carried over by project key; a comment whose project is no longer in the
     summary goes to the orphaned-comments sheet (and stays there until its project returns).
     """
-    data = build_report_data(result, run_time or dt.datetime.now(dt.UTC))
+    data = build_report_data(result, run_time or dt.datetime.now(dt.UTC), actions)
     previous = read_comments(target, SUMMARY_SHEET, KEY_HEADER, COMMENT_HEADER)
     previous_orphans = read_comments(target, ORPHANS_SHEET, KEY_HEADER, COMMENT_HEADER)
     keys = {str(k) for k in data.summary.get(KEY_HEADER, [])}

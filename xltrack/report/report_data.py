@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..actions import ActionItem, is_overdue, is_tracked, next_follow_up
 from ..consolidate import ACTUAL, INVESTMENT, PLAN, Consolidation, select_facts
 from ..models import add_months
 from ..monthly import MonthResult
@@ -46,6 +47,8 @@ class ReportData:
     trends: pd.DataFrame
     cards: list[Card]
     inputs: list[tuple[str, str]]
+    actions: pd.DataFrame | None = None  # open key-work items, overdue first
+    departments: pd.DataFrame | None = None  # open / overdue counts per department
     detail_column: str = "详情 Detail"
     light_columns: tuple[str, ...] = (*_AREAS, "总体 Overall")
     _formats: dict[str, str] = field(default_factory=dict)
@@ -64,6 +67,8 @@ class ReportData:
                 kinds[column] = "pct"
             elif "天" in name or "月数" in name:
                 kinds[column] = "int"
+            elif any(isinstance(v, dt.date) for v in frame[column].head(50)):
+                kinds[column] = "date"
         return kinds
 
     def variances_sheet(self) -> pd.DataFrame:
@@ -104,6 +109,30 @@ class ReportData:
             "新值 New (万元)": r.new_amount / WAN, "单元格 Cell": r.cell})
 
 
+def actions_frames(items: list[ActionItem], as_of: dt.date) -> tuple[pd.DataFrame,
+                                                                       pd.DataFrame]:
+    """Open items (overdue first, then by deadline) and the counts per department."""
+    open_items = sorted((i for i in items if is_tracked(i)),
+                        key=lambda i: (not is_overdue(i, as_of), i.deadline, i.id))
+    rows = [{"提示 Flag": "overdue 逾期" if is_overdue(i, as_of) else "",
+             "编号 ID": i.id, "工作内容 Content": i.content, "项目 Project": i.project,
+             "责任部门 Department": i.department, "责任人 Person": i.person,
+             "当前期限 Deadline": i.deadline, "原定期限 Original deadline": i.original_deadline,
+             "滚动月数 Months rolled": i.months_rolled,
+             "下次跟进 Next follow-up": next_follow_up(i, as_of),
+             "最新进展 Latest note": i.notes[-1].text if i.notes else ""} for i in open_items]
+    frame = pd.DataFrame(rows, columns=["提示 Flag", "编号 ID", "工作内容 Content",
+                                        "项目 Project", "责任部门 Department", "责任人 Person",
+                                        "当前期限 Deadline", "原定期限 Original deadline",
+                                        "滚动月数 Months rolled", "下次跟进 Next follow-up",
+                                        "最新进展 Latest note"])
+    counts = (frame.groupby("责任部门 Department")
+              .agg(**{"未完成 Open": ("编号 ID", "count"),
+                      "逾期 Overdue": ("提示 Flag", lambda f: int((f != "").sum()))})
+              .reset_index())
+    return frame, counts
+
+
 def _wan_or_none(values: pd.Series, indicators: pd.Series) -> list[float | None]:
     """Money in 万元; areas and unit counts are not money and stay as they are."""
     out: list[float | None] = []
@@ -117,7 +146,8 @@ def _wan_or_none(values: pd.Series, indicators: pd.Series) -> list[float | None]
     return out
 
 
-def build_report_data(result: MonthResult, run_time: dt.datetime) -> ReportData:
+def build_report_data(result: MonthResult, run_time: dt.datetime,
+                      actions: list[ActionItem] | None = None) -> ReportData:
     c = result.consolidation
     submissions, progress = result.submissions, result.progress
     majors = c.projects[c.projects.major].sort_values(["segment", "subsidiary", "project"])
@@ -128,6 +158,8 @@ def build_report_data(result: MonthResult, run_time: dt.datetime) -> ReportData:
     formats = {name: ReportData.column_formats(summary).get(name, "text")
                for name in summary.columns}
     formats.update({"SPI": "ratio", "CPI": "ratio", "差异数 Flags": "int"})
+    open_items, departments = (actions_frames(actions, run_time.date()) if actions is not None
+                               else (None, None))
     inputs = (submissions[submissions.period <= result.period]
               .drop_duplicates("sha256").sort_values("file"))
     return ReportData(
@@ -137,7 +169,8 @@ def build_report_data(result: MonthResult, run_time: dt.datetime) -> ReportData:
         restatements=result.restatements[result.restatements.period <= result.period]
         if not result.restatements.empty else result.restatements,
         trends=_trends(result), cards=cards,
-        inputs=list(zip(inputs.file, inputs.sha256, strict=True)), _formats=formats)
+        inputs=list(zip(inputs.file, inputs.sha256, strict=True)), actions=open_items,
+        departments=departments, _formats=formats)
 
 
 def _fig(c: Consolidation, level: str, key: str, indicator: str, basis: str,

@@ -17,7 +17,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .cells import write_atomically
+from .placement import write_atomically
 
 WAN = 10_000
 _FIELDS = (("原因分析", "Cause"), ("对投资价值的影响", "Impact on investment value"),
