@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PERIOD ?= 2026-10
 DEMO   ?= demo
 
-.PHONY: install demo test lint templates render clean
+.PHONY: install demo test lint templates render bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ test: lint
 # Regenerate the committed templates after a contract change (a test compares them).
 templates: install
 	$(BIN)/xltrack templates workbooks/templates
+
+# Timings against the naive script and the raw reader: bench/results.json and bench/RESULTS.md.
+# Generated files are cached in bench/data/. BENCH_SIZES=50,200 for a quicker run.
+BENCH_SIZES ?= 50,200,1000
+bench: install
+	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES)
 
 # Render the demo's workbooks to PDF and PNG (LibreOffice headless + pdftoppm), to look at the
 # layout: pictures land in $(DEMO)/rendered/. Needs: apt-get install libreoffice-calc-nogui

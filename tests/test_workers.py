@@ -59,3 +59,26 @@ def test_results_do_not_depend_on_the_number_of_workers(files: list[Path]) -> No
     for a, b in zip(one, two, strict=True):
         assert a.sha256 == b.sha256
         assert a.tables["ActualCost"].frame.equals(b.tables["ActualCost"].frame)
+
+
+def test_a_dask_cluster_reads_the_same_as_local_processes(files: list[Path]) -> None:
+    """A LocalCluster on loopback, processes as workers: results equal the local run."""
+    from distributed import LocalCluster
+
+    good = [f for f in files if f.name.startswith("ok")]
+    local = examine_all(good, Isolation(workers=1))
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        remote = examine_all(good, Isolation(scheduler=cluster.scheduler_address))
+    for a, b in zip(local, remote, strict=True):
+        assert (a.path, a.sha256, a.findings) == (b.path, b.sha256, b.findings)
+        assert a.tables["ActualCost"].frame.equals(b.tables["ActualCost"].frame)
+
+
+def test_an_unreachable_scheduler_is_a_clear_usage_error(files: list[Path],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from xltrack.errors import UsageError
+
+    monkeypatch.setattr(workers, "CONNECT_TIMEOUT_S", 2)
+    with pytest.raises(UsageError, match="Dask scheduler"):
+        examine_all(files[:1], Isolation(scheduler="tcp://127.0.0.1:9"))

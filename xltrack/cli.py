@@ -1,13 +1,20 @@
 """The command line: parse, call one library function, map errors to exit codes. Nothing else.
 
-Exit codes: 0 ok · 1 findings with errors · 2 usage or settings problem · 3 internal error.
+Exit codes: 0 ok · 1 findings with errors (run: or a major variance) · 2 usage or settings
+problem · 3 internal error. Every run is logged to logs/ in the working folder (or to the
+system's temporary folder); a traceback goes to the log, never to the screen.
+
+Inside a working folder made by `xltrack init`, register.json, rules.json, key-work.xlsx and
+inbox/ are found without being named.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +23,7 @@ import click
 from . import __version__, store
 from . import contract as c
 from .action_table import read_table, write_table
-from .actions import (
-    cutoff,
-    follow_ups,
-    is_overdue,
-    is_tracked,
-    items_for_major_variances,
-    month_summary,
-    rollover,
-)
+from .actions import ActionItem, items_for_major_variances
 from .consolidate import trace
 from .demo import write_demo
 from .errors import UsageError, XltrackError
@@ -40,10 +39,10 @@ from .monthly import (
 )
 from .report.monitoring import report_name
 from .report.publish import publish_report
-from .settings import load_register
+from .settings import Register, load_register, save_register
 from .store import DEFAULT_DB
 from .templates import LANGS, generate_all
-from .variance import load_rules
+from .variance import RuleSet, default_rules, load_rules
 from .workers import Isolation
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -53,6 +52,9 @@ _rules_option = click.option(
     "--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False),
     help="Variance rules (JSON). Default: the built-in rules (5% band; major above 10% and "
          "at least 5,000,000 yuan, 2,000,000 for infrastructure, 1,000,000 for trading).")
+_scheduler_option = click.option(
+    "--scheduler", help="Read on a Dask cluster (tcp://HOST:PORT) instead of local processes; "
+                        "its workers must see the same paths. Needs xltrack[distributed].")
 _actions_option = click.option(
     "--actions", "actions_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="Key-work tracking table: its open items go to the report's Actions sheet.")
@@ -61,10 +63,130 @@ _register_option = click.option(
     help="Project register (JSON). Default: the embedded demo register.")
 
 
+LOG = logging.getLogger("xltrack")
+REGISTER_FILE, RULES_FILE, INBOX = "register.json", "rules.json", "inbox"
+
+
+def _set_root(key: str) -> Any:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        if value:
+            ctx.find_root().meta[key] = True
+        return value
+    return callback
+
+
+_json_option = click.option("--json", "_json", is_flag=True, expose_value=False,
+                            callback=_set_root("json"), help="Print JSON for scripts.")
+
+
+def wants_json() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().meta.get("json"))
+
+
+def quiet() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().meta.get("quiet"))
+
+
+def emit(data: Any, text: str) -> None:
+    """The command's result: JSON when asked, else one or more lines for a person."""
+    if wants_json():
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    elif text:
+        click.echo(text)
+
+
+def note(text: str) -> None:
+    """A remark for the person at the terminal, silenced by --quiet and by --json."""
+    if not quiet() and not wants_json():
+        click.echo(text, err=True)
+
+
+def _progress(label: str) -> Any:
+    """A progress bar on stderr while files are read, when a person is watching."""
+    if quiet() or wants_json() or not sys.stderr.isatty():
+        return None
+    state: dict[str, Any] = {}
+
+    def advance(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(1)
+        if done == total:
+            state["bar"].__exit__(None, None, None)
+    return advance
+
+
+def resolve_register(path: Path | None) -> Register:
+    """The register named, else the working folder's register.json, else the demo one."""
+    if path is None and Path(REGISTER_FILE).exists():
+        path = Path(REGISTER_FILE)
+    if path is None:
+        note("Using the built-in demo register (no register.json here; see xltrack init).")
+    return load_register(path)
+
+
+def resolve_rules(path: Path | None) -> RuleSet:
+    if path is None and Path(RULES_FILE).exists():
+        path = Path(RULES_FILE)
+    return load_rules(path)
+
+
+def resolve_actions(path: Path | None) -> list[ActionItem] | None:
+    if path is None and Path(KEY_WORK_TABLE).exists():
+        path = Path(KEY_WORK_TABLE)
+    return read_table(path)[0] if path else None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xltrack")
+@click.option("--quiet", "-q", is_flag=True, expose_value=False, callback=_set_root("quiet"),
+              help="Print only results and errors: no progress, no remarks.")
+@_json_option
 def cli() -> None:
-    """xltrack: collect, check and consolidate the subsidiaries' project workbooks."""
+    """xltrack: collect, check and consolidate the subsidiaries' project workbooks.
+
+    \b
+    A month, from a working folder:
+      xltrack init ops && cd ops           # once
+      xltrack run --period 2026-10         # files in inbox/ → reports/
+    """
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--period", help="First month to collect (default: last month), YYYY-MM.")
+@_json_option
+def init(folder: Path, period: str | None) -> None:
+    """Create a working folder: register, rules, templates, inbox, reports, history, logs.
+
+    \b
+    Example:
+      xltrack init ops --period 2026-10
+    """
+    if folder.exists() and any(folder.iterdir()):
+        raise UsageError(f"{folder} is not empty; choose a new folder")
+    today = dt.date.today()
+    month = check_period(period) if period else add_period(f"{today:%Y-%m}", -1)
+    register = load_register(None)
+    for sub_folder in (f"{INBOX}/{month}", "reports", "logs"):
+        (folder / sub_folder).mkdir(parents=True, exist_ok=True)
+    save_register(register, folder / REGISTER_FILE)
+    (folder / RULES_FILE).write_text(default_rules().model_dump_json(indent=2) + "\n",
+                                     encoding="utf-8")
+    write_table(folder / KEY_WORK_TABLE, [], today)
+    templates = generate_all(folder / "templates", register)
+    with store.open_store(folder / DEFAULT_DB):
+        pass
+    created = [REGISTER_FILE, RULES_FILE, KEY_WORK_TABLE, "templates/", f"{INBOX}/{month}/",
+               "reports/", "logs/", DEFAULT_DB]
+    emit({"folder": str(folder), "created": created, "templates": [str(t) for t in templates]},
+         f"Created {folder}/: " + ", ".join(created) + f"\nNext: edit {REGISTER_FILE} (your "
+         f"segments, subsidiaries and projects), send templates/ to the subsidiaries, put "
+         f"their files in {INBOX}/{month}/, then\n  cd {folder} && xltrack run --period "
+         f"{month}")
 
 
 @cli.command()
@@ -74,6 +196,7 @@ def cli() -> None:
 @click.option("--kind", "kinds", multiple=True, type=click.Choice([k.value for k in c.Kind]),
               help="Only these kinds (repeatable). Default: every kind and the pack.")
 @_register_option
+@_json_option
 def templates(out_dir: Path, lang: str, kinds: tuple[str, ...],
               register_path: Path | None) -> None:
     """Write blank standard templates into OUT_DIR.
@@ -83,11 +206,11 @@ def templates(out_dir: Path, lang: str, kinds: tuple[str, ...],
       xltrack templates out/
       xltrack templates out/ --lang zh --kind budget --kind monthly
     """
-    register = load_register(register_path)
+    register = resolve_register(register_path)
     langs = LANGS if lang == "all" else (lang,)
     chosen = [c.Kind(k) for k in kinds] or None
-    for path in generate_all(out_dir, register, langs, chosen):
-        click.echo(path)
+    paths = generate_all(out_dir, register, langs, chosen)
+    emit([str(p) for p in paths], "\n".join(str(p) for p in paths))
 
 
 @cli.command("demo-data")
@@ -95,6 +218,7 @@ def templates(out_dir: Path, lang: str, kinds: tuple[str, ...],
 @click.option("--period", default="2026-10", show_default=True, help="Last month, YYYY-MM.")
 @click.option("--subsidiaries", type=click.IntRange(1), help="How many (default: all 12).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the noise.")
+@_json_option
 def demo_data(out_dir: Path, period: str, subsidiaries: int | None, seed: int) -> None:
     """Write a realistic demo group into OUT_DIR: register, templates, inbox, expected faults.
 
@@ -103,8 +227,10 @@ def demo_data(out_dir: Path, period: str, subsidiaries: int | None, seed: int) -
       xltrack demo-data demo --period 2026-10
     """
     manifest = write_demo(out_dir, check_period(period), subsidiaries, seed)
-    click.echo(f"{len(manifest['files'])} submissions in {out_dir / 'inbox'}; "
-               f"register {out_dir / 'register.json'}; expected faults {out_dir / 'expected.json'}")
+    emit({"folder": str(out_dir), "files": len(manifest["files"]),
+          "faults": manifest["faults"], "major_variances": manifest["major_variances"]},
+         f"{len(manifest['files'])} submissions in {out_dir / 'inbox'}; register "
+         f"{out_dir / 'register.json'}; expected faults {out_dir / 'expected.json'}")
 
 
 @cli.command()
@@ -113,13 +239,15 @@ def demo_data(out_dir: Path, period: str, subsidiaries: int | None, seed: int) -
 @_register_option
 @click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Write a feedback workbook for every file with findings into this folder.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_json_option
 @click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
               help="Language of the messages.")
 @click.option("--workers", type=click.IntRange(0), default=0,
               help="Reader processes (0: one per core).")
+@_scheduler_option
 def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | None,
-             feedback_dir: Path | None, as_json: bool, lang: str, workers: int) -> None:
+             feedback_dir: Path | None, lang: str, workers: int,
+             scheduler: str | None) -> None:
     """Check submissions (files or folders) and report every finding.
 
     Exit 0 when no file has errors, 1 when any has.
@@ -129,9 +257,11 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
       xltrack validate inbox/2026-10 --period 2026-10 --register register.json
       xltrack validate RE01-monthly-2026-10.xlsx --json
     """
-    register = load_register(register_path)
-    result = check_files(paths, register, period, feedback_dir, Isolation(workers=workers))
-    if as_json:
+    register = resolve_register(register_path)
+    result = check_files(paths, register, period, feedback_dir,
+                         Isolation(workers=workers, scheduler=scheduler),
+                         _progress("Checking"))
+    if wants_json():
         click.echo(json.dumps(_result_json(result), ensure_ascii=False, indent=2))
     else:
         _print_result(result, lang)
@@ -141,7 +271,9 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
 @cli.command()
 @click.option("--period", required=True, help="Month to consolidate, YYYY-MM.")
 @click.option("--inbox", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              required=True, help="Folder of submissions (searched recursively).")
+              default=INBOX, show_default=True,
+              help="Folder of submissions, searched recursively; files already in the "
+                   "history are not read again.")
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB,
               show_default=True, help="History store (SQLite), created when missing.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
@@ -152,12 +284,13 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
 @_actions_option
 @click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
               help="Language of the report's file name.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@_json_option
 @click.option("--workers", type=click.IntRange(0), default=0,
               help="Reader processes (0: one per core).")
+@_scheduler_option
 def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path | None,
-        rules_path: Path | None, actions_path: Path | None, lang: str, as_json: bool,
-        workers: int) -> None:
+        rules_path: Path | None, actions_path: Path | None, lang: str,
+        workers: int, scheduler: str | None) -> None:
     """Run the month: check every file, store it, consolidate, find the variances.
 
     Writes into --out: figures-, milestones-, status-, variances- and earned-value-PERIOD.csv,
@@ -169,17 +302,18 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
     Example:
       xltrack run --period 2026-10 --inbox inbox --db xltrack.sqlite --out reports
     """
-    register = load_register(register_path)
+    register = resolve_register(register_path)
     result = run_month(inbox, register, check_period(period), db, out_dir / "feedback",
-                       Isolation(workers=workers), rules=load_rules(rules_path))
+                       Isolation(workers=workers, scheduler=scheduler), _progress("Reading"),
+                       rules=resolve_rules(rules_path))
     written = write_outputs(result, out_dir) + write_special_reports(result, out_dir / "special")
     published = publish_report(result, out_dir / report_name(result.period, lang),
-                               actions=read_table(actions_path)[0] if actions_path else None)
+                               actions=resolve_actions(actions_path))
     written.append(published.placed.path)
-    for note in published.placed.notes:
-        click.echo(note, err=True)
+    for line in published.placed.notes:
+        click.echo(line, err=True)
     summary = _run_json(result, written)
-    if as_json:
+    if wants_json():
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         _print_run(summary)
@@ -199,6 +333,7 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
 @_register_option
 @_rules_option
 @_actions_option
+@_json_option
 def report(period: str, out_file: Path | None, lang: str, db: Path,
            register_path: Path | None, rules_path: Path | None,
            actions_path: Path | None) -> None:
@@ -212,98 +347,22 @@ def report(period: str, out_file: Path | None, lang: str, db: Path,
     Example:
       xltrack report --period 2026-10 --db xltrack.sqlite --out reports/report-2026-10.xlsx
     """
-    register = load_register(register_path)
+    register = resolve_register(register_path)
     with store.open_store(db) as conn:
-        result = month_from_store(conn, register, check_period(period), load_rules(rules_path),
+        result = month_from_store(conn, register, check_period(period), resolve_rules(rules_path),
                                   CheckResult([]), db)
     target = out_file or Path("reports") / report_name(period, lang)
     published = publish_report(result, target,
-                               actions=read_table(actions_path)[0] if actions_path else None)
-    click.echo(f"wrote {published.placed.path} ({published.comments_kept} comments kept, "
-               f"{published.orphaned} orphaned)")
-    if published.placed.backup:
-        click.echo(f"previous report kept as {published.placed.backup}")
-    for note in published.placed.notes:
-        click.echo(note, err=True)
-
-
-@cli.group(invoke_without_command=True)
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="The day to plan for (default: today).")
-@click.option("--table", "table", type=click.Path(path_type=Path, dir_okay=False),
-              default=KEY_WORK_TABLE, show_default=True, help="The key-work tracking table.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
-def actions(ctx: click.Context, as_of: dt.datetime | None, table: Path, as_json: bool) -> None:
-    """Key-work tracking: what to follow up today and what is overdue.
-
-    Items due within 7 days are chased every 3 days, within a month weekly, later monthly.
-
-    \b
-    Examples:
-      xltrack actions --as-of 2026-11-20 --table key-work.xlsx
-      xltrack actions init key-work.xlsx
-      xltrack actions rollover --month 2026-11 --table key-work.xlsx
-    """
-    ctx.obj = table
-    if ctx.invoked_subcommand:
-        return
-    day = (as_of or dt.datetime.now()).date()
-    items, _ = read_table(table)
-    chase = follow_ups(items, day)
-    overdue = [i for i in items if is_overdue(i, day)]
-    if as_json:
-        click.echo(json.dumps({"as_of": day.isoformat(),
-                               "follow_up": [i.model_dump(mode="json") for i in chase],
-                               "overdue": [i.id for i in overdue]}, ensure_ascii=False,
-                              indent=2))
-        return
-    click.echo(f"{day}: {len(chase)} to follow up, {len(overdue)} overdue, "
-               f"{sum(is_tracked(i) for i in items)} open")
-    for i in chase:
-        mark = "OVERDUE " if is_overdue(i, day) else ""
-        click.echo(f"  {mark}{i.id}  due {i.deadline}  {i.department}/{i.person or '?'}  "
-                   f"{i.content}")
-
-
-@actions.command("init")
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
-def actions_init(path: Path) -> None:
-    """Create an empty key-work tracking table at PATH.
-
-    \b
-    Example:
-      xltrack actions init key-work.xlsx
-    """
-    if path.exists():
-        raise UsageError(f"{path} exists already; choose another name")
-    write_table(path, [], dt.date.today())
-    click.echo(f"wrote {path}: one row per instruction, minutes item or resolution")
-
-
-@actions.command("rollover")
-@click.option("--month", required=True, help="The month being closed, YYYY-MM.")
-@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Next month's table. Default: key-work-<next month>.xlsx beside the table.")
-@click.pass_obj
-def actions_rollover(table: Path, month: str, out_file: Path | None) -> None:
-    """Close the month at its cut-off (the 25th) and write next month's table.
-
-    Finished items leave the table; every unfinished item needs a newly agreed deadline in
-    the 新期限 New deadline column, else nothing is written and the items are named.
-
-    \b
-    Example:
-      xltrack actions rollover --month 2026-11 --table key-work.xlsx
-    """
-    items, deadlines = read_table(table)
-    summary = month_summary(items, check_period(month))
-    carried = rollover(items, month, deadlines)
-    following = add_period(month, 1)
-    out = out_file or table.with_name(f"key-work-{following}.xlsx")
-    write_table(out, carried, cutoff(month), title=f"重点工作跟踪表 {following}")
-    click.echo(f"{month} closed on {summary['cutoff']}: {len(summary['done'])} done, "  # type: ignore[arg-type]
-               f"{len(carried)} rolled over to {out}")
+                               actions=resolve_actions(actions_path))
+    placed = published.placed
+    emit({"report": str(placed.path), "backup": placed.backup and str(placed.backup),
+          "redirected": placed.redirected, "comments_kept": published.comments_kept,
+          "orphaned": published.orphaned},
+         f"wrote {placed.path} ({published.comments_kept} comments kept, "
+         f"{published.orphaned} orphaned)" +
+         (f"\nprevious report kept as {placed.backup}" if placed.backup else ""))
+    for line in placed.notes:
+        click.echo(line, err=True)
 
 
 @cli.command("special-reports")
@@ -316,6 +375,7 @@ def actions_rollover(table: Path, month: str, out_file: Path | None) -> None:
 @_rules_option
 @click.option("--track", "track", type=click.Path(path_type=Path, dir_okay=False),
               help="Also add a tracked item per project to this key-work table.")
+@_json_option
 def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | None,
                     rules_path: Path | None, track: Path | None) -> None:
     """Write a special report (专项书面报告) for every project with a major variance.
@@ -326,20 +386,20 @@ def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | 
     Example:
       xltrack special-reports --period 2026-10 --db xltrack.sqlite --out reports/special
     """
-    register = load_register(register_path)
+    register = resolve_register(register_path)
     with store.open_store(db) as conn:
-        result = month_from_store(conn, register, check_period(period), load_rules(rules_path),
+        result = month_from_store(conn, register, check_period(period), resolve_rules(rules_path),
                                   CheckResult([]), db)
     written = write_special_reports(result, out_dir)
-    for path in written:
-        click.echo(path)
+    new: list[ActionItem] = []
     if track is not None and written:
         items, _ = read_table(track) if track.exists() else ([], {})
         new = items_for_major_variances(result.variances, period, items, dt.date.today())
         write_table(track, items + new, dt.date.today())
-        click.echo(f"{len(new)} item(s) added to {track}")
-    if not written:
-        click.echo(f"No major variance in {period}: no special report needed.")
+    lines = [str(p) for p in written] + ([f"{len(new)} item(s) added to {track}"] if track
+                                         and written else [])
+    emit({"reports": [str(p) for p in written], "tracked": [i.id for i in new]},
+         "\n".join(lines) or f"No major variance in {period}: no special report needed.")
 
 
 @cli.command()
@@ -353,9 +413,9 @@ def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | 
               help="Only this span.")
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               default=DEFAULT_DB, show_default=True, help="History store (SQLite).")
-@click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
+@_json_option
 def explain(project: str, period: str, measure: str, basis: str | None, span: str | None,
-            db: Path, as_json: bool) -> None:
+            db: Path) -> None:
     """Show the submissions and cells behind a project's consolidated figures.
 
     \b
@@ -368,7 +428,7 @@ def explain(project: str, period: str, measure: str, basis: str | None, span: st
     if facts.empty:
         raise UsageError(f"no figures for {project} ({measure}) up to {period}; check the "
                          "project ID and that the period has been run")
-    if as_json:
+    if wants_json():
         click.echo(facts.to_json(orient="records", force_ascii=False, indent=2))
         return
     for (b, s), part in facts.groupby(["basis", "span"], sort=False):
@@ -394,8 +454,9 @@ def _run_json(result: MonthResult, written: list[Path]) -> dict[str, Any]:
 
 def _print_run(summary: dict[str, Any]) -> None:
     n = summary["check"]
-    click.echo(f"{summary['period']}: {n['files']} files, {n['accepted']} accepted, "
-               f"{n['rejected']} rejected; store {summary['db']}")
+    click.echo(f"{summary['period']}: {n['files']} new files, {n['accepted']} accepted, "
+               f"{n['rejected']} rejected ({n['already_in_history']} already in the "
+               f"history); store {summary['db']}")
     click.echo("status: " + ", ".join(f"{k} {v}" for k, v in summary["status"].items()))
     g = summary["group"]
     for basis in ("actual", "plan", "baseline"):
@@ -437,20 +498,51 @@ def _print_result(result: CheckResult, lang: str) -> None:
         click.echo(f"feedback: {path}")
 
 
+def _log_file() -> Path:
+    folder = Path("logs") if Path("logs").is_dir() else Path(tempfile.gettempdir()) / "xltrack-logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"xltrack-{dt.datetime.now():%Y%m%d-%H%M%S}-{id(folder):x}.log"
+
+
 def main() -> None:
+    log = _log_file()
+    handler = logging.FileHandler(log, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    LOG.addHandler(handler)
+    LOG.setLevel(logging.INFO)
+    LOG.info("xltrack %s: %s", __version__, " ".join(sys.argv[1:]))
+    try:
+        _main()
+    finally:
+        LOG.removeHandler(handler)
+        handler.close()
+
+
+def _main() -> None:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
+        LOG.info("usage: %s", exc.format_message())
         exc.show()
         sys.exit(EXIT_USAGE)
     except XltrackError as exc:
+        LOG.info("refused: %s", exc)
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    except SystemExit:
+    except SystemExit as exc:
+        LOG.info("exit %s", exc.code)
         raise
     except Exception as exc:  # noqa: BLE001 - the last guard: one line, not a traceback
-        click.echo(f"Internal error ({type(exc).__name__}): {exc}. Please report it.", err=True)
+        LOG.exception("internal error")
+        handler = next((h for h in LOG.handlers if isinstance(h, logging.FileHandler)), None)
+        where = f" Details: {handler.baseFilename}" if handler else ""
+        click.echo(f"Internal error ({type(exc).__name__}): {exc}. Please report it.{where}",
+                   err=True)
         sys.exit(EXIT_INTERNAL)
+    LOG.info("exit 0")
+
+
+from . import cli_actions  # noqa: E402,F401  (registers xltrack actions)

@@ -8,7 +8,7 @@ cent only to remove floating-point noise.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -38,12 +38,15 @@ class Consolidation:
     figures: pd.DataFrame  # level, key, indicator, basis, span, amount
     projects: pd.DataFrame  # one row per register project, with segment and major flag
     milestones: pd.DataFrame  # one row per project milestone of the current plan
+    _index: dict[tuple[str, ...], float] | None = field(default=None, repr=False)
 
     def figure(self, level: str, key: str, indicator: str, basis: str, span: str) -> float:
-        f = self.figures
-        hit = f[(f.level == level) & (f.key == key) & (f.indicator == indicator)
-                & (f.basis == basis) & (f.span == span)]
-        return float(hit.amount.sum()) if len(hit) else 0.0
+        """One consolidated amount; 0 where nothing was planned or reported."""
+        if self._index is None:
+            f = self.figures
+            self._index = dict(zip(zip(f.level, f.key, f.indicator, f.basis, f.span,
+                                       strict=True), f.amount, strict=True))
+        return float(self._index.get((level, key, indicator, basis, span), 0.0))
 
 
 def select_facts(facts: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -56,8 +59,8 @@ def select_facts(facts: pd.DataFrame, period: str) -> pd.DataFrame:
         facts = pd.DataFrame({k: pd.Series(dtype=float if k == "amount" else object)
                               for k in FACT_COLUMNS})
     facts = facts[facts.period <= period].copy()
-    facts["indicator"] = [indicator_of(t, m) for t, m in zip(facts.tbl, facts.measure,
-                                                               strict=True)]
+    investment = facts.tbl.isin(["Budget", "ActualCost"])
+    facts["indicator"] = ("sales:" + facts.measure.astype(str)).where(~investment, INVESTMENT)
     actual = facts[facts.tbl.isin(_ACTUAL_TABLES) & (facts.month <= period)]
     planned = facts[facts.tbl.isin(_PLAN_TABLES)]
     parts = [actual.assign(basis=ACTUAL),

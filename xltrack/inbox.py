@@ -24,6 +24,7 @@ class CheckResult:
     submissions: list[Submission]
     lock_files: list[Path] = field(default_factory=list)
     feedback: list[Path] = field(default_factory=list)
+    already_stored: int = 0  # files skipped because their bytes are in the history
 
     @property
     def rejected(self) -> list[Submission]:
@@ -37,6 +38,7 @@ class CheckResult:
         return {"files": len(self.submissions), "rejected": len(self.rejected),
                 "accepted": len(self.submissions) - len(self.rejected),
                 "lock_files_skipped": len(self.lock_files),
+                "already_in_history": self.already_stored,
                 **{s.value + "s": sum(f.severity is s for f in findings) for s in Severity}}
 
 
@@ -57,15 +59,19 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
 
 def check_files(paths: Iterable[Path], register: Register, period: str | None = None,
                 feedback_dir: Path | None = None, isolation: Isolation | None = None,
-                progress: Callable[[Path], None] | None = None) -> CheckResult:
-    """Intake, read and validate every file; write feedback workbooks when asked."""
+                progress: Callable[[int, int], None] | None = None,
+                milestones: dict[str, set[str]] | None = None) -> CheckResult:
+    """Intake, read and validate every file; write feedback workbooks when asked.
+
+    `milestones` are the plans already on file (project -> milestone ids); plans among the
+    files checked take precedence over them."""
     if period is not None:
         check_period(period)
     files = find_files(paths)
     locks = [p for p in files if is_lock_file(p)]
     subs = examine_all([p for p in files if not is_lock_file(p)], isolation or Isolation(),
                        progress)
-    validate_all(subs, register, period)
+    validate_all(subs, register, period, milestones)
     result = CheckResult(subs, locks)
     if feedback_dir is not None:
         result.feedback = [write_feedback(s, feedback_dir) for s in subs if s.findings]

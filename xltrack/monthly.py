@@ -16,13 +16,20 @@ import pandas as pd
 from . import store
 from .consolidate import Consolidation, consolidate
 from .earned_value import project_earned_value
-from .inbox import CheckResult, check_files
-from .models import add_months, check_period
+from .inbox import CheckResult, check_files, find_files
+from .models import check_period
+from .reader import file_digest
 from .report.placement import write_atomically
 from .report.special import report_name, write_special_report
 from .settings import Register
 from .status import status_board
-from .variance import RuleSet, default_rules, find_variances, monthly_series
+from .variance import (
+    RuleSet,
+    default_rules,
+    find_variances,
+    last_twelve_months,
+    monthly_series,
+)
 from .workers import Isolation
 
 
@@ -36,6 +43,7 @@ class MonthResult:
     variances: pd.DataFrame
     earned_value: pd.DataFrame
     facts: pd.DataFrame  # every amount in force for the period, with its origin
+    history: pd.DataFrame  # investment actual and plan per project and month, last 12 months
     submissions: pd.DataFrame  # every submission in the store, with status and findings
     progress: pd.DataFrame  # Progress rows of every month up to the period
     db: Path
@@ -43,12 +51,18 @@ class MonthResult:
 
 def run_month(inbox: Path, register: Register, period: str, db: Path,
               feedback_dir: Path | None = None, isolation: Isolation | None = None,
-              progress: Callable[[Path], None] | None = None,
+              progress: Callable[[int, int], None] | None = None,
               rules: RuleSet | None = None) -> MonthResult:
-    """Check every file in `inbox`, store it (accepted or rejected), and consolidate."""
+    """Check every new file in `inbox`, store it (accepted or rejected), and consolidate.
+
+    Files whose exact bytes are already in the history are not read again."""
     check_period(period)
-    checked = check_files([inbox], register, period, feedback_dir, isolation, progress)
     with store.open_store(db) as conn:
+        known = store.known_digests(conn)
+        files = [p for p in find_files([inbox]) if file_digest(p)[0] not in known]
+        checked = check_files(files, register, period, feedback_dir, isolation, progress,
+                              store.plan_milestones(conn, period))
+        checked.already_stored = len(find_files([inbox])) - len(files)
         for sub in checked.submissions:
             store.import_submission(conn, sub)
         return month_from_store(conn, register, period, rules or default_rules(), checked, db)
@@ -66,9 +80,11 @@ def month_from_store(conn: sqlite3.Connection, register: Register, period: str,
     explanations = store.records_in_force(conn, period, "Explanations")
     if not explanations.empty:
         explanations = explanations[explanations.period == period]
-    variances = find_variances(consolidation, facts, rules, explanations, missing)
+    history = monthly_series(facts, last_twelve_months(period))
+    variances = find_variances(consolidation, history, rules, explanations, missing)
     return MonthResult(period, checked, consolidation, status, store.restatements(conn),
-                       variances, project_earned_value(consolidation), facts, submissions,
+                       variances, project_earned_value(consolidation), facts, history,
+                       submissions,
                        store.records_in_force(conn, period, "Progress"), db)
 
 
@@ -97,10 +113,7 @@ def write_special_reports(result: MonthResult, out_dir: Path) -> list[Path]:
     majors = sorted(set(flags[flags.severity == "major"].project))
     if not majors:
         return []
-    year_start = f"{result.period[:4]}-01"
-    months = [m for m in (add_months(result.period, -i) for i in range(11, -1, -1))
-              if m >= year_start]
-    trend = monthly_series(result.facts, months)
+    trend = result.history[result.history.month >= f"{result.period[:4]}-01"]
     projects = result.consolidation.projects.set_index("project", drop=False)
     earned = result.earned_value.set_index("project", drop=False)
     written = []

@@ -197,22 +197,29 @@ def _insert_facts(conn: sqlite3.Connection, sub_id: int, data: TableData, period
     if data.spec.name not in _AMOUNTS:
         return
     item_keys, measure_key = _AMOUNTS[data.spec.name]
-    facts = []
-    for record in data.frame.to_dict("records"):
-        item = "|".join(str(record[k]) for k in item_keys)
-        measure = str(record[measure_key]) if measure_key else c.MONEY_MEASURE
-        row = int(record[ROW])
-        if data.spec.month_keys:  # a plan table: one amount per month of the year
-            for index, key in enumerate(data.spec.month_keys, start=1):
-                amount = record[key]
-                if amount is not None and not pd.isna(amount):
-                    facts.append((sub_id, record["project_id"], data.spec.name, item, measure,
-                                  f"{int(record['year']):04d}-{index:02d}", float(amount),
-                                  data.sheet, data.cell(key, row)))
-        elif record["amount"] is not None and not pd.isna(record["amount"]):
-            facts.append((sub_id, record["project_id"], data.spec.name, item, measure, period,
-                          float(record["amount"]), data.sheet, data.cell("amount", row)))
-    conn.executemany("INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?)", facts)
+    frame = data.frame
+    if frame.empty:
+        return
+    base = pd.DataFrame({
+        "project": frame.project_id, ROW: frame[ROW],
+        "item": frame[list(item_keys)].astype(str).agg("|".join, axis=1),
+        "measure": frame[measure_key].astype(str) if measure_key else c.MONEY_MEASURE})
+    months = data.spec.month_keys
+    if months:  # a plan table: one amount per month of the year, melted to long form
+        base["year"] = frame.year
+        long = base.join(frame[list(months)]).melt(
+            id_vars=["project", ROW, "item", "measure", "year"], value_vars=list(months),
+            var_name="key", value_name="amount").dropna(subset=["amount"])
+        long["month"] = (long.year.astype(int).map("{:04d}".format) + "-"
+                         + long.key.str[1:])
+    else:
+        long = base.assign(amount=frame.amount, key="amount", month=period).dropna(
+            subset=["amount"])
+    cells = long.key.map(data.letters) + long[ROW].astype(int).astype(str)
+    conn.executemany("INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?)", zip(
+        [sub_id] * len(long), long.project, [data.spec.name] * len(long), long.item,
+        long.measure, long.month, long.amount.astype(float), [data.sheet] * len(long), cells,
+        strict=True))
 
 
 def _rebuild_chain(conn: sqlite3.Connection, subsidiary: str | None, kind: str,
@@ -250,6 +257,26 @@ def _restate(conn: sqlite3.Connection, old: int, new: int) -> None:
         if was[0] is None or now[0] is None or round(was[0] - now[0], 2) != 0:
             changes.append((new, old, *key, was[0], now[0], now[1] or was[1]))
     conn.executemany("INSERT INTO restatements VALUES (?,?,?,?,?,?,?,?,?,?)", changes)
+
+
+def known_digests(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT DISTINCT sha256 FROM submissions")}
+
+
+def plan_milestones(conn: sqlite3.Connection, period: str) -> dict[str, set[str]]:
+    """Each project's milestone ids in its newest plan on file (revision, then period)."""
+    best: dict[str, tuple[tuple[int, str, str], set[str]]] = {}
+    rows = conn.execute(
+        "SELECT r.project, s.revision, s.period, s.received_at, r.data FROM records r"
+        " JOIN submissions s ON s.id = r.submission_id WHERE s.status = 'accepted'"
+        " AND r.tbl = 'Plan' AND s.period <= ?", (period,))
+    for project, revision, when, received, data in rows:
+        version = (revision, when, received)
+        if project not in best or version > best[project][0]:
+            best[project] = (version, set())
+        if version == best[project][0]:
+            best[project][1].add(str(json.loads(data).get("milestone_id")))
+    return {project: ids for project, (_, ids) in best.items()}
 
 
 def submissions(conn: sqlite3.Connection) -> pd.DataFrame:

@@ -100,26 +100,30 @@ def _cells(sub: Submission, data: TableData, register: Register) -> None:
         if col.computed:
             continue
         allowed = set(lists[col.allowed_list.value]) if col.allowed_list else None
+        checks_range = col.minimum is not None or col.maximum is not None
         for value, row in zip(frame[col.key], frame[ROW], strict=True):
-            cell = data.cell(col.key, row)
             if _missing(value):
+                cell = data.cell(col.key, row)
                 if col.required and (data.sheet, cell) not in refused:
                     sub.add(Severity.ERROR, Reason.REQUIRED, f"“{col.label_zh}”为必填项",
                             f"{col.label_en} is required", sheet=data.sheet, cell=cell,
                             key=col.key)
                 continue
             if allowed is not None and value not in allowed:
+                cell = data.cell(col.key, row)
                 sub.add(Severity.ERROR, Reason.BAD_CHOICE,
                         f"“{value}”不在{col.label_zh}清单中，请从下拉列表选择",
                         f"{value!r} is not in the list of {col.label_en.lower()}s; pick one "
                         "from the drop-down", sheet=data.sheet, cell=cell, key=col.key,
                         value=value)
-            _range(sub, data, col, value, cell)
+            if checks_range:
+                _range(sub, data, col, value, row)
 
 
-def _range(sub: Submission, data: TableData, col: c.Column, value: Any, cell: str) -> None:
+def _range(sub: Submission, data: TableData, col: c.Column, value: Any, row: int) -> None:
     if not isinstance(value, int | float):
         return
+    cell = data.cell(col.key, row)
     unit = c.UNIT_FACTOR.get(str(sub.header.get("xt_unit")), 1)
     shown = value / unit if col.type is c.ColumnType.MONEY else value
     if col.minimum is not None and value < col.minimum:
@@ -143,18 +147,18 @@ def _duplicates(sub: Submission, data: TableData) -> None:
     if not key or data.frame.empty:
         return
     complete = data.frame.dropna(subset=key)
-    first_row: dict[tuple[Any, ...], int] = {}
-    for values, row in zip(complete[key].itertuples(index=False), complete[ROW], strict=True):
-        signature = tuple(values)
-        if signature in first_row:
-            cell = data.cell(key[0], row)
-            what = ", ".join(str(v) for v in signature)
-            sub.add(Severity.ERROR, Reason.DUPLICATE_ROW,
-                    f"第 {row} 行与第 {first_row[signature]} 行重复（{what}），请合并或删除一行",
-                    f"row {row} repeats row {first_row[signature]} ({what}); merge them or "
-                    "delete one", sheet=data.sheet, cell=cell, key=key[0], value=what)
-        else:
-            first_row[signature] = row
+    repeated = complete.duplicated(subset=key, keep="first")
+    if not repeated.any():
+        return
+    first = complete.groupby(key, sort=False)[ROW].transform("first")
+    for values, row, original in zip(complete.loc[repeated, key].itertuples(index=False),
+                                     complete.loc[repeated, ROW], first[repeated], strict=True):
+        cell = data.cell(key[0], row)
+        what = ", ".join(str(v) for v in values)
+        sub.add(Severity.ERROR, Reason.DUPLICATE_ROW,
+                f"第 {row} 行与第 {original} 行重复（{what}），请合并或删除一行",
+                f"row {row} repeats row {original} ({what}); merge them or delete one",
+                sheet=data.sheet, cell=cell, key=key[0], value=what)
 
 
 def _projects(sub: Submission, data: TableData, register: Register,
@@ -233,10 +237,11 @@ def _progress(sub: Submission, milestones: Milestones) -> None:
                     key="actual_finish", value=finish)
 
 
-def validate_all(subs: list[Submission], register: Register,
-                 period: str | None = None) -> list[Submission]:
-    """Validate every submission; Progress rows are checked against the newest plans given."""
-    milestones = plan_milestones(subs)
+def validate_all(subs: list[Submission], register: Register, period: str | None = None,
+                 known: Milestones | None = None) -> list[Submission]:
+    """Validate every submission; Progress rows are checked against the newest plans among
+    them, or else the plans `known` from earlier runs."""
+    milestones = {**(known or {}), **plan_milestones(subs)}
     for sub in subs:
         validate(sub, register, period, milestones)
     return subs

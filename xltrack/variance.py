@@ -154,8 +154,9 @@ def monthly_series(facts: pd.DataFrame, periods: list[str],
     """Actual and planned amount of each project for each month, against the plan that was in
     force in that month (a later revision does not rewrite history)."""
     parts = []
+    window = facts[facts.month.isin(periods)]  # only these months' amounts can count
     for month in periods:
-        chosen = select_facts(facts, month)
+        chosen = select_facts(window, month)
         chosen = chosen[(chosen.month == month) & (chosen.indicator == indicator)
                         & chosen.basis.isin([ACTUAL, PLAN])]
         sums = chosen.groupby(["project", "basis"]).amount.sum().unstack(fill_value=0)
@@ -166,18 +167,21 @@ def monthly_series(facts: pd.DataFrame, periods: list[str],
     return pd.concat(parts, ignore_index=True)[["project", "month", ACTUAL, PLAN]]
 
 
-def find_variances(consolidation: Consolidation, facts: pd.DataFrame, rules: RuleSet,
+def last_twelve_months(period: str) -> list[str]:
+    return [add_months(period, -i) for i in range(11, -1, -1)]
+
+
+def find_variances(consolidation: Consolidation, history: pd.DataFrame, rules: RuleSet,
                    explanations: pd.DataFrame | None = None,
                    missing_actuals: set[str] | None = None) -> pd.DataFrame:
     """Every flag beyond the normal band, for every project of the register.
 
+    `history` is monthly_series() over the last twelve months (for persistence);
     `explanations` are this period's Explanations rows (project_id, indicator, explanation);
     `missing_actuals` names subsidiaries whose figures for the period did not arrive: their
     month is not compared (a gap is not a −100% variance) and is flagged instead.
     """
     missing = missing_actuals or set()
-    period = consolidation.period
-    history = monthly_series(facts, [add_months(period, -i) for i in range(11, -1, -1)])
     flags: list[dict[str, Any]] = []
     for project in consolidation.projects.to_dict("records"):
         segment = project["segment"]

@@ -19,6 +19,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from .errors import UsageError
 from .intake import check, is_lock_file
 from .models import Finding, Reason, Severity
 from .reader import Submission, file_digest, read_submission
@@ -29,6 +30,9 @@ class Isolation:
     workers: int = 0  # 0: one per core
     timeout_s: float = 60.0
     memory_bytes: int = 2 * 2**30
+    # A Dask scheduler (tcp://host:port): read on its workers instead, which must see the
+    # same paths (a shared folder). Needs the optional extra xltrack[distributed].
+    scheduler: str | None = None
 
 
 def examine(path: Path) -> Submission:
@@ -43,17 +47,49 @@ def examine(path: Path) -> Submission:
 
 
 def examine_all(paths: Sequence[Path], isolation: Isolation | None = None,
-                progress: Callable[[Path], None] | None = None) -> list[Submission]:
+                progress: Callable[[int, int], None] | None = None) -> list[Submission]:
     """Every file examined, in the order given; lock files (~$) are left out."""
     isolation = isolation or Isolation()
     files = [p for p in paths if not is_lock_file(p)]
     results: dict[int, Submission] = {}
     workers = isolation.workers or os.cpu_count() or 1
-    for index, sub in _Supervisor(files, isolation, min(workers, max(len(files), 1))).run():
+    source = (_on_dask(files, isolation) if isolation.scheduler else
+              _Supervisor(files, isolation, min(workers, max(len(files), 1))).run())
+    for index, sub in source:
         results[index] = sub
         if progress:
-            progress(files[index])
+            progress(len(results), len(files))
     return [results[i] for i in range(len(files))]
+
+
+CONNECT_TIMEOUT_S = 20  # how long to look for a Dask scheduler before saying it is unreachable
+
+
+def _on_dask(files: Sequence[Path], isolation: Isolation) -> Iterator[tuple[int, Submission]]:
+    """Read on a Dask cluster through its concurrent.futures executor; a task that fails
+    (its worker died, or it raised) becomes that file's finding, as with local workers."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("--scheduler needs Dask distributed: pip install "
+                         "'xltrack[distributed]'") from None
+    try:
+        client = Client(isolation.scheduler, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Dask scheduler {isolation.scheduler}: {exc}") from None
+    with client:
+        executor = client.get_executor()  # type: ignore[no-untyped-call]
+        futures = [executor.submit(examine, path) for path in files]
+        for index, (path, future) in enumerate(zip(files, futures, strict=True)):
+            try:
+                yield index, future.result(timeout=isolation.timeout_s)
+            except TimeoutError:
+                future.cancel()
+                yield index, _failed(path, f"读取超时（{isolation.timeout_s:.0f} 秒）",
+                                     f"reading took longer than {isolation.timeout_s:.0f} s")
+            except Exception as exc:  # noqa: BLE001 - the cluster's failure is the file's
+                yield index, _failed(path, f"读取出错：{type(exc).__name__}",
+                                     f"the reader failed on the cluster: {exc}")
 
 
 def _cap_memory(limit: int) -> None:

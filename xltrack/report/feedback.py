@@ -70,6 +70,12 @@ def _build(sub: Submission) -> Workbook:
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
         ws.add_table(table)
     ws.freeze_panes = "A2"
+    # Printed for the accountant: landscape, every column on one page wide, header repeated.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "1:1"
     wb.active = wb.index(ws)
     return wb
 

@@ -12,9 +12,8 @@ import pandas as pd
 
 from ..actions import ActionItem, is_overdue, is_tracked, next_follow_up
 from ..consolidate import ACTUAL, INVESTMENT, PLAN, Consolidation, select_facts
-from ..models import add_months
 from ..monthly import MonthResult
-from ..variance import monthly_series
+from ..variance import last_twelve_months
 
 WAN = 10_000
 # Traffic-light areas of the summary, by the indicator a flag is about.
@@ -251,9 +250,8 @@ def _findings(submissions: pd.DataFrame, period: str) -> pd.DataFrame:
 
 
 def _trends(result: MonthResult) -> pd.DataFrame:
-    months = [m for m in (add_months(result.period, -i) for i in range(11, -1, -1))
-              if m >= f"{result.period[:4]}-01"]
-    series = monthly_series(result.facts, months)
+    months = [m for m in last_twelve_months(result.period) if m >= f"{result.period[:4]}-01"]
+    series = result.history[result.history.month.isin(months)].copy()
     segments = result.consolidation.projects.set_index("project").segment
     series["segment"] = series.project.map(segments)
     group = series.groupby("month")[[ACTUAL, PLAN]].sum().reindex(months, fill_value=0.0)

@@ -1,0 +1,227 @@
+"""make bench: xltrack's monthly run against the naive script and the raw reader.
+
+For each N, generates N distinct subsidiary packs (all four kinds, filled through the contract
+by the demo filler; cached under bench/data/), then times, median of --repeat runs, each in a
+fresh subprocess so that peak memory is its own:
+
+  (a) naive:   pandas.read_excel(engine="openpyxl") of every sheet, then concat and groupby
+  (b) raw:     python-calamine reading every sheet of every file, nothing else
+  (c) xltrack: the whole run — intake, read, validate, store, consolidate, variances, report
+
+and the report writer for 5,000 project rows with openpyxl and with XlsxWriter. Writes
+bench/results.json and bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+
+
+def generate(n: int) -> Path:
+    """N packs: subsidiary i % 12, period i // 12 months from 2020-01 (all distinct)."""
+    folder = DATA / f"n{n}"
+    done = folder / ".complete"
+    if done.exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(_one_pack, [(folder, i) for i in range(n)], chunksize=8))
+    done.write_text(str(n))
+    return folder
+
+
+def _one_pack(job: tuple[Path, int]) -> None:
+    import datetime as dt
+
+    from xltrack import contract as c
+    from xltrack.demo import Story, _budget_rows, _forecast_rows, _monthly_rows, _plan_project
+    from xltrack.demo import demo_register
+    from xltrack.filler import fill_template
+    from xltrack.models import add_months
+    from xltrack.templates import write_template
+
+    folder, i = job
+    register = demo_register()
+    template = folder.parent / "pack-template.xlsx"  # outside the folder the stages read
+    if not template.exists():
+        write_template(template.with_suffix(f".{os.getpid()}.xlsx"), c.PACK, "zh", register)
+        os.replace(template.with_suffix(f".{os.getpid()}.xlsx"), template)
+    sub = register.subsidiaries[i % len(register.subsidiaries)]
+    period = add_months("2020-01", i // len(register.subsidiaries))
+    story = Story()
+    planned = [_plan_project(p, sub.segment, story) for p in register.projects
+               if p.subsidiary == sub.code]
+    month = next(iter(next(iter(planned)).budget["0101"]))  # a month the projects report
+    rows = {"Plan": [m for p in planned for m in p.milestones],
+            "Budget": [r for p in planned for r in _budget_rows(p, "元")],
+            "SalesForecast": [r for p in planned for r in _forecast_rows(p, "元")]}
+    monthly: dict[str, list[dict[str, object]]] = {}
+    for p in planned:
+        for table, table_rows in _monthly_rows(p, month, month, "元", story, False).items():
+            monthly.setdefault(table, []).extend(table_rows)
+    rows.update(monthly)
+    header = {"xt_subsidiary": sub.code, "xt_period": period, "xt_preparer": f"bench {i}",
+              "xt_prepared_on": dt.date(2026, 1, 1), "xt_unit": "元", "xt_revision": 1}
+    fill_template(template, folder / f"{sub.code}-pack-{period}.xlsx", header, rows)
+
+
+def naive(folder: Path) -> None:
+    import pandas as pd
+
+    frames = []
+    for path in sorted(folder.glob("*.xlsx")):
+        for name, frame in pd.read_excel(path, sheet_name=None, engine="openpyxl").items():
+            frames.append(frame.assign(_file=path.name, _sheet=name))
+    combined = pd.concat(frames, ignore_index=True)
+    combined.groupby(["_file", "_sheet"]).size()
+
+
+def raw(folder: Path) -> None:
+    import python_calamine
+
+    for path in sorted(folder.glob("*.xlsx")):
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python()
+        book.close()
+
+
+def xltrack_run(folder: Path) -> None:
+    from xltrack.demo import demo_register
+    from xltrack.monthly import run_month, write_outputs, write_special_reports
+    from xltrack.report.monitoring import report_name
+    from xltrack.report.publish import publish_report
+
+    with tempfile.TemporaryDirectory() as work:
+        out = Path(work)
+        periods = sorted(p.stem.rsplit("-pack-", 1)[1] for p in folder.glob("*.xlsx"))
+        result = run_month(folder, demo_register(), periods[-1], out / "h.sqlite",
+                           out / "feedback")
+        write_outputs(result, out)
+        write_special_reports(result, out / "special")
+        publish_report(result, out / report_name(result.period))
+
+
+def writers(rows: int = 5_000) -> dict[str, float]:
+    """Seconds to write a rows × 20 table of numbers and text, per library."""
+    import openpyxl
+    import xlsxwriter
+
+    data = [[f"P{r:05d}", f"项目{r}"] + [r * 1.01 + c for c in range(18)] for r in range(rows)]
+    timings = {}
+    with tempfile.TemporaryDirectory() as work:
+        start = time.perf_counter()
+        wb = xlsxwriter.Workbook(str(Path(work) / "x.xlsx"))
+        ws = wb.add_worksheet()
+        for r, row in enumerate(data):
+            ws.write_row(r, 0, row)
+        wb.close()
+        timings["xlsxwriter"] = time.perf_counter() - start
+        start = time.perf_counter()
+        book = openpyxl.Workbook()
+        sheet = book.active
+        for row in data:
+            sheet.append(row)
+        book.save(Path(work) / "o.xlsx")
+        timings["openpyxl"] = time.perf_counter() - start
+    return timings
+
+
+STAGES = {"naive": naive, "raw": raw, "xltrack": xltrack_run}
+
+
+def measure(stage: str, folder: Path) -> dict[str, float]:
+    """Run one stage in a fresh interpreter; its seconds and peak RSS (children included)."""
+    code = ("import json, resource, sys, time; sys.path.insert(0, %r); import run; "
+            "t = time.perf_counter(); run.STAGES[%r](run.Path(%r)); "
+            "s = time.perf_counter() - t; "
+            "rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+            "print(json.dumps({'seconds': s, 'rss_mb': rss / 1024}))"
+            % (str(HERE), stage, str(folder)))
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def cells(folder: Path) -> int:
+    import python_calamine
+
+    total = 0
+    for path in sorted(folder.glob("*.xlsx")):
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name)
+            total += sum(1 for row in sheet.to_python() for v in row if v != "")
+        book.close()
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="50,200,1000")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    results: dict[str, object] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "repeat": args.repeat, "runs": [], "writers_5000_rows": writers()}
+    for n in (int(s) for s in args.sizes.split(",")):
+        started = time.perf_counter()
+        folder = generate(n)
+        print(f"N={n}: {time.perf_counter() - started:.0f} s to generate (cached after)",
+              flush=True)
+        row: dict[str, object] = {"n": n, "cells": cells(folder)}
+        for stage in STAGES:
+            samples = [measure(stage, folder) for _ in range(args.repeat)]
+            row[stage] = {"seconds": statistics.median(s["seconds"] for s in samples),
+                          "rss_mb": max(s["rss_mb"] for s in samples)}
+            print(f"  {stage:8} {row[stage]['seconds']:8.2f} s  "  # type: ignore[index]
+                  f"{row[stage]['rss_mb']:6.0f} MB", flush=True)  # type: ignore[index]
+        secs = {k: row[k]["seconds"] for k in STAGES}  # type: ignore[index]
+        row["xltrack_over_raw"] = secs["xltrack"] / secs["raw"]
+        row["naive_over_xltrack"] = secs["naive"] / secs["xltrack"]
+        row["files_per_second"] = n / secs["xltrack"]
+        results["runs"].append(row)  # type: ignore[attr-defined]
+    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (HERE / "RESULTS.md").write_text(markdown(results))
+    print((HERE / "RESULTS.md").read_text())
+
+
+def markdown(results: dict[str, object]) -> str:
+    m = results["machine"]
+    lines = [f"# Benchmark results\n\nMachine: {m['cpus']} CPUs, Python {m['python']}, "  # type: ignore[index]
+             f"{m['platform']}. Median of {results['repeat']} runs; each run in its own "  # type: ignore[index]
+             "process. Produced by `make bench` (bench/run.py).\n",
+             "| N files | cells | (a) naive pandas+openpyxl | (b) raw calamine | "
+             "(c) xltrack run | (c)/(b) | (a)/(c) | files/s | peak RSS (c) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results["runs"]:  # type: ignore[attr-defined]
+        lines.append(f"| {r['n']} | {r['cells']:,} | {r['naive']['seconds']:.1f} s | "
+                     f"{r['raw']['seconds']:.1f} s | {r['xltrack']['seconds']:.1f} s | "
+                     f"{r['xltrack_over_raw']:.2f} | {r['naive_over_xltrack']:.1f} | "
+                     f"{r['files_per_second']:.0f} | {r['xltrack']['rss_mb']:.0f} MB |")
+    w = results["writers_5000_rows"]
+    lines.append(f"\nWriting 5,000 rows × 20 columns: XlsxWriter {w['xlsxwriter']:.2f} s, "  # type: ignore[index]
+                 f"openpyxl {w['openpyxl']:.2f} s.\n")  # type: ignore[index]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.setrecursionlimit(10_000)
+    resource.setrlimit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE))
+    main()
