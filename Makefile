@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PERIOD ?= 2026-10
 DEMO   ?= demo
 
-.PHONY: install demo test lint templates render bench clean
+.PHONY: install demo test lint templates render bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ templates: install
 BENCH_SIZES ?= 50,200,1000
 bench: install
 	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES)
+
+# Mutation fuzzing beyond the bounded run in make test; counts land in bench/fuzz-report.json.
+FUZZ_EXAMPLES ?= 500
+fuzz: install
+	XLTRACK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) XLTRACK_FUZZ_REPORT=bench/fuzz-report.json \
+		$(BIN)/pytest -q tests/test_fuzz.py
 
 # Render the demo's workbooks to PDF and PNG (LibreOffice headless + pdftoppm), to look at the
 # layout: pictures land in $(DEMO)/rendered/. Needs: apt-get install libreoffice-calc-nogui

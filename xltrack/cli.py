@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -28,6 +29,7 @@ from .consolidate import trace
 from .demo import write_demo
 from .errors import UsageError, XltrackError
 from .inbox import CheckResult, check_files
+from .locking import network_filesystem
 from .models import add_months as add_period
 from .models import check_period
 from .monthly import (
@@ -303,6 +305,10 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
       xltrack run --period 2026-10 --inbox inbox --db xltrack.sqlite --out reports
     """
     register = resolve_register(register_path)
+    share = network_filesystem(db)
+    if share:
+        note(f"Warning: the history {db} is on a network share ({share}); SQLite's locks are "
+             "unreliable there. Keep it on a local disk and back it up.")
     result = run_month(inbox, register, check_period(period), db, out_dir / "feedback",
                        Isolation(workers=workers, scheduler=scheduler), _progress("Reading"),
                        rules=resolve_rules(rules_path))
@@ -535,6 +541,17 @@ def _main() -> None:
     except SystemExit as exc:
         LOG.info("exit %s", exc.code)
         raise
+    except sqlite3.OperationalError as exc:  # the history: disk full, locked, unreadable
+        LOG.exception("history database")
+        click.echo(f"Error: the history database could not be used ({exc}). Free some space, "
+                   "check that no other program holds it, then run again.", err=True)
+        sys.exit(EXIT_USAGE)
+    except OSError as exc:  # a full disk, a read-only folder, a file held by another program
+        LOG.exception("file system")
+        where = f" {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: cannot write or read{where}: {exc.strerror or exc}. Free some space "
+                   "or choose another folder, then run again.", err=True)
+        sys.exit(EXIT_USAGE)
     except Exception as exc:  # noqa: BLE001 - the last guard: one line, not a traceback
         LOG.exception("internal error")
         handler = next((h for h in LOG.handlers if isinstance(h, logging.FileHandler)), None)

@@ -7,6 +7,7 @@ and what the sender should do; it never reaches calamine.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from dataclasses import dataclass
@@ -44,12 +45,16 @@ def _finding(path: Path, severity: Severity, reason: Reason, zh: str, en: str) -
                    message_en=en)
 
 
-def check(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Finding]:
-    """Findings about the file as a whole; any ERROR among them means: do not parse it."""
+def check(path: Path, limits: Limits = DEFAULT_LIMITS,
+          data: bytes | None = None) -> list[Finding]:
+    """Findings about the file as a whole; any ERROR among them means: do not parse it.
+
+    `data` are the file's bytes when the caller has read them already (see workers.examine:
+    a file is read once, so what is checked is what is parsed and hashed)."""
     def refuse(reason: Reason, zh: str, en: str) -> list[Finding]:
         return [_finding(path, Severity.ERROR, reason, zh, en)]
 
-    size = path.stat().st_size
+    size = len(data) if data is not None else path.stat().st_size
     if size == 0:
         return refuse(Reason.EMPTY_FILE, "文件为空（0 字节），请重新保存后发送",
                       "the file is empty (0 bytes); save it again and resend it")
@@ -59,22 +64,21 @@ def check(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Finding]:
                       f"文件过大（{size / 2**20:.1f} MB，上限 {limit_mb:.0f} MB）",
                       f"the file is too large ({size / 2**20:.1f} MB; the limit is "
                       f"{limit_mb:.0f} MB): remove pictures and unused sheets")
-    with path.open("rb") as handle:
-        head = handle.read(4096)
+    data = path.read_bytes() if data is None else data
+    head = data[:4096]
     if head.startswith(OLE_MAGIC):
-        return refuse(*_ole_kind(path))
+        return refuse(*_ole_kind(data))
     if not head.startswith(ZIP_MAGIC):
         return refuse(Reason.WRONG_FORMAT, *_not_zip_kind(head))
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             return _zip_checks(path, zf, limits)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
         return refuse(Reason.CORRUPT_ZIP, f"文件已损坏或不完整（{exc}），请重新保存后发送",
                       f"the file is damaged or truncated ({exc}); save it again and resend it")
 
 
-def _ole_kind(path: Path) -> tuple[Reason, str, str]:
-    data = path.read_bytes()
+def _ole_kind(data: bytes) -> tuple[Reason, str, str]:
     if "EncryptedPackage".encode("utf-16-le") in data:
         return (Reason.ENCRYPTED, "文件设置了打开密码，请取消密码后重新发送",
                 "the file is protected by a password; remove the password "

@@ -17,6 +17,7 @@ from . import store
 from .consolidate import Consolidation, consolidate
 from .earned_value import project_earned_value
 from .inbox import CheckResult, check_files, find_files
+from .locking import run_lock
 from .models import check_period
 from .reader import file_digest
 from .report.placement import write_atomically
@@ -57,7 +58,7 @@ def run_month(inbox: Path, register: Register, period: str, db: Path,
 
     Files whose exact bytes are already in the history are not read again."""
     check_period(period)
-    with store.open_store(db) as conn:
+    with run_lock(db), store.open_store(db) as conn:
         known = store.known_digests(conn)
         files = [p for p in find_files([inbox]) if file_digest(p)[0] not in known]
         checked = check_files(files, register, period, feedback_dir, isolation, progress,

@@ -9,6 +9,7 @@ Amounts are normalised to yuan here (xt_unit), once.
 from __future__ import annotations
 
 import hashlib
+import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,18 +68,26 @@ class Submission:
 
 
 def file_digest(path: Path) -> tuple[str, int]:
-    data = path.read_bytes()
-    return hashlib.sha256(data).hexdigest(), len(data)
+    """SHA-256 and size, read in chunks (the file may be too large to hold)."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
-def read_submission(path: Path) -> Submission:
-    """Read one workbook. Problems become findings on the result; nothing is raised for them."""
-    digest, size = file_digest(path)
-    sub = Submission(path=path, sha256=digest, size=size)
+def read_submission(path: Path, data: bytes | None = None) -> Submission:
+    """Read one workbook. Problems become findings on the result; nothing is raised for them.
+
+    Everything comes from one read of the file (`data`, or read here): the hash recorded is the
+    hash of exactly what was parsed, even if someone saves over the file meanwhile."""
+    data = path.read_bytes() if data is None else data
+    sub = Submission(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             package = read_package(zf)
-            book = python_calamine.CalamineWorkbook.from_path(str(path))
+            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
             try:
                 _Reading(sub, zf, package, book).run()
             finally:

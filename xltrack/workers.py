@@ -9,6 +9,7 @@ its time is replaced, its file getting a finding. The other files go on.
 from __future__ import annotations
 
 import faulthandler
+import hashlib
 import multiprocessing as mp
 import os
 import sys
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .intake import check, is_lock_file
+from .intake import DEFAULT_LIMITS, check, is_lock_file
 from .models import Finding, Reason, Severity
 from .reader import Submission, file_digest, read_submission
 
@@ -36,12 +37,17 @@ class Isolation:
 
 
 def examine(path: Path) -> Submission:
-    """Intake guards, then reading: the whole of one file's work, in whatever process."""
-    guards = check(path)
+    """Intake guards, then reading: the whole of one file's work, in whatever process.
+
+    The file is read once (unless it is too large to be a submission at all)."""
+    too_large = path.stat().st_size > DEFAULT_LIMITS.max_file_bytes
+    data = None if too_large else path.read_bytes()
+    guards = check(path, data=data)
     if any(f.severity is Severity.ERROR for f in guards):
-        digest, size = file_digest(path)
+        digest, size = file_digest(path) if data is None else (
+            hashlib.sha256(data).hexdigest(), len(data))
         return Submission(path=path, sha256=digest, size=size, findings=guards)
-    sub = read_submission(path)
+    sub = read_submission(path, data)
     sub.findings[:0] = guards
     return sub
 

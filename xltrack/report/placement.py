@@ -19,6 +19,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from xlsxwriter.exceptions import XlsxFileError
 
 TEMP_PREFIX = ".~xltrack-"
 
@@ -69,12 +70,24 @@ def _temp_beside(target: Path) -> Path:
     return Path(name)
 
 
+def _save(save: Callable[[Path], None], temp: Path) -> None:
+    """Run the writer; a full disk or a refused write surfaces as the OSError it is (XlsxWriter
+    wraps it in an exception of its own)."""
+    try:
+        save(temp)
+    except XlsxFileError as exc:
+        cause = exc.args[0] if exc.args else None
+        if isinstance(cause, OSError):
+            raise cause from exc
+        raise
+
+
 def write_atomically(path: Path, save: Callable[[Path], None]) -> None:
     """Save through a temporary file, then move it into place: a crash or a full disk leaves
     the previous file untouched and no half-written one."""
     temp = _temp_beside(path)
     try:
-        save(temp)
+        _save(save, temp)
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
@@ -85,7 +98,7 @@ def place(target: Path, save: Callable[[Path], None], now: dt.datetime | None = 
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     temp = _temp_beside(target)
     try:
-        save(temp)
+        _save(save, temp)
         placed = Placed(target)
         if target.exists() and is_open(target):
             return _redirect(temp, target, stamp, placed)
