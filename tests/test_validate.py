@@ -42,6 +42,7 @@ def _milestone(mid: str, **kw: Any) -> dict[str, Any]:
     (cost_row(code="0999"), ("bad_choice", "B5")),
     (cost_row(project="XX-P99"), ("unknown_project", "A5")),
     (cost_row(project="INF01-P01"), ("foreign_project", "A5")),
+    (cost_row(project="合计", code="0101", amount=99.0), ("unknown_project", "A5")),  # a total row
 ])
 def test_cell_checks(fill: Fill, register: Register, row: dict[str, Any],
                      expected: tuple[str, str]) -> None:

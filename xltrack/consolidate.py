@@ -199,7 +199,8 @@ def _month_end(period: str) -> dt.date:
     return dt.date(year, month, 1) - dt.timedelta(days=1)
 
 
-def _date(value: object) -> dt.date | None:
+def as_date(value: object) -> dt.date | None:
+    """A date from a date, or from the ISO text the store keeps; None otherwise."""
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str) and value:
@@ -209,23 +210,23 @@ def _date(value: object) -> dt.date | None:
 
 def _slip(row: dict[Any, Any], month_end: dt.date) -> int | None:
     """Days late: actual finish, else forecast finish, else (if overdue) the period end."""
-    planned = _date(row["planned_finish"])
+    planned = as_date(row["planned_finish"])
     if planned is None:
         return None
-    finish = _date(row.get("actual_finish")) or _date(row.get("forecast_finish"))
+    finish = as_date(row.get("actual_finish")) or as_date(row.get("forecast_finish"))
     if finish is None and planned < month_end:
         finish = month_end
     return (finish - planned).days if finish else 0
 
 
 def _status(row: dict[Any, Any], month_end: dt.date) -> str:
-    if _date(row.get("actual_finish")):
+    if as_date(row.get("actual_finish")):
         return "done"
-    planned = _date(row["planned_finish"])
+    planned = as_date(row["planned_finish"])
     if planned and planned < month_end:
         return "overdue"
     started = row.get("pct_complete")
-    if _date(row.get("actual_start")) or (isinstance(started, float) and started > 0):
+    if as_date(row.get("actual_start")) or (isinstance(started, float) and started > 0):
         return "in progress"
     return "not started"
 

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..actions import ActionItem, is_overdue, is_tracked, next_follow_up
-from ..consolidate import ACTUAL, INVESTMENT, PLAN, Consolidation, select_facts
+from ..consolidate import ACTUAL, INVESTMENT, PLAN, Consolidation, as_date, select_facts
 from ..monthly import MonthResult
 from ..variance import last_twelve_months
 
@@ -282,8 +282,8 @@ def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame) ->
                          else e[key] / WAN, kind)
                    for label, key, kind in _CARD_FIGURES]
         rows = [[(m["milestone"], "text"), (m["key_milestone"], "text"),
-                 (_date(m["planned_finish"]), "date"),
-                 (_date(m["actual_finish"]) or _date(m["forecast_finish"]), "date"),
+                 (as_date(m["planned_finish"]), "date"),
+                 (as_date(m["actual_finish"]) or as_date(m["forecast_finish"]), "date"),
                  (None if pd.isna(m["slip_days"]) else int(m["slip_days"]), "int"),
                  (m["status"], "text")] for m in milestones.to_dict("records")]
         curve = _curve(chosen[chosen.project == pid], milestones, progress, pid,
@@ -297,14 +297,6 @@ _CARD_FIGURES = (("完工预算 BAC (万元)", "bac", "wan"), ("计划值 PV (�
                  ("挣值 EV (万元)", "ev", "wan"), ("实际成本 AC (万元)", "ac", "wan"),
                  ("进度绩效 SPI", "spi", "ratio"), ("成本绩效 CPI", "cpi", "ratio"),
                  ("完工估算 EAC (万元)", "eac", "wan"), ("完工偏差 VAC (万元)", "vac", "wan"))
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value:
-        return dt.date.fromisoformat(value)
-    return None
 
 
 def _curve(facts: pd.DataFrame, milestones: pd.DataFrame, progress: pd.DataFrame, pid: str,
