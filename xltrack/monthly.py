@@ -60,10 +60,11 @@ def run_month(inbox: Path, register: Register, period: str, db: Path,
     check_period(period)
     with run_lock(db), store.open_store(db) as conn:
         known = store.known_digests(conn)
-        files = [p for p in find_files([inbox]) if file_digest(p)[0] not in known]
+        everything = find_files([inbox])
+        files = [p for p in everything if file_digest(p)[0] not in known]
         checked = check_files(files, register, period, feedback_dir, isolation, progress,
                               store.plan_milestones(conn, period))
-        checked.already_stored = len(find_files([inbox])) - len(files)
+        checked.already_stored = len(everything) - len(files)
         for sub in checked.submissions:
             store.import_submission(conn, sub)
         return month_from_store(conn, register, period, rules or default_rules(), checked, db)
