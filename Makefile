@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PERIOD ?= 2026-10
 DEMO   ?= demo
 
-.PHONY: install demo test lint templates render bench fuzz clean
+.PHONY: install demo test lint templates workbooks office render bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,15 +19,15 @@ install: $(STAMP)
 demo: install
 	rm -rf $(DEMO)
 	$(BIN)/xltrack demo-data $(DEMO) --period $(PERIOD)
-	$(BIN)/xltrack templates $(DEMO)/templates --register $(DEMO)/register.json
+	$(BIN)/xltrack templates $(DEMO)/templates --control $(DEMO)/xltrack.xlsm
 	@# Exit 1 means "a file was rejected": the demo has one on purpose.
 	$(BIN)/xltrack run --period $(PERIOD) --inbox $(DEMO)/inbox --db $(DEMO)/xltrack.sqlite \
-		--out $(DEMO)/reports --register $(DEMO)/register.json || test $$? -eq 1
+		--out $(DEMO)/reports --control $(DEMO)/xltrack.xlsm || test $$? -eq 1
 	$(BIN)/xltrack explain RE01-P01 --period $(PERIOD) --db $(DEMO)/xltrack.sqlite \
 		--basis actual --span month
 	@echo
 	@echo "Demo written to $(DEMO)/:"
-	@echo "  register    $(DEMO)/register.json"
+	@echo "  control     $(DEMO)/xltrack.xlsm (register, lists, rules; the buttons in Excel)"
 	@echo "  templates   $(DEMO)/templates/"
 	@echo "  inbox       $(DEMO)/inbox/ (one folder per month)"
 	@echo "  history     $(DEMO)/xltrack.sqlite (every submission and number, with its cell)"
@@ -42,12 +42,22 @@ lint: install
 	$(BIN)/ruff check xltrack tests
 	$(BIN)/mypy
 
-test: lint
+test: lint office
 	$(BIN)/pytest -q
+
+# The control-workbook tests open the built workbook in LibreOffice headless.
+office:
+	@command -v soffice >/dev/null || { echo "Installing LibreOffice Calc (headless) for the \
+	control-workbook test"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get \
+	install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; }
 
 # Regenerate the committed templates after a contract change (a test compares them).
 templates: install
 	$(BIN)/xltrack templates workbooks/templates
+
+# Rebuild the committed control workbook after editing macros/ (a test compares it).
+workbooks: install
+	$(BIN)/xltrack build-workbook workbooks/xltrack.xlsm
 
 # Timings against the naive script and the raw reader: bench/results.json and bench/RESULTS.md.
 # Generated files are cached in bench/data/. BENCH_SIZES=50,200 for a quicker run.

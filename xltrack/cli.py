@@ -4,13 +4,15 @@ Exit codes: 0 ok · 1 findings with errors (run: or a major variance) · 2 usage
 problem · 3 internal error. Every run is logged to logs/ in the working folder (or to the
 system's temporary folder); a traceback goes to the log, never to the screen.
 
-Inside a working folder made by `xltrack init`, register.json, rules.json, key-work.xlsx and
-inbox/ are found without being named.
+Inside a working folder made by `xltrack init`, the control workbook xltrack.xlsm (register,
+lists, rules), key-work.xlsx and inbox/ are found without being named. register.json and
+rules.json are still read when there is no control workbook, for scripts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import sqlite3
@@ -26,8 +28,11 @@ from . import contract as c
 from .action_table import read_table, write_table
 from .actions import ActionItem, items_for_major_variances
 from .consolidate import trace
+from .control import ControlSettings, load_control
 from .demo import write_demo
 from .errors import UsageError, XltrackError
+from .excel.build import WORKBOOK, build_workbook
+from .excel.port import FilePort
 from .inbox import CheckResult, check_files
 from .locking import network_filesystem
 from .models import add_months as add_period
@@ -41,7 +46,7 @@ from .monthly import (
 )
 from .report.monitoring import report_name
 from .report.publish import publish_report
-from .settings import Register, load_register, save_register
+from .settings import Register, load_register
 from .store import DEFAULT_DB
 from .templates import LANGS, generate_all
 from .variance import RuleSet, default_rules, load_rules
@@ -62,11 +67,17 @@ _actions_option = click.option(
     help="Key-work tracking table: its open items go to the report's Actions sheet.")
 _register_option = click.option(
     "--register", "register_path", type=click.Path(path_type=Path, dir_okay=False),
-    help="Project register (JSON). Default: the embedded demo register.")
+    help="Project register (JSON), instead of the control workbook's. Default: the control "
+         "workbook's, else the embedded demo register.")
+_control_option = click.option(
+    "--control", "control_path", type=click.Path(path_type=Path, dir_okay=False),
+    help="Control workbook (xltrack.xlsm) holding the register, lists and rules. Default: "
+         "xltrack.xlsm in the current folder, when there is one.")
 
 
 LOG = logging.getLogger("xltrack")
 REGISTER_FILE, RULES_FILE, INBOX = "register.json", "rules.json", "inbox"
+CONTROL_FILE = WORKBOOK
 
 
 def _set_root(key: str) -> Any:
@@ -121,16 +132,36 @@ def _progress(label: str) -> Any:
     return advance
 
 
-def resolve_register(path: Path | None) -> Register:
-    """The register named, else the working folder's register.json, else the demo one."""
+@functools.cache
+def _control(path: Path) -> ControlSettings:
+    return load_control(FilePort(path))
+
+
+def _control_named(path: Path | None) -> ControlSettings | None:
+    """The control workbook named, else the working folder's, else none."""
+    if path is None and Path(CONTROL_FILE).exists():
+        path = Path(CONTROL_FILE)
+    return _control(path.resolve()) if path else None
+
+
+def resolve_register(path: Path | None, control: Path | None = None) -> Register:
+    """The register named, else the control workbook's, else register.json, else the demo."""
+    if path is None:
+        settings = _control_named(control)
+        if settings:
+            return settings.register
     if path is None and Path(REGISTER_FILE).exists():
         path = Path(REGISTER_FILE)
     if path is None:
-        note("Using the built-in demo register (no register.json here; see xltrack init).")
+        note("Using the built-in demo register (no xltrack.xlsm here; see xltrack init).")
     return load_register(path)
 
 
-def resolve_rules(path: Path | None) -> RuleSet:
+def resolve_rules(path: Path | None, control: Path | None = None) -> RuleSet:
+    if path is None:
+        settings = _control_named(control)
+        if settings:
+            return settings.rules
     if path is None and Path(RULES_FILE).exists():
         path = Path(RULES_FILE)
     return load_rules(path)
@@ -162,7 +193,10 @@ def cli() -> None:
 @click.option("--period", help="First month to collect (default: last month), YYYY-MM.")
 @_json_option
 def init(folder: Path, period: str | None) -> None:
-    """Create a working folder: register, rules, templates, inbox, reports, history, logs.
+    """Create a working folder: control workbook, templates, inbox, reports, history, logs.
+
+    The control workbook xltrack.xlsm holds the register, the lists and the rules (the demo
+    group's, to be replaced by yours) and the buttons for Excel.
 
     \b
     Example:
@@ -175,20 +209,54 @@ def init(folder: Path, period: str | None) -> None:
     register = load_register(None)
     for sub_folder in (f"{INBOX}/{month}", "reports", "logs"):
         (folder / sub_folder).mkdir(parents=True, exist_ok=True)
-    save_register(register, folder / REGISTER_FILE)
-    (folder / RULES_FILE).write_text(default_rules().model_dump_json(indent=2) + "\n",
-                                     encoding="utf-8")
+    build_workbook(folder / CONTROL_FILE, register, default_rules(), {"period": month})
     write_table(folder / KEY_WORK_TABLE, [], today)
     templates = generate_all(folder / "templates", register)
     with store.open_store(folder / DEFAULT_DB):
         pass
-    created = [REGISTER_FILE, RULES_FILE, KEY_WORK_TABLE, "templates/", f"{INBOX}/{month}/",
-               "reports/", "logs/", DEFAULT_DB]
+    created = [CONTROL_FILE, KEY_WORK_TABLE, "templates/", f"{INBOX}/{month}/", "reports/",
+               "logs/", DEFAULT_DB]
     emit({"folder": str(folder), "created": created, "templates": [str(t) for t in templates]},
-         f"Created {folder}/: " + ", ".join(created) + f"\nNext: edit {REGISTER_FILE} (your "
-         f"segments, subsidiaries and projects), send templates/ to the subsidiaries, put "
-         f"their files in {INBOX}/{month}/, then\n  cd {folder} && xltrack run --period "
-         f"{month}")
+         f"Created {folder}/: " + ", ".join(created) + f"\nNext: in {CONTROL_FILE}, replace the "
+         f"demo group with your segments, subsidiaries and projects; send templates/ to the "
+         f"subsidiaries; put their files in {INBOX}/{month}/; then click Run month, or\n"
+         f"  cd {folder} && xltrack run --period {month}")
+
+
+@cli.command("build-workbook")
+@click.argument("out_file", type=click.Path(path_type=Path, dir_okay=False),
+                default=f"workbooks/{WORKBOOK}")
+@_control_option
+@_register_option
+@_rules_option
+@click.option("--macros", "macros_dir", type=click.Path(path_type=Path, file_okay=False,
+                                                        exists=True),
+              help="Folder of the VBA modules (*.bas) and ribbon.xml. Default: macros/.")
+@_json_option
+def build_workbook_command(out_file: Path, control_path: Path | None,
+                           register_path: Path | None, rules_path: Path | None,
+                           macros_dir: Path | None) -> None:
+    """Build the control workbook (buttons, ribbon, settings sheets) from macros/.
+
+    The settings come from --control (an existing control workbook, to carry its settings into
+    a new build), else --register and --rules, else the demo group and the default rules. The
+    same inputs always give the same bytes.
+
+    \b
+    Examples:
+      xltrack build-workbook workbooks/xltrack.xlsm
+      xltrack build-workbook new.xlsm --control xltrack.xlsm
+    """
+    values = None
+    if control_path is not None:
+        settings = _control(control_path.resolve())
+        register, rules, values = settings.register, settings.rules, settings.values
+    else:
+        register, rules = load_register(register_path), load_rules(rules_path)
+    if control_path is not None and out_file.resolve() == control_path.resolve():
+        raise UsageError("build into a new file, then replace the old one once checked")
+    path = build_workbook(out_file, register, rules, values, macros_dir)
+    emit({"workbook": str(path)}, f"wrote {path}")
 
 
 @cli.command()
@@ -198,9 +266,10 @@ def init(folder: Path, period: str | None) -> None:
 @click.option("--kind", "kinds", multiple=True, type=click.Choice([k.value for k in c.Kind]),
               help="Only these kinds (repeatable). Default: every kind and the pack.")
 @_register_option
+@_control_option
 @_json_option
 def templates(out_dir: Path, lang: str, kinds: tuple[str, ...],
-              register_path: Path | None) -> None:
+              register_path: Path | None, control_path: Path | None) -> None:
     """Write blank standard templates into OUT_DIR.
 
     \b
@@ -208,7 +277,7 @@ def templates(out_dir: Path, lang: str, kinds: tuple[str, ...],
       xltrack templates out/
       xltrack templates out/ --lang zh --kind budget --kind monthly
     """
-    register = resolve_register(register_path)
+    register = resolve_register(register_path, control_path)
     langs = LANGS if lang == "all" else (lang,)
     chosen = [c.Kind(k) for k in kinds] or None
     paths = generate_all(out_dir, register, langs, chosen)
@@ -222,23 +291,26 @@ def templates(out_dir: Path, lang: str, kinds: tuple[str, ...],
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the noise.")
 @_json_option
 def demo_data(out_dir: Path, period: str, subsidiaries: int | None, seed: int) -> None:
-    """Write a realistic demo group into OUT_DIR: register, templates, inbox, expected faults.
+    """Write a realistic demo group into OUT_DIR: control workbook, inbox, expected faults.
 
     \b
     Example:
       xltrack demo-data demo --period 2026-10
     """
     manifest = write_demo(out_dir, check_period(period), subsidiaries, seed)
+    build_workbook(out_dir / CONTROL_FILE, load_register(out_dir / REGISTER_FILE),
+                   default_rules(), {"period": period})
     emit({"folder": str(out_dir), "files": len(manifest["files"]),
           "faults": manifest["faults"], "major_variances": manifest["major_variances"]},
-         f"{len(manifest['files'])} submissions in {out_dir / 'inbox'}; register "
-         f"{out_dir / 'register.json'}; expected faults {out_dir / 'expected.json'}")
+         f"{len(manifest['files'])} submissions in {out_dir / 'inbox'}; control workbook "
+         f"{out_dir / CONTROL_FILE}; expected faults {out_dir / 'expected.json'}")
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--period", help="Month being consolidated (YYYY-MM): nothing may be later.")
 @_register_option
+@_control_option
 @click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Write a feedback workbook for every file with findings into this folder.")
 @_json_option
@@ -248,6 +320,7 @@ def demo_data(out_dir: Path, period: str, subsidiaries: int | None, seed: int) -
               help="Reader processes (0: one per core).")
 @_scheduler_option
 def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | None,
+             control_path: Path | None,
              feedback_dir: Path | None, lang: str, workers: int,
              scheduler: str | None) -> None:
     """Check submissions (files or folders) and report every finding.
@@ -259,7 +332,7 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
       xltrack validate inbox/2026-10 --period 2026-10 --register register.json
       xltrack validate RE01-monthly-2026-10.xlsx --json
     """
-    register = resolve_register(register_path)
+    register = resolve_register(register_path, control_path)
     result = check_files(paths, register, period, feedback_dir,
                          Isolation(workers=workers, scheduler=scheduler),
                          _progress("Checking"))
@@ -282,6 +355,7 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
               default="reports", show_default=True,
               help="Folder for the consolidated figures, status board and feedback.")
 @_register_option
+@_control_option
 @_rules_option
 @_actions_option
 @click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
@@ -291,6 +365,7 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
               help="Reader processes (0: one per core).")
 @_scheduler_option
 def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path | None,
+        control_path: Path | None,
         rules_path: Path | None, actions_path: Path | None, lang: str,
         workers: int, scheduler: str | None) -> None:
     """Run the month: check every file, store it, consolidate, find the variances.
@@ -304,14 +379,14 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
     Example:
       xltrack run --period 2026-10 --inbox inbox --db xltrack.sqlite --out reports
     """
-    register = resolve_register(register_path)
+    register = resolve_register(register_path, control_path)
     share = network_filesystem(db)
     if share:
         note(f"Warning: the history {db} is on a network share ({share}); SQLite's locks are "
              "unreliable there. Keep it on a local disk and back it up.")
     result = run_month(inbox, register, check_period(period), db, out_dir / "feedback",
                        Isolation(workers=workers, scheduler=scheduler), _progress("Reading"),
-                       rules=resolve_rules(rules_path))
+                       rules=resolve_rules(rules_path, control_path))
     written = write_outputs(result, out_dir) + write_special_reports(result, out_dir / "special")
     published = publish_report(result, out_dir / report_name(result.period, lang),
                                actions=resolve_actions(actions_path))
@@ -337,11 +412,12 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               default=DEFAULT_DB, show_default=True, help="History store (SQLite).")
 @_register_option
+@_control_option
 @_rules_option
 @_actions_option
 @_json_option
 def report(period: str, out_file: Path | None, lang: str, db: Path,
-           register_path: Path | None, rules_path: Path | None,
+           register_path: Path | None, control_path: Path | None, rules_path: Path | None,
            actions_path: Path | None) -> None:
     """Write the monthly monitoring report from what the store holds.
 
@@ -353,9 +429,10 @@ def report(period: str, out_file: Path | None, lang: str, db: Path,
     Example:
       xltrack report --period 2026-10 --db xltrack.sqlite --out reports/report-2026-10.xlsx
     """
-    register = resolve_register(register_path)
+    register = resolve_register(register_path, control_path)
     with store.open_store(db) as conn:
-        result = month_from_store(conn, register, check_period(period), resolve_rules(rules_path),
+        result = month_from_store(conn, register, check_period(period),
+                                  resolve_rules(rules_path, control_path),
                                   CheckResult([]), db)
     target = out_file or Path("reports") / report_name(period, lang)
     published = publish_report(result, target,
@@ -378,11 +455,13 @@ def report(period: str, out_file: Path | None, lang: str, db: Path,
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               default=DEFAULT_DB, show_default=True, help="History store (SQLite).")
 @_register_option
+@_control_option
 @_rules_option
 @click.option("--track", "track", type=click.Path(path_type=Path, dir_okay=False),
               help="Also add a tracked item per project to this key-work table.")
 @_json_option
 def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | None,
+                    control_path: Path | None,
                     rules_path: Path | None, track: Path | None) -> None:
     """Write a special report (专项书面报告) for every project with a major variance.
 
@@ -392,9 +471,10 @@ def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | 
     Example:
       xltrack special-reports --period 2026-10 --db xltrack.sqlite --out reports/special
     """
-    register = resolve_register(register_path)
+    register = resolve_register(register_path, control_path)
     with store.open_store(db) as conn:
-        result = month_from_store(conn, register, check_period(period), resolve_rules(rules_path),
+        result = month_from_store(conn, register, check_period(period),
+                                  resolve_rules(rules_path, control_path),
                                   CheckResult([]), db)
     written = write_special_reports(result, out_dir)
     new: list[ActionItem] = []

@@ -59,6 +59,15 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def _temp_beside(target: Path) -> Path:
     """A new temporary file in the target's folder (a move within a folder is atomic), named
     with this process's id so that a later run can tell a dead writer's leftovers."""
@@ -67,6 +76,8 @@ def _temp_beside(target: Path) -> Path:
     handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-",
                                     suffix=target.suffix, dir=target.parent)
     os.close(handle)
+    # mkstemp makes the file private; a report is for everyone the folder is shared with.
+    os.chmod(name, 0o666 & ~_UMASK)
     return Path(name)
 
 
