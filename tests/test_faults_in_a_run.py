@@ -81,16 +81,22 @@ def test_runs_killed_at_random_moments_then_rerun(group: Path, tmp_path: Path) -
     the last one ends exactly where an undisturbed run ends."""
     from xltrack.settings import save_register
 
-    work = tmp_path / "work"
-    shutil.copytree(group / "inbox", work / "inbox")
-    save_register(fixture_register(), work / "register.json")
+    command = [sys.executable, "-m", "xltrack", "--quiet", "run", "--period", PERIOD]
+    work, cold = tmp_path / "work", tmp_path / "cold"
+    for folder in (work, cold):
+        shutil.copytree(group / "inbox", folder / "inbox")
+        save_register(fixture_register(), folder / "register.json")
+    # Kill moments are drawn within an undisturbed run's duration on this machine, so that a
+    # faster machine still kills runs mid-way instead of after they finished.
+    started = time.monotonic()
+    subprocess.run(command, cwd=cold, capture_output=True, timeout=300, check=True)
+    duration = time.monotonic() - started
     rng = random.Random(7)
     kills = 0
     for _ in range(5):
-        child = subprocess.Popen([sys.executable, "-m", "xltrack", "--quiet", "run",
-                                  "--period", PERIOD], cwd=work, stdout=subprocess.DEVNULL,
+        child = subprocess.Popen(command, cwd=work, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.8, 4.0))
+        time.sleep(rng.uniform(0.1, 0.8) * duration)
         if child.poll() is None:
             os.kill(child.pid, signal.SIGKILL)
             kills += 1

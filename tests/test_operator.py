@@ -10,6 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from xltrack import contract as c
+
+from .conftest import Fill, cost_row
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
@@ -81,3 +85,33 @@ def test_json_and_quiet_on_any_command(tmp_path: Path) -> None:
     assert "demo register" not in quiet.stderr
     loud = _xltrack("templates", "t4", "--kind", "plan", cwd=tmp_path)
     assert "built-in demo register" in loud.stderr
+
+
+def test_a_progress_bar_when_a_person_watches_and_none_for_scripts(fill: Fill,
+                                                                   tmp_path: Path) -> None:
+    import os
+    import pty
+
+    for i in range(3):
+        fill(c.Kind.MONTHLY, {"ActualCost": [cost_row()]}, name=f"f{i}.xlsx")
+    files = [str(tmp_path / f"f{i}.xlsx") for i in range(3)]
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
+    process = subprocess.Popen([sys.executable, "-m", "xltrack", "validate", *files],
+                               stdout=subprocess.DEVNULL, stderr=follower, cwd=tmp_path, env=env)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert process.wait(timeout=120) == 0
+    os.close(leader)
+    text = seen.decode("utf-8", errors="replace")
+    assert "Checking" in text and "3/3" in text
+    piped = _xltrack("validate", *files, cwd=tmp_path)
+    assert "Checking" not in piped.stderr and "3/3" not in piped.stderr

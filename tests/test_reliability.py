@@ -134,6 +134,30 @@ def test_a_full_disk_under_the_history_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.startswith("Error:") and result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("damage", ["not a database", "a page overwritten", "cut short"])
+def test_a_damaged_history_is_refused_and_left_as_it_was(tmp_path: Path, damage: str) -> None:
+    from xltrack.settings import save_register
+
+    write_fixture_inbox(tmp_path)
+    save_register(fixture_register(), tmp_path / "register.json")
+    history = tmp_path / "xltrack.sqlite"
+    assert _cli("--quiet", "run", "--period", PERIOD, cwd=tmp_path).returncode == 0
+    good = history.read_bytes()
+    assert len(good) > 8 * 4096
+    if damage == "not a database":
+        bad = os.urandom(len(good))
+    elif damage == "a page overwritten":  # a b-tree page of the facts, as a disk fault leaves it
+        bad = good[:4 * 4096] + b"\xff" * 4096 + good[5 * 4096:]
+    else:
+        bad = good[:len(good) // 2]
+    history.write_bytes(bad)
+    result = _cli("--quiet", "run", "--period", PERIOD, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("Error: the history xltrack.sqlite is damaged (")
+    assert "has not changed it" in result.stderr and result.stderr.count("\n") == 1
+    assert history.read_bytes() == bad
+
+
 def test_a_file_saved_over_while_being_read(fill: Fill, monkeypatch: pytest.MonkeyPatch) -> None:
     path = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount=123.45)]})
     original = path.read_bytes()
@@ -185,3 +209,52 @@ def test_a_200000_row_table(fill: Fill) -> None:
     frame = sub.tables["ActualCost"].frame
     assert len(frame) == 200_000 and frame.amount.sum() == sum(i % 1000 for i in range(200_000))
     assert os.getpid()  # the parent is alive and well
+
+
+def test_a_killed_run_leaves_neither_its_lock_nor_its_readers_behind(tmp_path: Path) -> None:
+    """The run forks reader processes while it holds the lock; SIGKILL of the run must free
+    the lock at once, even while a forked process lives on, and take the readers with it."""
+    import signal
+
+    script = (
+        "import os, sys, time, xltrack.workers as w\n"
+        "from pathlib import Path\n"
+        "from xltrack.locking import run_lock\n"
+        "with run_lock(Path(sys.argv[1])):\n"
+        "    s = w._Supervisor([], w.Isolation(), 2)\n"
+        "    slots = [s._start() for _ in range(2)]\n"
+        "    other = os.fork()\n"
+        "    if other == 0:\n"
+        "        os.close(1)\n"
+        "        time.sleep(60)\n"
+        "        os._exit(0)\n"
+        "    print(other, *(x.process.pid for x in slots), flush=True)\n"
+        "    time.sleep(300)\n")
+    db = tmp_path / "xltrack.sqlite"
+    run = subprocess.Popen([sys.executable, "-c", script, str(db)], stdout=subprocess.PIPE,
+                           text=True)
+    assert run.stdout is not None
+    other, *readers = (int(pid) for pid in run.stdout.readline().split())
+    run.stdout.close()
+    try:
+        assert len(readers) == 2
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait()
+        started = time.monotonic()
+        with run_lock(db, wait_s=5):  # a forked process that lives on holds no lock
+            assert time.monotonic() - started < 2
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not all(_gone(p) for p in readers):
+            time.sleep(0.1)
+        assert all(_gone(p) for p in readers)
+    finally:
+        for pid in (other, *readers):
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return True

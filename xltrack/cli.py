@@ -120,15 +120,26 @@ def _progress(label: str) -> Any:
     """A progress bar on stderr while files are read, when a person is watching."""
     if quiet() or wants_json() or not sys.stderr.isatty():
         return None
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     state: dict[str, Any] = {}
 
     def advance(done: int, total: int) -> None:
         if "bar" not in state:
-            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
-            state["bar"].__enter__()
-        state["bar"].update(1)
+            state["bar"] = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                                    TimeRemainingColumn(), console=Console(stderr=True))
+            state["bar"].start()
+            state["task"] = state["bar"].add_task(label, total=total)
+        state["bar"].update(state["task"], completed=done)
         if done == total:
-            state["bar"].__exit__(None, None, None)
+            state["bar"].stop()
     return advance
 
 

@@ -3,6 +3,7 @@
     XltrackError                 every error xltrack raises on purpose
     ├── RegisterError            the project register (or another setting) is invalid
     ├── TemplateError            a workbook is not a usable xltrack template
+    ├── HistoryError             the history database file is damaged or not a database
     └── UsageError               a caller asked for something impossible (bad period, path …)
 
 Helpers raise; only the CLI and the Excel entry points turn these into exit codes or dialogs.
@@ -29,6 +30,15 @@ class RegisterError(XltrackError):
 
 class TemplateError(XltrackError):
     """A workbook cannot be used as a template (for the filler or the generator)."""
+
+
+class HistoryError(XltrackError):
+    """The history database cannot be trusted; it is left exactly as found."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        super().__init__(
+            f"the history {path} is damaged ({problem}). xltrack has not changed it. Restore "
+            "it from your backup (or move it aside to start a new history), then run again.")
 
 
 class UsageError(XltrackError):

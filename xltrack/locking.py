@@ -49,10 +49,13 @@ def _try_lock(fd: int) -> bool:
             return False
     import fcntl
 
+    # A POSIX record lock, not flock: it belongs to this process alone, so the reader processes
+    # forked during the run do not inherit it, and it is gone the moment this process dies,
+    # even by SIGKILL while a reader is still busy.
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
-    except BlockingIOError:
+    except OSError:  # EAGAIN or EACCES, by platform: held by another process
         return False
 
 
@@ -67,7 +70,7 @@ def _unlock(fd: int) -> None:
         return
     import fcntl
 
-    fcntl.flock(fd, fcntl.LOCK_UN)
+    fcntl.lockf(fd, fcntl.LOCK_UN)
 
 
 def network_filesystem(path: Path, mounts: Path = Path("/proc/mounts")) -> str | None:

@@ -59,6 +59,7 @@ def run_month(inbox: Path, register: Register, period: str, db: Path,
     Files whose exact bytes are already in the history are not read again."""
     check_period(period)
     with run_lock(db), store.open_store(db) as conn:
+        store.check_integrity(conn, db)
         known = store.known_digests(conn)
         everything = find_files([inbox])
         files = [p for p in everything if file_digest(p)[0] not in known]

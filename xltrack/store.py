@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from . import contract as c
+from .errors import HistoryError
 from .models import Severity
 from .reader import ROW, Submission, TableData
 
@@ -95,11 +96,30 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (creating or migrating) the store at `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA busy_timeout=30000")
-    conn.execute("PRAGMA foreign_keys=ON")
-    _migrate(conn)
+    try:
+        conn.execute("PRAGMA busy_timeout=30000")
+        # Read before anything writes: a file that is not a database fails here, untouched.
+        conn.execute("PRAGMA user_version").fetchone()
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        _migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            raise
+        raise HistoryError(path, str(exc)) from None
     return conn
+
+
+def check_integrity(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a history whose pages are damaged (a disk fault, a copy cut short), before a run
+    adds to it. quick_check reads every page once: a second or so for a large history."""
+    try:
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:
+        raise HistoryError(path, str(exc)) from None
+    if problems != ["ok"]:
+        raise HistoryError(path, "; ".join(problems))
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

@@ -112,7 +112,22 @@ def _cap_memory(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
-def _worker(conn: Connection, memory: int) -> None:
+def _die_with_parent(parent: int) -> None:
+    """A reader outlives a killed run otherwise: a forked worker holds copies of every pipe, so
+    it never sees the end of its own. Linux can kill it when the parent dies."""
+    if not sys.platform.startswith("linux"):
+        return  # spawned workers (macOS, Windows) see their pipe close instead
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+def _worker(conn: Connection, memory: int, parent: int) -> None:
+    _die_with_parent(parent)
     # A worker that dies is reported as a finding; its stack dump would only alarm the operator.
     faulthandler.disable()
     _cap_memory(memory)
@@ -162,8 +177,8 @@ class _Supervisor:
 
     def _start(self) -> _Slot:
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=_worker, args=(child, self.isolation.memory_bytes),
-                                       daemon=True)
+        process = self.context.Process(
+            target=_worker, args=(child, self.isolation.memory_bytes, os.getpid()), daemon=True)
         process.start()
         child.close()
         return _Slot(process, parent)
