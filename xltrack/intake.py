@@ -208,11 +208,14 @@ def _sheet_area(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> s
     m = _DIMENSION.search(data, 0, 2048)
     if m and m.group(4):
         max_row, max_col = int(m.group(4)), _column_number(m.group(3))
-    for cell in _CELL.finditer(data):
-        max_col = max(max_col, _column_number(cell.group(1)))
-        max_row = max(max_row, int(cell.group(2)))
-    for row in _ROW.finditer(data):
-        max_row = max(max_row, int(row.group(1)))
+    # findall and set run in C; only the distinct letters and numbers reach Python.
+    cells = _CELL.findall(data)
+    columns = {letters for letters, _ in cells}
+    rows = {number for _, number in cells} | set(_ROW.findall(data))
+    if columns:
+        max_col = max(max_col, max(_column_number(letters) for letters in columns))
+    if rows:
+        max_row = max(max_row, max(int(number) for number in rows))
     if max_row * max(max_col, 1) > limits.max_sheet_cells:
         return f"{max_row:,} rows × {max_col:,} columns"
     return ""

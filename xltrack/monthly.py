@@ -68,6 +68,9 @@ def run_month(inbox: Path, register: Register, period: str, db: Path,
         checked.already_stored = len(everything) - len(files)
         for sub in checked.submissions:
             store.import_submission(conn, sub)
+            # Stored, its tables live in the history; the run keeps only what it reports
+            # (findings, header), so that memory does not grow with the number of files.
+            sub.tables.clear()
         return month_from_store(conn, register, period, rules or default_rules(), checked, db)
 
 

@@ -267,16 +267,25 @@ class _TableReader:
         self.factor = c.UNIT_FACTOR.get(str(self.sub.header.get("xt_unit")), 1)
 
     def rows(self, first: int, last: int) -> pd.DataFrame:
-        inputs = [col for col in self.spec.columns if not col.computed]
-        records: list[dict[str, Any]] = []
+        inputs = [col.key for col in self.spec.columns if not col.computed]
+        keys = [col.key for col in self.spec.columns]
+        places = [(k, self.cols[k] - 1 - self.grid.col0) for k in keys]
+        marks = self.grid.marks
+        columns: dict[str, list[Any]] = {k: [] for k in [*self.spec.keys, ROW]}
+        grid_rows, row0 = self.grid.rows, self.grid.row0
         for row in range(first, last + 1):
-            raw = {col.key: self.grid.value(row, self.cols[col.key]) for col in self.spec.columns}
-            errors = {k: self.grid.marks.errors[self.cell(k, row)] for k in raw
-                      if self.cell(k, row) in self.grid.marks.errors}
-            if all(is_blank(raw[col.key]) for col in inputs) and not errors:
+            r = row - 1 - row0
+            values = grid_rows[r] if 0 <= r < len(grid_rows) else ()
+            raw = {k: values[i] if 0 <= i < len(values) else "" for k, i in places}
+            # Most sheets have no error cell: the cell names are only spelled out when needed.
+            errors = ({k: marks.errors[self.cell(k, row)] for k in keys
+                       if self.cell(k, row) in marks.errors} if marks.errors else {})
+            if not errors and all(is_blank(raw[k]) for k in inputs):
                 continue  # entirely blank rows are ignored (TEMPLATES.md)
-            records.append(self._record(row, raw, errors))
-        frame = pd.DataFrame.from_records(records, columns=[*self.spec.keys, ROW])
+            record = self._record(row, raw, errors)
+            for key, column in columns.items():
+                column.append(record.get(key))
+        frame = pd.DataFrame(columns)
         for col in self.spec.columns:
             if col.type in _NUMERIC:
                 frame[col.key] = frame[col.key].astype("float64")
@@ -298,7 +307,8 @@ class _TableReader:
                              "type the value")
                 record[col.key] = None
                 continue
-            formula = self.grid.marks.formulas.get(self.cell(col.key, row))
+            formula = (self.grid.marks.formulas.get(self.cell(col.key, row))
+                       if self.grid.marks.formulas else None)
             if formula is not None:
                 value = self._formula_value(row, col, formula)
                 if value is None:

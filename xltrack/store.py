@@ -197,11 +197,13 @@ def _insert(conn: sqlite3.Connection, sub: Submission, kind: c.Kind | None,
 
 
 def _insert_records(conn: sqlite3.Connection, sub_id: int, data: TableData) -> None:
+    keys = [k for k in data.frame.columns if k != ROW]
+    columns = [[_jsonable(v) for v in data.frame[k].tolist()] for k in keys]
     rows = []
-    for record in data.frame.to_dict("records"):
-        values = {k: _jsonable(v) for k, v in record.items() if k != ROW}
-        rows.append((sub_id, data.spec.name, int(record[ROW]), values.get("project_id"),
-                     json.dumps(values, ensure_ascii=False)))
+    for excel_row, *values in zip(data.frame[ROW].tolist(), *columns, strict=True):
+        record = dict(zip(keys, values, strict=True))
+        rows.append((sub_id, data.spec.name, int(excel_row), record.get("project_id"),
+                     json.dumps(record, ensure_ascii=False)))
     conn.executemany("INSERT INTO records VALUES (?,?,?,?,?)", rows)
 
 
@@ -214,32 +216,33 @@ def _jsonable(value: Any) -> Any:
 
 
 def _insert_facts(conn: sqlite3.Connection, sub_id: int, data: TableData, period: str) -> None:
-    if data.spec.name not in _AMOUNTS:
+    """One fact per amount: a plan table's months melted to long form, each with its cell.
+
+    Plain lists rather than pandas reshaping: tables are small and many, so per-call overhead
+    is what costs."""
+    if data.spec.name not in _AMOUNTS or data.frame.empty:
         return
     item_keys, measure_key = _AMOUNTS[data.spec.name]
-    frame = data.frame
-    if frame.empty:
-        return
-    base = pd.DataFrame({
-        "project": frame.project_id, ROW: frame[ROW],
-        "item": frame[list(item_keys)].astype(str).agg("|".join, axis=1),
-        "measure": frame[measure_key].astype(str) if measure_key else c.MONEY_MEASURE})
+    columns = {key: data.frame[key].tolist() for key in data.frame.columns}
+    rows = range(len(data.frame))
+    projects, excel_rows = columns["project_id"], [int(r) for r in columns[ROW]]
+    items = ["|".join(str(columns[k][i]) for k in item_keys) for i in rows]
+    measures = ([str(m) for m in columns[measure_key]] if measure_key
+                else [c.MONEY_MEASURE] * len(rows))
+    name, sheet, letters = data.spec.name, data.sheet, data.letters
     months = data.spec.month_keys
-    if months:  # a plan table: one amount per month of the year, melted to long form
-        base["year"] = frame.year
-        long = base.join(frame[list(months)]).melt(
-            id_vars=["project", ROW, "item", "measure", "year"], value_vars=list(months),
-            var_name="key", value_name="amount").dropna(subset=["amount"])
-        long["month"] = (long.year.astype(int).map("{:04d}".format) + "-"
-                         + long.key.str[1:])
-    else:
-        long = base.assign(amount=frame.amount, key="amount", month=period).dropna(
-            subset=["amount"])
-    cells = long.key.map(data.letters) + long[ROW].astype(int).astype(str)
-    conn.executemany("INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?)", zip(
-        [sub_id] * len(long), long.project, [data.spec.name] * len(long), long.item,
-        long.measure, long.month, long.amount.astype(float), [data.sheet] * len(long), cells,
-        strict=True))
+    keys = list(months) if months else ["amount"]
+    facts = []
+    for key in keys:  # month by month, as the long form reads
+        amounts = columns[key]
+        for i in rows:
+            amount = amounts[i]
+            if amount is None or amount != amount:  # blank, or NaN
+                continue
+            month = f"{int(columns['year'][i]):04d}-{key[1:]}" if months else period
+            facts.append((sub_id, projects[i], name, items[i], measures[i], month,
+                          float(amount), sheet, f"{letters[key]}{excel_rows[i]}"))
+    conn.executemany("INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?)", facts)
 
 
 def _rebuild_chain(conn: sqlite3.Connection, subsidiary: str | None, kind: str,
@@ -304,11 +307,24 @@ def submissions(conn: sqlite3.Connection) -> pd.DataFrame:
 
 
 def facts_in_force(conn: sqlite3.Connection, period: str) -> pd.DataFrame:
-    """Amounts of every accepted submission effective up to `period`, with their origins."""
-    return pd.read_sql_query(
+    """Amounts of every accepted submission effective up to `period`, with their origins.
+
+    A history holds millions of facts but few distinct projects, months, files and so on:
+    each distinct text is kept once, which makes the frame several times smaller."""
+    cursor = conn.execute(
         "SELECT f.*, s.kind, s.subsidiary, s.period, s.revision, s.received_at, s.file"
         " FROM facts f JOIN submissions s ON s.id = f.submission_id"
-        " WHERE s.status = 'accepted' AND s.period <= ?", conn, params=(period,))
+        " WHERE s.status = 'accepted' AND s.period <= ?", (period,))
+    names = [d[0] for d in cursor.description]
+    columns: list[list[Any]] = [[] for _ in names]
+    seen: dict[Any, Any] = {}
+    for row in cursor:
+        for column, value in zip(columns, row, strict=True):
+            column.append(seen.setdefault(value, value) if isinstance(value, str) else value)
+    frame = pd.DataFrame(dict(zip(names, columns, strict=True)))
+    if frame.empty:
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in names})
+    return frame
 
 
 def records_in_force(conn: sqlite3.Connection, period: str, table: str) -> pd.DataFrame:

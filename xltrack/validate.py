@@ -96,12 +96,13 @@ def _cells(sub: Submission, data: TableData, register: Register) -> None:
     """Required, listed and in-range values, cell by cell."""
     frame, lists = data.frame, register.lists()
     refused = {(f.sheet, f.cell) for f in sub.findings}
+    rows = frame[ROW].tolist()  # plain lists: a Series walked cell by cell costs far more
     for col in data.spec.columns:
         if col.computed:
             continue
         allowed = set(lists[col.allowed_list.value]) if col.allowed_list else None
         checks_range = col.minimum is not None or col.maximum is not None
-        for value, row in zip(frame[col.key], frame[ROW], strict=True):
+        for value, row in zip(frame[col.key].tolist(), rows, strict=True):
             if _missing(value):
                 cell = data.cell(col.key, row)
                 if col.required and (data.sheet, cell) not in refused:
@@ -146,19 +147,19 @@ def _duplicates(sub: Submission, data: TableData) -> None:
     key = list(data.spec.row_key)
     if not key or data.frame.empty:
         return
-    complete = data.frame.dropna(subset=key)
-    repeated = complete.duplicated(subset=key, keep="first")
-    if not repeated.any():
-        return
-    first = complete.groupby(key, sort=False)[ROW].transform("first")
-    for values, row, original in zip(complete.loc[repeated, key].itertuples(index=False),
-                                     complete.loc[repeated, ROW], first[repeated], strict=True):
-        cell = data.cell(key[0], row)
+    first: dict[tuple[Any, ...], int] = {}
+    columns = [data.frame[k].tolist() for k in key]
+    for row, *values in zip(data.frame[ROW].tolist(), *columns, strict=True):
+        if any(_missing(v) for v in values):
+            continue
+        original = first.setdefault(tuple(values), row)
+        if original == row:
+            continue
         what = ", ".join(str(v) for v in values)
         sub.add(Severity.ERROR, Reason.DUPLICATE_ROW,
                 f"第 {row} 行与第 {original} 行重复（{what}），请合并或删除一行",
                 f"row {row} repeats row {original} ({what}); merge them or delete one",
-                sheet=data.sheet, cell=cell, key=key[0], value=what)
+                sheet=data.sheet, cell=data.cell(key[0], row), key=key[0], value=what)
 
 
 def _projects(sub: Submission, data: TableData, register: Register,
