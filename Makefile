@@ -79,8 +79,8 @@ render:
 	@test -d $(DEMO)/reports || { echo "run 'make demo' first"; exit 2; }
 	rm -rf $(DEMO)/rendered && mkdir -p $(DEMO)/rendered
 	cp $(DEMO)/reports/*.xlsx $(DEMO)/reports/special/*RE01-P01*.xlsx \
-		workbooks/templates/monthly-zh.xlsx $(DEMO)/rendered/
-	cd $(DEMO)/rendered && timeout 600 soffice --headless --convert-to pdf *.xlsx >/dev/null
+		workbooks/templates/monthly-zh.xlsx $(DEMO)/xltrack.xlsm $(DEMO)/rendered/
+	cd $(DEMO)/rendered && timeout 600 soffice --headless --convert-to pdf *.xlsx *.xlsm >/dev/null
 	cd $(DEMO)/rendered && for pdf in *.pdf; do pdftoppm -r 80 -png "$$pdf" "$${pdf%.pdf}"; done
 	@ls $(DEMO)/rendered/*.png | head -40
 

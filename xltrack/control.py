@@ -97,7 +97,7 @@ PROJECTS = SettingsTable("Projects", "项目档案 Projects", (
     C("fs_finish", "可研竣工", "Feasibility finish", "date", 13, ("feasibility", "finish")),
     C("fs_sales_amount", "可研销售额(元)", "Feasibility sales (yuan)", "money", 20,
       ("feasibility", "sales_amount")),
-    C("board_designated", "董事会指定", "Board-designated (Y/N)", "flag", 12)),
+    C("board_designated", "董事会指定", "Board-designated (Y/N)", "flag", 20)),
     "项目档案及可研数据。 The project register with its feasibility-study figures.")
 COST_CODES = SettingsTable("CostCodes", "成本科目 Cost codes", (
     C("code", "代码", "Code", width=12), C("name", "名称", "Name", width=30)),
