@@ -8,6 +8,7 @@ cent only to remove floating-point noise.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,10 @@ GROUP = "GROUP"
 # What a fact carries (store.facts_in_force): the amount, its origin and its submission.
 FACT_COLUMNS = ("submission_id", "project", "tbl", "item", "measure", "month", "amount", "sheet",
                 "cell", "kind", "subsidiary", "period", "revision", "received_at", "file")
+# What choosing the facts in force needs; the origins (file, sheet, cell) are left behind when
+# only the sums are wanted, which keeps a large history's working copies small.
+SELECTION_COLUMNS = ["submission_id", "project", "tbl", "measure", "month", "amount", "period",
+                     "revision", "received_at"]
 _ACTUAL_TABLES = {"ActualCost", "ActualSales"}
 _PLAN_TABLES = {"Budget", "SalesForecast"}
 
@@ -55,39 +60,66 @@ def select_facts(facts: pd.DataFrame, period: str) -> pd.DataFrame:
     actual: monthly amounts up to the period. plan: each project's newest budget and forecast
     (highest revision, then latest period, then latest received). baseline: revision 1.
     """
+    return pd.concat(list(_selected_parts(_with_indicator(facts, period), period)),
+                     ignore_index=True)
+
+
+def _with_indicator(facts: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The facts filed up to `period`, each with its indicator."""
     if facts.empty:  # no submission yet: the same columns, no rows
         facts = pd.DataFrame({k: pd.Series(dtype=float if k == "amount" else object)
                               for k in FACT_COLUMNS})
-    facts = facts[facts.period <= period].copy()
+    in_force = facts.period <= period
+    if not in_force.all():
+        facts = facts[in_force]
     investment = facts.tbl.isin(["Budget", "ActualCost"])
-    facts["indicator"] = ("sales:" + facts.measure.astype(str)).where(~investment, INVESTMENT)
-    actual = facts[facts.tbl.isin(_ACTUAL_TABLES) & (facts.month <= period)]
-    planned = facts[facts.tbl.isin(_PLAN_TABLES)]
-    parts = [actual.assign(basis=ACTUAL),
-             _newest(planned).assign(basis=PLAN),
-             _newest(planned[planned.revision == 1]).assign(basis=BASELINE)]
-    return pd.concat(parts, ignore_index=True)
+    labels = {m: f"sales:{m}" for m in facts.measure.unique()}  # one text per measure
+    return facts.assign(indicator=facts.measure.map(labels).where(~investment, INVESTMENT))
 
 
-def _newest(planned: pd.DataFrame) -> pd.DataFrame:
-    """Per project and table, the facts of the newest submission that covers it."""
-    if planned.empty:
-        return planned
-    versions = (planned[["project", "tbl", "submission_id", "revision", "period", "received_at"]]
+def _selected_parts(facts: pd.DataFrame, period: str,
+                    columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """select_facts' three parts (actual, plan, baseline), one at a time, with `columns`.
+
+    Chosen by masks over the facts, so that only the rows and columns asked for are copied."""
+    columns = columns or list(facts.columns)
+    actual = facts.tbl.isin(_ACTUAL_TABLES) & (facts.month <= period)
+    yield facts.loc[actual, columns].assign(basis=ACTUAL)
+    planned = facts.tbl.isin(_PLAN_TABLES)
+    yield facts.loc[_newest(facts, planned), columns].assign(basis=PLAN)
+    baseline = _newest(facts, planned & (facts.revision == 1))
+    yield facts.loc[baseline, columns].assign(basis=BASELINE)
+
+
+_VERSION = ["project", "tbl", "submission_id"]
+
+
+def _newest(facts: pd.DataFrame, among: pd.Series) -> pd.Series:
+    """Among these facts, per project and table, those of the newest submission that covers
+    it (highest revision, then latest period, then latest received)."""
+    if not among.any():
+        return among
+    versions = (facts.loc[among, [*_VERSION, "revision", "period", "received_at"]]
                 .drop_duplicates()
                 .sort_values(["revision", "period", "received_at", "submission_id"]))
-    newest = versions.groupby(["project", "tbl"]).tail(1)[["project", "tbl", "submission_id"]]
-    return planned.merge(newest, on=["project", "tbl", "submission_id"])
+    newest = versions.groupby(["project", "tbl"]).tail(1)[_VERSION]
+    chosen = pd.MultiIndex.from_frame(facts[_VERSION]).isin(pd.MultiIndex.from_frame(newest))
+    return among & chosen
+
+
+def _span_masks(selected: pd.DataFrame, period: str) -> dict[str, pd.Series]:
+    """Which facts fall in each span (a fact may fall in several)."""
+    year = period[:4]
+    return {"month": selected.month == period,
+            "ytd": (selected.month >= f"{year}-01") & (selected.month <= period),
+            "to_date": selected.month <= period,
+            "at_completion": selected.basis != ACTUAL}
 
 
 def _spans(selected: pd.DataFrame, period: str) -> pd.DataFrame:
     """One row per fact and span it falls in."""
-    year = period[:4]
-    masks = {"month": selected.month == period,
-             "ytd": (selected.month >= f"{year}-01") & (selected.month <= period),
-             "to_date": selected.month <= period,
-             "at_completion": selected.basis != ACTUAL}
-    return pd.concat([selected[mask].assign(span=span) for span, mask in masks.items()],
+    return pd.concat([selected[mask].assign(span=span)
+                      for span, mask in _span_masks(selected, period).items()],
                      ignore_index=True)
 
 
@@ -110,9 +142,17 @@ def consolidate(facts: pd.DataFrame, register: Register, period: str,
                 progress: pd.DataFrame | None = None) -> Consolidation:
     """Figures for every level and span, and the milestone status of every project."""
     projects = projects_frame(register)
-    spans = _spans(select_facts(facts, period), period)
-    summed: pd.DataFrame = (spans.groupby(["project", "indicator", "basis", "span"])
-                            .amount.sum().reset_index())
+    needed = facts[SELECTION_COLUMNS] if set(SELECTION_COLUMNS) <= set(facts.columns) else facts
+    # Summed part by part and span by span: a large history's facts are never held twice.
+    keys = ["project", "indicator", "basis"]
+    sums = []
+    with_indicator = _with_indicator(needed, period)
+    for part in _selected_parts(with_indicator, period, ["project", "indicator", "month",
+                                                         "amount"]):
+        sums += [part[mask].groupby(keys).amount.sum().reset_index().assign(span=span)
+                 for span, mask in _span_masks(part, period).items()]
+    summed = (pd.concat(sums, ignore_index=True).groupby([*keys, "span"]).amount.sum()
+              .reset_index())
     by_project = _complete(summed, projects)
     with_owner = by_project.merge(projects[["project", "subsidiary", "segment"]], on="project")
     with_owner["group"] = GROUP

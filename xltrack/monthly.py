@@ -43,7 +43,7 @@ class MonthResult:
     restatements: pd.DataFrame
     variances: pd.DataFrame
     earned_value: pd.DataFrame
-    facts: pd.DataFrame  # every amount in force for the period, with its origin
+    facts: pd.DataFrame  # every amount in force for the period (consolidate.SELECTION_COLUMNS)
     history: pd.DataFrame  # investment actual and plan per project and month, last 12 months
     submissions: pd.DataFrame  # every submission in the store, with status and findings
     progress: pd.DataFrame  # Progress rows of every month up to the period
@@ -77,7 +77,7 @@ def run_month(inbox: Path, register: Register, period: str, db: Path,
 def month_from_store(conn: sqlite3.Connection, register: Register, period: str,
                      rules: RuleSet, checked: CheckResult, db: Path) -> MonthResult:
     """Consolidation, status and variances of `period` from what the store holds."""
-    facts = store.facts_in_force(conn, period)
+    facts = store.facts_in_force(conn, period, origins=False)  # explain reads the origins
     consolidation = consolidate_period(conn, register, period, facts)
     submissions = store.submissions(conn)
     status = status_board(submissions, register, period)

@@ -306,13 +306,19 @@ def submissions(conn: sqlite3.Connection) -> pd.DataFrame:
     return pd.read_sql_query("SELECT * FROM submissions ORDER BY id", conn)
 
 
-def facts_in_force(conn: sqlite3.Connection, period: str) -> pd.DataFrame:
-    """Amounts of every accepted submission effective up to `period`, with their origins.
+_WITH_ORIGINS = "f.*, s.kind, s.subsidiary, s.period, s.revision, s.received_at, s.file"
+_FOR_SUMS = ("f.submission_id, f.project, f.tbl, f.measure, f.month, f.amount, s.period,"
+             " s.revision, s.received_at")
+
+
+def facts_in_force(conn: sqlite3.Connection, period: str, origins: bool = True) -> pd.DataFrame:
+    """Amounts of every accepted submission effective up to `period`, with their origins
+    (file, sheet, cell, item), or without them when only the sums are wanted.
 
     A history holds millions of facts but few distinct projects, months, files and so on:
     each distinct text is kept once, which makes the frame several times smaller."""
     cursor = conn.execute(
-        "SELECT f.*, s.kind, s.subsidiary, s.period, s.revision, s.received_at, s.file"
+        f"SELECT {_WITH_ORIGINS if origins else _FOR_SUMS}"
         " FROM facts f JOIN submissions s ON s.id = f.submission_id"
         " WHERE s.status = 'accepted' AND s.period <= ?", (period,))
     names = [d[0] for d in cursor.description]
@@ -321,9 +327,12 @@ def facts_in_force(conn: sqlite3.Connection, period: str) -> pd.DataFrame:
     for row in cursor:
         for column, value in zip(columns, row, strict=True):
             column.append(seen.setdefault(value, value) if isinstance(value, str) else value)
-    frame = pd.DataFrame(dict(zip(names, columns, strict=True)))
-    if frame.empty:
+    if not columns[0]:
         return pd.DataFrame({name: pd.Series(dtype="object") for name in names})
+    frame = pd.DataFrame(index=pd.RangeIndex(len(columns[0])))
+    for i, name in enumerate(names):  # column by column, each list let go once it is in
+        frame[name] = columns[i]
+        columns[i] = []
     return frame
 
 

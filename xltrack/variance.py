@@ -16,7 +16,15 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .consolidate import ACTUAL, BASELINE, INVESTMENT, PLAN, Consolidation, select_facts
+from .consolidate import (
+    ACTUAL,
+    BASELINE,
+    INVESTMENT,
+    PLAN,
+    SELECTION_COLUMNS,
+    Consolidation,
+    select_facts,
+)
 from .errors import RegisterError
 from .models import add_months
 
@@ -155,6 +163,8 @@ def monthly_series(facts: pd.DataFrame, periods: list[str],
     force in that month (a later revision does not rewrite history)."""
     parts = []
     window = facts[facts.month.isin(periods)]  # only these months' amounts can count
+    if set(SELECTION_COLUMNS) <= set(window.columns):
+        window = window[SELECTION_COLUMNS]
     for month in periods:
         chosen = select_facts(window, month)
         chosen = chosen[(chosen.month == month) & (chosen.indicator == indicator)

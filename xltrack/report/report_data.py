@@ -269,7 +269,9 @@ def _trends(result: MonthResult) -> pd.DataFrame:
 
 def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame) -> list[Card]:
     c = result.consolidation
-    chosen = select_facts(result.facts, result.period)
+    facts = result.facts  # only the cards' projects and investment: a fraction of the history
+    facts = facts[facts.project.isin(majors.project) & facts.tbl.isin(["Budget", "ActualCost"])]
+    chosen = select_facts(facts, result.period)
     chosen = chosen[chosen.indicator == INVESTMENT]
     ev = result.earned_value.set_index("project")
     cards, row = [], 1
