@@ -1,0 +1,155 @@
+"""The commands that set things up: a working folder, the control workbook, templates, the
+demo. Registered on the group in cli.py, like every command: parse, call one library
+function, print."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from . import contract as c
+from . import store
+from .action_table import write_table
+from .cli import (
+    CONTROL_FILE,
+    INBOX,
+    KEY_WORK_TABLE,
+    REGISTER_FILE,
+    _control,
+    _control_option,
+    _json_option,
+    _register_option,
+    _rules_option,
+    cli,
+    emit,
+    resolve_register,
+)
+from .demo import write_demo
+from .errors import UsageError
+from .excel.build import WORKBOOK, build_workbook
+from .models import add_months as add_period
+from .models import check_period
+from .settings import load_register
+from .store import DEFAULT_DB
+from .templates import LANGS, generate_all
+from .variance import default_rules, load_rules
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--period", help="First month to collect (default: last month), YYYY-MM.")
+@_json_option
+def init(folder: Path, period: str | None) -> None:
+    """Create a working folder: control workbook, templates, inbox, reports, history, logs.
+
+    The control workbook xltrack.xlsm holds the register, the lists and the rules (the demo
+    group's, to be replaced by yours) and the buttons for Excel.
+
+    \b
+    Example:
+      xltrack init ops --period 2026-10
+    """
+    if folder.exists() and any(folder.iterdir()):
+        raise UsageError(f"{folder} is not empty; choose a new folder")
+    today = dt.date.today()
+    month = check_period(period) if period else add_period(f"{today:%Y-%m}", -1)
+    register = load_register(None)
+    for sub_folder in (f"{INBOX}/{month}", "reports", "logs"):
+        (folder / sub_folder).mkdir(parents=True, exist_ok=True)
+    build_workbook(folder / CONTROL_FILE, register, default_rules(), {"period": month})
+    write_table(folder / KEY_WORK_TABLE, [], today)
+    templates = generate_all(folder / "templates", register)
+    with store.open_store(folder / DEFAULT_DB):
+        pass
+    created = [CONTROL_FILE, KEY_WORK_TABLE, "templates/", f"{INBOX}/{month}/", "reports/",
+               "logs/", DEFAULT_DB]
+    emit({"folder": str(folder), "created": created, "templates": [str(t) for t in templates]},
+         f"Created {folder}/: " + ", ".join(created) + f"\nNext: in {CONTROL_FILE}, replace the "
+         f"demo group with your segments, subsidiaries and projects; send templates/ to the "
+         f"subsidiaries; put their files in {INBOX}/{month}/; then click Run month, or\n"
+         f"  cd {folder} && xltrack run --period {month}")
+
+
+@cli.command("build-workbook")
+@click.argument("out_file", type=click.Path(path_type=Path, dir_okay=False),
+                default=f"workbooks/{WORKBOOK}")
+@_control_option
+@_register_option
+@_rules_option
+@click.option("--macros", "macros_dir", type=click.Path(path_type=Path, file_okay=False,
+                                                        exists=True),
+              help="Folder of the VBA modules (*.bas) and ribbon.xml. Default: macros/.")
+@_json_option
+def build_workbook_command(out_file: Path, control_path: Path | None,
+                           register_path: Path | None, rules_path: Path | None,
+                           macros_dir: Path | None) -> None:
+    """Build the control workbook (buttons, ribbon, settings sheets) from macros/.
+
+    The settings come from --control (an existing control workbook, to carry its settings into
+    a new build), else --register and --rules, else the demo group and the default rules. The
+    same inputs always give the same bytes.
+
+    \b
+    Examples:
+      xltrack build-workbook workbooks/xltrack.xlsm
+      xltrack build-workbook new.xlsm --control xltrack.xlsm
+    """
+    values = None
+    if control_path is not None:
+        settings = _control(control_path.resolve())
+        register, rules, values = settings.register, settings.rules, settings.values
+    else:
+        register, rules = load_register(register_path), load_rules(rules_path)
+    if control_path is not None and out_file.resolve() == control_path.resolve():
+        raise UsageError("build into a new file, then replace the old one once checked")
+    path = build_workbook(out_file, register, rules, values, macros_dir)
+    emit({"workbook": str(path)}, f"wrote {path}")
+
+
+@cli.command()
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--lang", type=click.Choice([*LANGS, "all"]), default="all", show_default=True,
+              help="Language of labels and instructions.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice([k.value for k in c.Kind]),
+              help="Only these kinds (repeatable). Default: every kind and the pack.")
+@_register_option
+@_control_option
+@_json_option
+def templates(out_dir: Path, lang: str, kinds: tuple[str, ...],
+              register_path: Path | None, control_path: Path | None) -> None:
+    """Write blank standard templates into OUT_DIR.
+
+    \b
+    Examples:
+      xltrack templates out/
+      xltrack templates out/ --lang zh --kind budget --kind monthly
+    """
+    register = resolve_register(register_path, control_path)
+    langs = LANGS if lang == "all" else (lang,)
+    chosen = [c.Kind(k) for k in kinds] or None
+    paths = generate_all(out_dir, register, langs, chosen)
+    emit([str(p) for p in paths], "\n".join(str(p) for p in paths))
+
+
+@cli.command("demo-data")
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--period", default="2026-10", show_default=True, help="Last month, YYYY-MM.")
+@click.option("--subsidiaries", type=click.IntRange(1), help="How many (default: all 12).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the noise.")
+@_json_option
+def demo_data(out_dir: Path, period: str, subsidiaries: int | None, seed: int) -> None:
+    """Write a realistic demo group into OUT_DIR: control workbook, inbox, expected faults.
+
+    \b
+    Example:
+      xltrack demo-data demo --period 2026-10
+    """
+    manifest = write_demo(out_dir, check_period(period), subsidiaries, seed)
+    build_workbook(out_dir / CONTROL_FILE, load_register(out_dir / REGISTER_FILE),
+                   default_rules(), {"period": period})
+    emit({"folder": str(out_dir), "files": len(manifest["files"]),
+          "faults": manifest["faults"], "major_variances": manifest["major_variances"]},
+         f"{len(manifest['files'])} submissions in {out_dir / 'inbox'}; control workbook "
+         f"{out_dir / CONTROL_FILE}; expected faults {out_dir / 'expected.json'}")
