@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PERIOD ?= 2026-10
 DEMO   ?= demo
 
-.PHONY: install demo test lint templates workbooks office render bench fuzz clean
+.PHONY: install demo test lint templates workbooks office render bench profile fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,12 @@ workbooks: install
 BENCH_SIZES ?= 50,200,1000
 bench: install
 	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES)
+
+# Where a run's time goes (pyinstrument, installed here only): bench/profile.txt.
+PROFILE_N ?= 200
+profile: install
+	$(BIN)/python -m pip install --quiet pyinstrument
+	cd bench && ../$(BIN)/python profile.py --n $(PROFILE_N)
 
 # Mutation fuzzing beyond the bounded run in make test; counts land in bench/fuzz-report.json.
 FUZZ_EXAMPLES ?= 500

@@ -53,9 +53,6 @@ class SettingsTable:
     columns: tuple[Column, ...]
     note: str  # the line above the table, for the person editing it
 
-    def column(self, key: str) -> Column:
-        return next(c for c in self.columns if c.key == key)
-
 
 C = Column
 CONTROL = SettingsTable("Control", "控制台 Control", (
@@ -261,11 +258,12 @@ def load_control(port: WorkbookPort) -> ControlSettings:
         register = parse_register(register_data, source)
     except XltrackError as exc:
         # A cell already reported as unreadable is also "missing" to pydantic: say it once.
-        reported = {p.split(" ", 2)[0] + " " + p.split(" ", 2)[1] for p in problems if " " in p}
+        # Every problem starts with its cell ("Sheet name!D5 (key): …").
+        reported = {p.split(" (", 1)[0] for p in problems}
         for problem in getattr(exc, "problems", [str(exc)]):
             placed = _place(problem, rows)
-            if not (placed.endswith("Field required") and any(
-                    placed.startswith(r) for r in reported)):
+            if not (placed.endswith("Field required")
+                    and placed.split(" (", 1)[0] in reported):
                 problems.append(placed)
     try:
         rule_set = RuleSet.model_validate(kinds)

@@ -265,6 +265,7 @@ class _TableReader:
         self.date1904 = reading.package.date1904
         self.cols = {k: column_index_from_string(v) for k, v in letters.items()}
         self.factor = c.UNIT_FACTOR.get(str(self.sub.header.get("xt_unit")), 1)
+        self.month_keys = spec.month_keys  # asked for on every row: computed once
 
     def rows(self, first: int, last: int) -> pd.DataFrame:
         inputs = [col.key for col in self.spec.columns if not col.computed]
@@ -354,7 +355,7 @@ class _TableReader:
         """Recompute the total; a typed-over total that disagrees is reported, never used."""
         if "total" not in self.letters:
             return
-        recomputed = round(sum(record.get(k) or 0.0 for k in self.spec.month_keys), 6)
+        recomputed = round(sum(record.get(k) or 0.0 for k in self.month_keys), 6)
         record["total"] = recomputed
         cached = raw["total"]
         try:

@@ -194,18 +194,13 @@ def _summary_rows(result: MonthResult) -> list[list[Any]]:
                  f"{counts['already_in_history']} already in the history"])
     for status, number in result.status.status.value_counts().items():
         rows.append([f"报送状态 Status: {status}", int(number), ""])
-    for r in group.itertuples():
-        rows.append([f"集团投资 Group investment {r.basis} {r.span}", round(_number(r.amount), 2),
-                     "yuan"])
+    for basis, span, amount in zip(group.basis, group.span, group.amount.tolist(), strict=True):
+        rows.append([f"集团投资 Group investment {basis} {span}", round(amount, 2), "yuan"])
     for severity, number in result.variances.severity.value_counts().items():
         rows.append([f"差异 Variances: {severity}", int(number), ""])
     majors = sorted(set(result.variances[result.variances.severity == "major"].project))
     rows.append(["重大差异项目 Projects with a major variance", len(majors), ", ".join(majors)])
     return rows
-
-
-def _number(value: Any) -> float:
-    return float(value)
 
 
 def _plain(value: Any) -> Any:
