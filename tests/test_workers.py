@@ -19,7 +19,7 @@ from .conftest import Fill, cost_row
 _real_examine = workers.examine
 
 
-def _hostile(path: Path) -> Submission:
+def _hostile(path: Path, against: object = None) -> Submission:
     if "abort" in path.name:
         os.abort()  # what a Rust panic or a failed allocation does to the process
     if "hang" in path.name:
@@ -27,7 +27,7 @@ def _hostile(path: Path) -> Submission:
     if "hog" in path.name:
         hoard = bytearray(4 * 2**30)  # beyond the memory cap
         del hoard
-    return _real_examine(path)
+    return _real_examine(path, against)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -69,9 +69,11 @@ def check_files(paths: Iterable[Path], register: Register, period: str | None = 
         check_period(period)
     files = find_files(paths)
     locks = [p for p in files if is_lock_file(p)]
+    # Each file's own checks run in the readers, in parallel; only Progress milestones, which
+    # depend on the plans among all the files, are checked here.
     subs = examine_all([p for p in files if not is_lock_file(p)], isolation or Isolation(),
-                       progress)
-    validate_all(subs, register, period, milestones)
+                       progress, (register, period))
+    validate_all(subs, register, period, milestones, files_checked=True)
     result = CheckResult(subs, locks)
     if feedback_dir is not None:
         result.feedback = [write_feedback(s, feedback_dir) for s in subs if s.findings]

@@ -28,6 +28,14 @@ def validate(sub: Submission, register: Register, period: str | None = None,
     `period` is the month being consolidated: nothing may be dated after it. `milestones`
     gives the current plan of each project, for checking Progress rows against it.
     """
+    check_file(sub, register, period)
+    check_milestones(sub, milestones or {})
+    return sub
+
+
+def check_file(sub: Submission, register: Register, period: str | None = None) -> Submission:
+    """Every check that needs this file alone: run inside the reader processes, in parallel.
+    Only the milestones of Progress rows need the other files (check_milestones)."""
     if not sub.kinds or sub.has_errors and not sub.tables:
         return sub
     _header(sub, register, period)
@@ -38,7 +46,7 @@ def validate(sub: Submission, register: Register, period: str | None = None,
         _projects(sub, data, register, subsidiary)
         _hidden_rows(sub, data)
     _plan(sub)
-    _progress(sub, milestones or {})
+    _progress_dates(sub)
     for sheet in sub.hidden_sheets:
         sub.add(Severity.INFO, Reason.HIDDEN, f"工作表“{sheet}”被隐藏，未读取其中内容",
                 f"sheet {sheet!r} is hidden; nothing on it is read", sheet=sheet)
@@ -215,14 +223,15 @@ def _plan(sub: Submission) -> None:
                     value=f"{total:.1%}")
 
 
-def _progress(sub: Submission, milestones: Milestones) -> None:
+def check_milestones(sub: Submission, milestones: Milestones) -> None:
+    """Progress rows name milestones of their project's current plan."""
     progress = sub.tables.get("Progress")
-    if progress is None or progress.frame.empty:
+    if not sub.kinds or progress is None or progress.frame.empty:
         return
     frame = progress.frame
-    for project, milestone, start, finish, row in zip(
-            frame["project_id"], frame["milestone_id"], frame["actual_start"],
-            frame["actual_finish"], frame[ROW], strict=True):
+    for project, milestone, row in zip(frame["project_id"].tolist(),
+                                       frame["milestone_id"].tolist(), frame[ROW].tolist(),
+                                       strict=True):
         known = milestones.get(str(project))
         if known is not None and not _missing(milestone) and milestone not in known:
             sub.add(Severity.ERROR, Reason.UNKNOWN_MILESTONE,
@@ -230,6 +239,15 @@ def _progress(sub: Submission, milestones: Milestones) -> None:
                     f"milestone {milestone!r} is not in the schedule plan of {project}",
                     sheet=progress.sheet, cell=progress.cell("milestone_id", row),
                     key="milestone_id", value=milestone)
+
+
+def _progress_dates(sub: Submission) -> None:
+    progress = sub.tables.get("Progress")
+    if progress is None or progress.frame.empty:
+        return
+    frame = progress.frame
+    for start, finish, row in zip(frame["actual_start"], frame["actual_finish"], frame[ROW],
+                                  strict=True):
         if isinstance(start, dt.date) and isinstance(finish, dt.date) and finish < start:
             sub.add(Severity.ERROR, Reason.OUT_OF_RANGE,
                     f"实际完成日 {finish} 早于实际开始日 {start}",
@@ -239,10 +257,14 @@ def _progress(sub: Submission, milestones: Milestones) -> None:
 
 
 def validate_all(subs: list[Submission], register: Register, period: str | None = None,
-                 known: Milestones | None = None) -> list[Submission]:
+                 known: Milestones | None = None, files_checked: bool = False) -> list[Submission]:
     """Validate every submission; Progress rows are checked against the newest plans among
-    them, or else the plans `known` from earlier runs."""
+    them, or else the plans `known` from earlier runs. `files_checked`: check_file has run
+    already (in the readers), only the milestones are left."""
     milestones = {**(known or {}), **plan_milestones(subs)}
     for sub in subs:
-        validate(sub, register, period, milestones)
+        if files_checked:
+            check_milestones(sub, milestones)
+        else:
+            validate(sub, register, period, milestones)
     return subs

@@ -24,6 +24,8 @@ from .errors import UsageError
 from .intake import DEFAULT_LIMITS, check, is_lock_file
 from .models import Finding, Reason, Severity
 from .reader import Submission, file_digest, read_submission
+from .settings import Register
+from .validate import check_file
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,13 @@ class Isolation:
     scheduler: str | None = None
 
 
-def examine(path: Path) -> Submission:
-    """Intake guards, then reading: the whole of one file's work, in whatever process.
+# What a file is checked against inside the reader: the register and the period.
+Against = tuple[Register, str | None]
+
+
+def examine(path: Path, against: Against | None = None) -> Submission:
+    """Intake guards, reading, and (given `against`) the checks that need this file alone: the
+    whole of one file's work, in whatever process.
 
     The file is read once (unless it is too large to be a submission at all)."""
     too_large = path.stat().st_size > DEFAULT_LIMITS.max_file_bytes
@@ -49,18 +56,19 @@ def examine(path: Path) -> Submission:
         return Submission(path=path, sha256=digest, size=size, findings=guards)
     sub = read_submission(path, data)
     sub.findings[:0] = guards
-    return sub
+    return check_file(sub, *against) if against is not None else sub
 
 
 def examine_all(paths: Sequence[Path], isolation: Isolation | None = None,
-                progress: Callable[[int, int], None] | None = None) -> list[Submission]:
+                progress: Callable[[int, int], None] | None = None,
+                against: Against | None = None) -> list[Submission]:
     """Every file examined, in the order given; lock files (~$) are left out."""
     isolation = isolation or Isolation()
     files = [p for p in paths if not is_lock_file(p)]
     results: dict[int, Submission] = {}
     workers = isolation.workers or os.cpu_count() or 1
-    source = (_on_dask(files, isolation) if isolation.scheduler else
-              _Supervisor(files, isolation, min(workers, max(len(files), 1))).run())
+    source = (_on_dask(files, isolation, against) if isolation.scheduler else
+              _Supervisor(files, isolation, min(workers, max(len(files), 1)), against).run())
     for index, sub in source:
         results[index] = sub
         if progress:
@@ -71,7 +79,8 @@ def examine_all(paths: Sequence[Path], isolation: Isolation | None = None,
 CONNECT_TIMEOUT_S = 20  # how long to look for a Dask scheduler before saying it is unreachable
 
 
-def _on_dask(files: Sequence[Path], isolation: Isolation) -> Iterator[tuple[int, Submission]]:
+def _on_dask(files: Sequence[Path], isolation: Isolation,
+             against: Against | None) -> Iterator[tuple[int, Submission]]:
     """Read on a Dask cluster through its concurrent.futures executor; a task that fails
     (its worker died, or it raised) becomes that file's finding, as with local workers."""
     try:
@@ -85,7 +94,7 @@ def _on_dask(files: Sequence[Path], isolation: Isolation) -> Iterator[tuple[int,
         raise UsageError(f"cannot reach the Dask scheduler {isolation.scheduler}: {exc}") from None
     with client:
         executor = client.get_executor()  # type: ignore[no-untyped-call]
-        futures = [executor.submit(examine, path) for path in files]
+        futures = [executor.submit(examine, path, against) for path in files]
         for index, (path, future) in enumerate(zip(files, futures, strict=True)):
             try:
                 yield index, future.result(timeout=isolation.timeout_s)
@@ -126,7 +135,7 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker(conn: Connection, memory: int, parent: int) -> None:
+def _worker(conn: Connection, memory: int, parent: int, against: Against | None) -> None:
     _die_with_parent(parent)
     # A worker that dies is reported as a finding; its stack dump would only alarm the operator.
     faulthandler.disable()
@@ -140,7 +149,7 @@ def _worker(conn: Connection, memory: int, parent: int) -> None:
             return
         index, path = task
         try:
-            result = examine(path)
+            result = examine(path, against)
         except MemoryError:
             result = _failed(path, "内存不足", "it needs more memory than allowed")
         except Exception as exc:  # noqa: BLE001 - any parser fault is the file's finding
@@ -170,15 +179,18 @@ class _Slot:
 
 
 class _Supervisor:
-    def __init__(self, files: Sequence[Path], isolation: Isolation, workers: int) -> None:
+    def __init__(self, files: Sequence[Path], isolation: Isolation, workers: int,
+                 against: Against | None = None) -> None:
         self.files, self.isolation, self.workers = files, isolation, workers
+        self.against = against
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         self.context: Any = mp.get_context(method)
 
     def _start(self) -> _Slot:
         parent, child = self.context.Pipe()
         process = self.context.Process(
-            target=_worker, args=(child, self.isolation.memory_bytes, os.getpid()), daemon=True)
+            target=_worker, args=(child, self.isolation.memory_bytes, os.getpid(), self.against),
+            daemon=True)
         process.start()
         child.close()
         return _Slot(process, parent)
