@@ -8,6 +8,7 @@ Amounts are normalised to yuan here (xt_unit), once.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import zipfile
@@ -22,9 +23,17 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from . import contract as c
 from .models import Finding, Reason, Severity, shown
 from .package import Package, PackageError, SheetMarks, read_package, sheet_marks
-from .values import Refused, evaluate_arithmetic, is_blank, parse, parse_code, parse_period
+from .values import (
+    Refused,
+    evaluate_arithmetic,
+    is_blank,
+    parse,
+    parse_code,
+    parse_number,
+    parse_period,
+)
 
-ROW = "_row"  # the Excel row of each record, in every table frame
+ROW = "_row"  # the Excel row of each record, in every table
 
 
 @dataclass
@@ -32,10 +41,25 @@ class TableData:
     spec: c.Table
     sheet: str
     letters: dict[str, str]  # column key -> column letter in this workbook
-    frame: pd.DataFrame  # one column per key, typed and in yuan, plus ROW
+    # One list per key, typed and in yuan (None where blank or refused), plus ROW. Plain
+    # lists, not a frame: a run reads thousands of small tables, and pandas' cost per table
+    # would be most of the reading time.
+    columns: dict[str, list[Any]]
 
     def cell(self, key: str, row: int) -> str:
         return f"{self.letters[key]}{row}"
+
+    def __len__(self) -> int:
+        return len(self.columns[ROW])
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The table as a DataFrame (numeric columns as float64, blanks as NaN)."""
+        frame = pd.DataFrame(self.columns)
+        for col in self.spec.columns:
+            if col.type in _NUMERIC:
+                frame[col.key] = frame[col.key].astype("float64")
+        return frame
 
 
 @dataclass
@@ -232,7 +256,8 @@ class _Reading:
                 return
             letters[column.key] = get_column_letter(positions[label.strip()])
         last = where.max_row - where.totals_rows
-        data = _TableReader(self, spec, where.sheet, letters, grid).rows(header_row + 1, last)
+        data = _TableReader(self, spec, where.sheet, letters, grid).columns(header_row + 1,
+                                                                            last)
         sub.tables[spec.name] = TableData(spec, where.sheet, letters, data)
         if grid.marks.hidden_rows:
             sub.hidden_rows[where.sheet] = grid.marks.hidden_rows
@@ -245,6 +270,8 @@ class _Grid:
         self.rows = sheet.to_python(skip_empty_area=True)
         self.row0, self.col0 = sheet.start or (0, 0)
         self.marks = marks
+        # Error and formula cells as column letter -> row -> text, for reading column-wise.
+        self.errors, self.formulas = _by_column(marks.errors), _by_column(marks.formulas)
 
     def value(self, row: int, col: int) -> Any:
         r, k = row - 1 - self.row0, col - 1 - self.col0
@@ -258,127 +285,214 @@ class _Grid:
 
 
 class _TableReader:
+    """A table's rows typed column by column.
+
+    A column of numbers is typed in one comprehension; only the cells that are not already of
+    their column's type (text to parse, blanks, error and formula cells) take the slow path
+    that may refuse them. Findings are then put in row order, as a person reads the sheet."""
+
     def __init__(self, reading: _Reading, spec: c.Table, sheet: str, letters: dict[str, str],
                  grid: _Grid) -> None:
         self.sub, self.spec, self.sheet, self.letters, self.grid = (
             reading.sub, spec, sheet, letters, grid)
         self.date1904 = reading.package.date1904
-        self.cols = {k: column_index_from_string(v) for k, v in letters.items()}
         self.factor = c.UNIT_FACTOR.get(str(self.sub.header.get("xt_unit")), 1)
-        self.month_keys = spec.month_keys  # asked for on every row: computed once
+        self.found: list[tuple[int, int, Finding]] = []  # (row, column, finding), sorted later
 
-    def rows(self, first: int, last: int) -> pd.DataFrame:
-        inputs = [col.key for col in self.spec.columns if not col.computed]
-        keys = [col.key for col in self.spec.columns]
-        places = [(k, self.cols[k] - 1 - self.grid.col0) for k in keys]
-        marks = self.grid.marks
-        columns: dict[str, list[Any]] = {k: [] for k in [*self.spec.keys, ROW]}
-        grid_rows, row0 = self.grid.rows, self.grid.row0
+    def columns(self, first: int, last: int) -> dict[str, list[Any]]:
+        spec, grid = self.spec, self.grid
+        places = {k: column_index_from_string(v) - 1 - grid.col0 for k, v in self.letters.items()}
+        inputs = [places[col.key] for col in spec.columns if not col.computed]
+        errors = {k: grid.errors.get(letter, {}) for k, letter in self.letters.items()}
+        formulas = {k: grid.formulas.get(letter, {}) for k, letter in self.letters.items()}
+        error_rows = {row for cells in errors.values() for row in cells}
+        grid_rows, row0 = grid.rows, grid.row0
+        kept = []
         for row in range(first, last + 1):
             r = row - 1 - row0
             values = grid_rows[r] if 0 <= r < len(grid_rows) else ()
-            raw = {k: values[i] if 0 <= i < len(values) else "" for k, i in places}
-            # Most sheets have no error cell: the cell names are only spelled out when needed.
-            errors = ({k: marks.errors[self.cell(k, row)] for k in keys
-                       if self.cell(k, row) in marks.errors} if marks.errors else {})
-            if not errors and all(is_blank(raw[k]) for k in inputs):
-                continue  # entirely blank rows are ignored (TEMPLATES.md)
-            record = self._record(row, raw, errors)
-            for key, column in columns.items():
-                column.append(record.get(key))
-        frame = pd.DataFrame(columns)
-        for col in self.spec.columns:
-            if col.type in _NUMERIC:
-                frame[col.key] = frame[col.key].astype("float64")
-        return frame
-
-    def cell(self, key: str, row: int) -> str:
-        return f"{self.letters[key]}{row}"
-
-    def _record(self, row: int, raw: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-        record: dict[str, Any] = {ROW: row}
-        for col in self.spec.columns:
-            value = raw[col.key]
+            # Entirely blank rows are ignored (TEMPLATES.md); a row with an error cell is not.
+            if row in error_rows or _filled(values, inputs):
+                kept.append((row, values))
+        rows = [row for row, _ in kept]
+        at = {row: j for j, row in enumerate(rows)}
+        raw = {k: [values[i] if 0 <= i < len(values) else "" for _, values in kept]
+               for k, i in places.items()}
+        out: dict[str, list[Any]] = {}
+        for position, col in enumerate(spec.columns):
             if col.computed:
+                out[col.key] = [None] * len(rows)
                 continue
-            if col.key in errors:
-                self._refuse(row, col, errors[col.key], Reason.ERROR_VALUE,
-                             f"单元格为错误值 {errors[col.key]}，请改正公式或直接填写数值",
-                             f"the cell holds the error {errors[col.key]}; fix the formula or "
-                             "type the value")
-                record[col.key] = None
+            marked = {at[row]: ("error", text) for row, text in errors[col.key].items()
+                      if row in at}
+            for row, formula in formulas[col.key].items():
+                if row in at and at[row] not in marked:
+                    marked[at[row]] = ("formula", formula)
+            out[col.key] = self._typed(position, col, raw[col.key], rows, marked)
+        self._to_yuan(out)
+        if "total" in self.letters:
+            self._total(out, raw["total"], rows)
+        out[ROW] = rows
+        for _, _, finding in sorted(self.found, key=lambda found: found[:2]):
+            self.sub.findings.append(finding)
+        return {k: out[k] for k in [*spec.keys, ROW]}
+
+    def _typed(self, position: int, col: c.Column, values: list[Any], rows: list[int],
+               marked: dict[int, tuple[str, str]]) -> list[Any]:
+        typed = _FAST[col.type](values)
+        for j, (what, text) in marked.items():
+            if what == "error":
+                self._refuse(rows[j], position, col, text, Reason.ERROR_VALUE,
+                             f"单元格为错误值 {text}，请改正公式或直接填写数值",
+                             f"the cell holds the error {text}; fix the formula or type the "
+                             "value")
+                typed[j] = None
                 continue
-            formula = (self.grid.marks.formulas.get(self.cell(col.key, row))
-                       if self.grid.marks.formulas else None)
-            if formula is not None:
-                value = self._formula_value(row, col, formula)
-                if value is None:
-                    record[col.key] = None
+            # A formula in an input cell: plain arithmetic is recomputed, anything else
+            # refused. The value cached in the file is never used: a non-Excel writer caches
+            # 0 or nothing, and an edited file may cache anything.
+            value = evaluate_arithmetic(text)
+            if value is None:
+                self._refuse(rows[j], position, col, "=" + text, Reason.FORMULA,
+                             f"单元格含公式“={text}”，无法核实其结果；请直接填写数值",
+                             f"the cell holds the formula ={text}, whose result xltrack "
+                             "cannot verify; type the value itself")
+                typed[j] = None
+            else:
+                typed[j] = self._parse(rows[j], position, col, value)
+        known: dict[Any, Any] = {}  # a choice column repeats few values: each parsed once
+        for j, value in enumerate(typed):
+            if value is _SLOW and j not in marked:
+                raw = values[j]
+                if type(raw) is str and raw in known:
+                    typed[j] = known[raw]
                     continue
-            if is_blank(value):
-                record[col.key] = None
-                continue
-            try:
-                record[col.key] = parse(col.type, value, col.allowed, self.date1904)
-            except Refused as r:
-                self._refuse(row, col, value, r.reason, r.zh, r.en)
-                record[col.key] = None
-        self._to_yuan(record)
-        self._total(row, raw, record)
-        return record
+                typed[j] = self._parse(rows[j], position, col, raw)
+                if type(raw) is str and typed[j] is not None:
+                    known[raw] = typed[j]
+        return typed
 
-    def _formula_value(self, row: int, col: c.Column, formula: str) -> float | None:
-        """A formula in an input cell: plain arithmetic is recomputed, anything else refused.
+    def _parse(self, row: int, position: int, col: c.Column, value: Any) -> Any:
+        if is_blank(value):
+            return None
+        try:
+            return parse(col.type, value, col.allowed, self.date1904)
+        except Refused as r:
+            self._refuse(row, position, col, value, r.reason, r.zh, r.en)
+            return None
 
-        The value cached in the file is never used: a non-Excel writer caches 0 or nothing,
-        and an edited file may cache anything.
-        """
-        value = evaluate_arithmetic(formula)
-        if value is None:
-            self._refuse(row, col, "=" + formula, Reason.FORMULA,
-                         f"单元格含公式“={formula}”，无法核实其结果；请直接填写数值",
-                         f"the cell holds the formula ={formula}, whose result xltrack cannot "
-                         "verify; type the value itself")
-        return value
-
-    def _to_yuan(self, record: dict[str, Any]) -> None:
+    def _to_yuan(self, out: dict[str, list[Any]]) -> None:
         if self.factor == 1:
             return
-        money_row = record.get("measure", c.MONEY_MEASURE) == c.MONEY_MEASURE
+        factor = self.factor
+        measures = out.get("measure")
         for col in self.spec.columns:
-            scaled = col.type is c.ColumnType.MONEY or (col.type is c.ColumnType.QUANTITY
-                                                         and money_row)
-            if scaled and not col.computed and record.get(col.key) is not None:
-                record[col.key] = round(record[col.key] * self.factor, 2)
+            if col.computed or col.type not in (c.ColumnType.MONEY, c.ColumnType.QUANTITY):
+                continue
+            values = out[col.key]
+            if col.type is c.ColumnType.MONEY or measures is None:
+                out[col.key] = [None if v is None else round(v * factor, 2) for v in values]
+            else:  # a quantity is money only on an AMOUNT row
+                out[col.key] = [round(v * factor, 2) if v is not None and m == c.MONEY_MEASURE
+                                else v for v, m in zip(values, measures, strict=True)]
 
-    def _total(self, row: int, raw: dict[str, Any], record: dict[str, Any]) -> None:
+    def _total(self, out: dict[str, list[Any]], cached: list[Any], rows: list[int]) -> None:
         """Recompute the total; a typed-over total that disagrees is reported, never used."""
-        if "total" not in self.letters:
-            return
-        recomputed = round(sum(record.get(k) or 0.0 for k in self.month_keys), 6)
-        record["total"] = recomputed
-        cached = raw["total"]
-        try:
-            shown_total = parse(c.ColumnType.MONEY, cached) if not is_blank(cached) else 0.0
-        except Refused:
-            shown_total = None
-        if isinstance(shown_total, float) and shown_total != 0:
-            money_row = record.get("measure", c.MONEY_MEASURE) == c.MONEY_MEASURE
-            expected = recomputed / (self.factor if money_row else 1)
+        months = [out[k] for k in self.spec.month_keys]
+        totals = [round(sum((v or 0.0) for v in values), 6)
+                  for values in zip(*months, strict=True)]
+        out["total"] = totals
+        measures = out.get("measure")
+        position = self.spec.keys.index("total")
+        for j, shown_total in enumerate(cached):
+            if is_blank(shown_total):
+                continue
+            try:
+                shown_total = parse_number(shown_total)
+            except Refused:
+                continue
+            if shown_total == 0:
+                continue
+            money_row = measures is None or measures[j] == c.MONEY_MEASURE
+            expected = totals[j] / (self.factor if money_row else 1)
             if abs(shown_total - expected) > 0.005:
                 column = self.spec.column("total")
-                self.sub.add(Severity.WARNING, Reason.TOTAL_MISMATCH,
-                             f"合计 {shown_total:,.2f} 与各月之和 {expected:,.2f} 不符；"
-                             "已按各月之和计算",
-                             f"the total {shown_total:,.2f} differs from the sum of the months "
-                             f"{expected:,.2f}; the sum of the months is used",
-                             sheet=self.sheet, cell=self.cell(column.key, row), key=column.key,
-                             value=cached)
+                self._add(rows[j], position, Severity.WARNING, Reason.TOTAL_MISMATCH,
+                          f"合计 {shown_total:,.2f} 与各月之和 {expected:,.2f} 不符；"
+                          "已按各月之和计算",
+                          f"the total {shown_total:,.2f} differs from the sum of the months "
+                          f"{expected:,.2f}; the sum of the months is used",
+                          key=column.key, value=cached[j])
 
-    def _refuse(self, row: int, col: c.Column, value: object, reason: Reason, zh: str,
-                en: str) -> None:
-        self.sub.add(Severity.ERROR, reason, f"{col.label_zh}：{zh}", f"{col.label_en}: {en}",
-                     sheet=self.sheet, cell=self.cell(col.key, row), key=col.key, value=value)
+    def _refuse(self, row: int, position: int, col: c.Column, value: object, reason: Reason,
+                zh: str, en: str) -> None:
+        self._add(row, position, Severity.ERROR, reason, f"{col.label_zh}：{zh}",
+                  f"{col.label_en}: {en}", key=col.key, value=value)
+
+    def _add(self, row: int, position: int, severity: Severity, reason: Reason, zh: str,
+             en: str, *, key: str, value: object) -> None:
+        self.found.append((row, position, Finding(
+            severity=severity, reason=reason, file=self.sub.file, sheet=self.sheet,
+            cell=f"{self.letters[key]}{row}", key=key,
+            value="" if value == "" else shown(value), message_zh=zh, message_en=en)))
 
 
+def _filled(values: Any, inputs: list[int]) -> bool:
+    """Whether any input cell of the row holds something (not blank, not only spaces)."""
+    for i in inputs:
+        if 0 <= i < len(values):
+            v = values[i]
+            if v is not None and (type(v) is not str or v.strip()):
+                return True
+    return False
+
+
+def _by_column(cells: dict[str, str]) -> dict[str, dict[int, str]]:
+    found: dict[str, dict[int, str]] = {}
+    for cell, text in cells.items():
+        letters, row = coordinate_from_string(cell)
+        found.setdefault(letters, {})[row] = text
+    return found
+
+
+_SLOW = object()  # a cell the fast path leaves to parse(), which may refuse it
+
+
+def _numbers(values: list[Any]) -> list[Any]:
+    return [v if type(v) is float and v - v == 0.0 else None if v == "" else _SLOW
+            for v in values]
+
+
+def _fractions(values: list[Any]) -> list[Any]:
+    # 1 < x <= 100 is refused by parse_percent as a percentage typed as a whole number.
+    return [v if type(v) is float and v - v == 0.0 and not 1.0 < v <= 100.0
+            else None if v == "" else _SLOW for v in values]
+
+
+def _dates(values: list[Any]) -> list[Any]:
+    return [v if type(v) is dt.date else None if v == "" else _SLOW for v in values]
+
+
+def _years(values: list[Any]) -> list[Any]:
+    return [int(v) if type(v) is float and v.is_integer() else None if v == "" else _SLOW
+            for v in values]
+
+
+def _codes(values: list[Any]) -> list[Any]:
+    # ASCII text is its own NFKC normal form: only the rest needs normalise_text.
+    return [(v.strip() or None) if type(v) is str and v.isascii() else _SLOW for v in values]
+
+
+def _texts(values: list[Any]) -> list[Any]:
+    return [(v.strip() or None) if type(v) is str else _SLOW for v in values]
+
+
+def _choices(values: list[Any]) -> list[Any]:
+    return [None if v == "" else _SLOW for v in values]
+
+
+_T = c.ColumnType
+_FAST = {_T.MONEY: _numbers, _T.QUANTITY: _numbers, _T.PERCENT: _fractions, _T.DATE: _dates,
+         _T.YEAR: _years, _T.CODE: _codes, _T.TEXT: _texts, _T.CHOICE: _choices,
+         _T.FLAG: _choices}
 _NUMERIC = {c.ColumnType.MONEY, c.ColumnType.QUANTITY, c.ColumnType.PERCENT}

@@ -197,10 +197,10 @@ def _insert(conn: sqlite3.Connection, sub: Submission, kind: c.Kind | None,
 
 
 def _insert_records(conn: sqlite3.Connection, sub_id: int, data: TableData) -> None:
-    keys = [k for k in data.frame.columns if k != ROW]
-    columns = [[_jsonable(v) for v in data.frame[k].tolist()] for k in keys]
+    keys = [k for k in data.columns if k != ROW]
+    columns = [[_jsonable(v) for v in data.columns[k]] for k in keys]
     rows = []
-    for excel_row, *values in zip(data.frame[ROW].tolist(), *columns, strict=True):
+    for excel_row, *values in zip(data.columns[ROW], *columns, strict=True):
         record = dict(zip(keys, values, strict=True))
         rows.append((sub_id, data.spec.name, int(excel_row), record.get("project_id"),
                      json.dumps(record, ensure_ascii=False)))
@@ -220,11 +220,11 @@ def _insert_facts(conn: sqlite3.Connection, sub_id: int, data: TableData, period
 
     Plain lists rather than pandas reshaping: tables are small and many, so per-call overhead
     is what costs."""
-    if data.spec.name not in _AMOUNTS or data.frame.empty:
+    if data.spec.name not in _AMOUNTS or not len(data):
         return
     item_keys, measure_key = _AMOUNTS[data.spec.name]
-    columns = {key: data.frame[key].tolist() for key in data.frame.columns}
-    rows = range(len(data.frame))
+    columns = data.columns
+    rows = range(len(data))
     projects, excel_rows = columns["project_id"], [int(r) for r in columns[ROW]]
     items = ["|".join(str(columns[k][i]) for k in item_keys) for i in rows]
     measures = ([str(m) for m in columns[measure_key]] if measure_key
