@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .models import add_months, period_months
@@ -91,20 +92,30 @@ def _selected_parts(facts: pd.DataFrame, period: str,
     yield facts.loc[baseline, columns].assign(basis=BASELINE)
 
 
-_VERSION = ["project", "tbl", "submission_id"]
-
-
 def _newest(facts: pd.DataFrame, among: pd.Series) -> pd.Series:
     """Among these facts, per project and table, those of the newest submission that covers
-    it (highest revision, then latest period, then latest received)."""
+    it (highest revision, then latest period, then latest received).
+
+    Each fact gets one integer for its (project, table) and one for its (project, table,
+    submission): the choice is made among the few distinct versions, and matched back to the
+    facts by integers rather than by comparing texts row by row."""
     if not among.any():
         return among
-    versions = (facts.loc[among, [*_VERSION, "revision", "period", "received_at"]]
-                .drop_duplicates()
-                .sort_values(["revision", "period", "received_at", "submission_id"]))
-    newest = versions.groupby(["project", "tbl"]).tail(1)[_VERSION]
-    chosen = pd.MultiIndex.from_frame(facts[_VERSION]).isin(pd.MultiIndex.from_frame(newest))
-    return among & chosen
+    projects, _ = pd.factorize(facts.project)
+    tables, table_names = pd.factorize(facts.tbl)
+    submission = facts.submission_id.to_numpy(dtype="int64")
+    pair = projects.astype("int64") * len(table_names) + tables
+    version = pair * (int(submission.max()) + 1) + submission
+    inside = among.to_numpy(dtype=bool)
+    first = pd.Series(version[inside]).drop_duplicates().index  # one fact per version
+    rows = facts.loc[among]
+    versions = pd.DataFrame({
+        "pair": pair[inside][first], "version": version[inside][first],
+        **{k: rows[k].to_numpy()[first]
+           for k in ("revision", "period", "received_at", "submission_id")}})
+    newest = (versions.sort_values(["revision", "period", "received_at", "submission_id"])
+              .groupby("pair").tail(1).version)
+    return among & np.isin(version, newest.to_numpy())
 
 
 def _span_masks(selected: pd.DataFrame, period: str) -> dict[str, pd.Series]:

@@ -66,8 +66,8 @@ def run_month(inbox: Path, register: Register, period: str, db: Path,
         checked = check_files(files, register, period, feedback_dir, isolation, progress,
                               store.plan_milestones(conn, period))
         checked.already_stored = len(everything) - len(files)
+        store.import_submissions(conn, checked.submissions)
         for sub in checked.submissions:
-            store.import_submission(conn, sub)
             # Stored, its tables live in the history; the run keeps only what it reports
             # (findings, header), so that memory does not grow with the number of files.
             sub.tables.clear()

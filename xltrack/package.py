@@ -149,13 +149,14 @@ def _single_cell(text: str) -> tuple[str, str] | None:
     return sheet, f"{m.group(3)}{m.group(4)}"
 
 
-# One pass over a sheet's XML, for what calamine does not tell: error cells (it returns them
-# as empty strings) and hidden rows.
+# What calamine does not tell, read from a sheet's XML: error cells (it returns them as empty
+# strings), hidden rows, and formulas (it gives their cached values, never trusted).
 _ERROR_CELL = re.compile(rb'<c\b(?=[^>]*\bt="e")[^>]*\br="([A-Z]+\d+)"')
 _HIDDEN_ROW = re.compile(rb'<row\b(?=[^>]*\bhidden="(?:1|true)")[^>]*\br="(\d+)"')
-_FORMULA = re.compile(rb'<c\b[^>]*?\br="([A-Z]+\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)')
 _ERROR_VALUE = re.compile(rb'<c\b[^>]*\br="([A-Z]+\d+)"[^>]*\bt="e"[^>]*>(?:<f[^<]*(?:</f>)?)?'
                           rb'<v>([^<]*)</v>')
+_FORMULA_TAG = re.compile(rb"<f[\s>/]")
+_REF_ATTRIBUTE = re.compile(rb'\sr="([A-Z]+\d+)"')
 
 
 @dataclass(frozen=True)
@@ -167,10 +168,49 @@ class SheetMarks:
 
 def sheet_marks(zf: zipfile.ZipFile, part: str) -> SheetMarks:
     data = zf.read(part)
-    errors = {m.group(1).decode(): "#ERROR" for m in _ERROR_CELL.finditer(data)}
-    for m in _ERROR_VALUE.finditer(data):
-        errors[m.group(1).decode()] = m.group(2).decode("utf-8", "replace")
-    hidden = frozenset(int(m.group(1)) for m in _HIDDEN_ROW.finditer(data))
-    formulas = {m.group(1).decode(): unescape((m.group(2) or b"").decode("utf-8", "replace"))
-                for m in _FORMULA.finditer(data)}
-    return SheetMarks(errors, hidden, formulas)
+    errors: dict[str, str] = {}
+    # Error cells and hidden rows are rare: a plain search skips their patterns on most sheets.
+    if b't="e"' in data:
+        errors = {m.group(1).decode(): "#ERROR" for m in _ERROR_CELL.finditer(data)}
+        for m in _ERROR_VALUE.finditer(data):
+            errors[m.group(1).decode()] = m.group(2).decode("utf-8", "replace")
+    hidden = (frozenset(int(m.group(1)) for m in _HIDDEN_ROW.finditer(data))
+              if b"hidden=" in data else frozenset())
+    return SheetMarks(errors, hidden, _formulas(data))
+
+
+def _formulas(data: bytes) -> dict[str, str]:
+    """A1 cell -> formula text, for every <f> inside a cell.
+
+    Found from each <f> back to the cell that holds it, rather than by a pattern over every
+    cell: a sheet has far fewer formulas than cells."""
+    found: dict[str, str] = {}
+    for m in _FORMULA_TAG.finditer(data):
+        at = m.start()
+        cell = _enclosing_cell(data, at)
+        if cell is None:
+            continue
+        ref = _REF_ATTRIBUTE.search(data, cell, data.find(b">", cell))
+        if ref is None:
+            continue
+        tag_end = data.find(b">", at)
+        if data[tag_end - 1:tag_end] == b"/":
+            text = b""  # <f .../>: a shared formula's follower, its text held elsewhere
+        else:
+            close = data.find(b"</f>", tag_end)
+            text = data[tag_end + 1:close] if close != -1 else b""
+        found[ref.group(1).decode()] = unescape(text.decode("utf-8", "replace"))
+    return found
+
+
+def _enclosing_cell(data: bytes, at: int) -> int | None:
+    """Where the <c> element holding position `at` starts, or None if `at` is in none."""
+    start = data.rfind(b"<c", 0, at)
+    while start != -1 and data[start + 2:start + 3] not in (b" ", b">", b"\t", b"\n", b"\r"):
+        start = data.rfind(b"<c", 0, start)  # <col>, <cfRule> and the like
+    if start == -1:
+        return None
+    tag_end = data.find(b">", start)
+    if data[tag_end - 1:tag_end] == b"/" or data.find(b"</c>", tag_end, at) != -1:
+        return None  # an empty cell, or one closed before `at`
+    return start

@@ -155,16 +155,26 @@ def import_submission(conn: sqlite3.Connection, sub: Submission,
 
     Importing the same bytes again changes nothing and returns the existing ids.
     """
-    received = received_at or received_time(sub.path)
     with _transaction(conn):
-        known = [row[0] for row in conn.execute(
-            "SELECT id FROM submissions WHERE sha256 = ? ORDER BY id", (sub.sha256,))]
-        if known:
-            return known
-        ids = []
-        for kind in sub.kinds or (None,):
-            ids.append(_insert(conn, sub, kind, received))
-        return ids
+        return _import(conn, sub, received_at)
+
+
+def import_submissions(conn: sqlite3.Connection, subs: list[Submission],
+                       received_at: str | None = None) -> list[list[int]]:
+    """Store a run's submissions in one transaction: all of them or, if the run is stopped,
+    none (the files are still in the inbox, and the next run reads them again). One commit
+    rather than one per file: each commit waits for the disk."""
+    with _transaction(conn):
+        return [_import(conn, sub, received_at) for sub in subs]
+
+
+def _import(conn: sqlite3.Connection, sub: Submission, received_at: str | None) -> list[int]:
+    known = [row[0] for row in conn.execute(
+        "SELECT id FROM submissions WHERE sha256 = ? ORDER BY id", (sub.sha256,))]
+    if known:
+        return known
+    received = received_at or received_time(sub.path)
+    return [_insert(conn, sub, kind, received) for kind in sub.kinds or (None,)]
 
 
 def _insert(conn: sqlite3.Connection, sub: Submission, kind: c.Kind | None,
@@ -197,22 +207,18 @@ def _insert(conn: sqlite3.Connection, sub: Submission, kind: c.Kind | None,
 
 
 def _insert_records(conn: sqlite3.Connection, sub_id: int, data: TableData) -> None:
+    """Every row as it was read, as JSON (dates as ISO text), with its Excel row."""
     keys = [k for k in data.columns if k != ROW]
-    columns = [[_jsonable(v) for v in data.columns[k]] for k in keys]
-    rows = []
-    for excel_row, *values in zip(data.columns[ROW], *columns, strict=True):
-        record = dict(zip(keys, values, strict=True))
-        rows.append((sub_id, data.spec.name, int(excel_row), record.get("project_id"),
-                     json.dumps(record, ensure_ascii=False)))
+    dates = {col.key for col in data.spec.columns if col.type is c.ColumnType.DATE}
+    columns = [[None if v is None else v.isoformat() for v in data.columns[k]] if k in dates
+               else data.columns[k] for k in keys]
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    projects = data.columns.get("project_id") or [None] * len(data)
+    rows = [(sub_id, data.spec.name, excel_row, project,
+             dumps(dict(zip(keys, values, strict=True))))
+            for excel_row, project, *values in zip(data.columns[ROW], projects, *columns,
+                                                   strict=True)]
     conn.executemany("INSERT INTO records VALUES (?,?,?,?,?)", rows)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and pd.isna(value):
-        return None
-    return value
 
 
 def _insert_facts(conn: sqlite3.Connection, sub_id: int, data: TableData, period: str) -> None:
@@ -306,27 +312,34 @@ def submissions(conn: sqlite3.Connection) -> pd.DataFrame:
     return pd.read_sql_query("SELECT * FROM submissions ORDER BY id", conn)
 
 
-_WITH_ORIGINS = "f.*, s.kind, s.subsidiary, s.period, s.revision, s.received_at, s.file"
-_FOR_SUMS = ("f.submission_id, f.project, f.tbl, f.measure, f.month, f.amount, s.period,"
-             " s.revision, s.received_at")
+_WITH_ORIGINS = ("SELECT f.*, s.kind, s.subsidiary, s.period, s.revision, s.received_at, s.file"
+                 " FROM facts f JOIN submissions s ON s.id = f.submission_id"
+                 " WHERE s.status = 'accepted' AND s.period <= ?")
+# Summed in SQLite per submission, project, table, measure and month: the items (cost codes,
+# products) and their cells are what explain shows, never what a sum needs.
+_FOR_SUMS = ("SELECT f.submission_id, f.project, f.tbl, f.measure, f.month,"
+             " SUM(f.amount) AS amount, s.period, s.revision, s.received_at"
+             " FROM facts f JOIN submissions s ON s.id = f.submission_id"
+             " WHERE s.status = 'accepted' AND s.period <= ?"
+             " GROUP BY f.submission_id, f.project, f.tbl, f.measure, f.month")
+_NUMBERS = {"submission_id", "amount", "revision"}
 
 
 def facts_in_force(conn: sqlite3.Connection, period: str, origins: bool = True) -> pd.DataFrame:
     """Amounts of every accepted submission effective up to `period`, with their origins
-    (file, sheet, cell, item), or without them when only the sums are wanted.
+    (file, sheet, cell, item), or, when only the sums are wanted, summed per submission,
+    project, table, measure and month.
 
     A history holds millions of facts but few distinct projects, months, files and so on:
-    each distinct text is kept once, which makes the frame several times smaller."""
-    cursor = conn.execute(
-        f"SELECT {_WITH_ORIGINS if origins else _FOR_SUMS}"
-        " FROM facts f JOIN submissions s ON s.id = f.submission_id"
-        " WHERE s.status = 'accepted' AND s.period <= ?", (period,))
+    each distinct text is kept once, which makes the frame several times smaller. Rows are
+    taken a batch at a time and turned into columns in C (zip, map)."""
+    cursor = conn.execute(_WITH_ORIGINS if origins else _FOR_SUMS, (period,))
     names = [d[0] for d in cursor.description]
     columns: list[list[Any]] = [[] for _ in names]
     seen: dict[Any, Any] = {}
-    for row in cursor:
-        for column, value in zip(columns, row, strict=True):
-            column.append(seen.setdefault(value, value) if isinstance(value, str) else value)
+    while batch := cursor.fetchmany(50_000):
+        for name, column, values in zip(names, columns, zip(*batch, strict=True), strict=True):
+            column.extend(values if name in _NUMBERS else map(seen.setdefault, values, values))
     if not columns[0]:
         return pd.DataFrame({name: pd.Series(dtype="object") for name in names})
     frame = pd.DataFrame(index=pd.RangeIndex(len(columns[0])))
