@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
+
+import pandas as pd
 
 from xltrack import store
 from xltrack.workers import examine
@@ -18,12 +22,12 @@ KILLED_IMPORT = """
 import pathlib, sys, time
 from xltrack import store
 from xltrack.workers import examine
-real = store._insert_facts
+real = store._insert_amounts
 def pause_inside(conn, sub_id, data, period):
     real(conn, sub_id, data, period)
     pathlib.Path(sys.argv[3]).write_text("inside the transaction")
     time.sleep(120)
-store._insert_facts = pause_inside
+store._insert_amounts = pause_inside
 with store.open_store(pathlib.Path(sys.argv[1])) as conn:
     store.import_submission(conn, examine(pathlib.Path(sys.argv[2])))
 """
@@ -83,3 +87,49 @@ def test_killed_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     with store.open_store(db) as conn:  # the store is usable: no lock is left behind
         store.import_submission(conn, examine(paths[1]))
     assert _counts(db)["submissions"] == before["submissions"] + 1
+
+
+def _sums(frame: pd.DataFrame) -> dict[tuple[object, ...], float]:
+    keys = ["submission_id", "project", "tbl", "measure", "month"]
+    summed = frame.groupby(keys).amount.sum()
+    return {key: round(float(amount), 6) for key, amount in summed.items()}
+
+
+def test_sums_agree_with_the_facts_one_by_one(tmp_path: Path) -> None:
+    """The sums a run reads (from the amounts, a row to a row) are the sums of the facts
+    explain shows (the view, an amount to a row), slot by slot and month by month."""
+    with store.open_store(tmp_path / "s.db") as conn:
+        for path in write_fixture_inbox(tmp_path):
+            store.import_submission(conn, examine(path))
+        facts = store.facts_in_force(conn, "2099-12")
+        sums = store.facts_in_force(conn, "2099-12", origins=False)
+    assert {"Budget", "ActualCost"} <= set(facts.tbl)
+    assert len(sums) < len(facts)  # items summed away
+    assert _sums(sums) == _sums(facts)
+
+
+def test_a_version_1_history_is_migrated_without_losing_a_fact(tmp_path: Path) -> None:
+    """Version 1 kept an amount to a row in a `facts` table; version 2 keeps a table row to
+    a row in `amounts`, and `facts` is a view. Every version-1 fact, with its cell, is still
+    there after the migration, and the figures read from it are the same."""
+    current = tmp_path / "v2.db"
+    with store.open_store(current) as conn:
+        for path in write_fixture_inbox(tmp_path):
+            store.import_submission(conn, examine(path))
+        expected = sorted(conn.execute("SELECT * FROM facts").fetchall())
+        expected_sums = _sums(store.facts_in_force(conn, "2099-12", origins=False))
+    old = tmp_path / "v1.db"
+    with closing(sqlite3.connect(old, isolation_level=None)) as conn:
+        for statement in store._MIGRATIONS[0].split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("PRAGMA user_version=1")
+        conn.execute("ATTACH DATABASE ? AS v2", (str(current),))
+        for table in ("submissions", "records", "restatements", "facts"):
+            conn.execute(f"INSERT INTO main.{table} SELECT * FROM v2.{table}")
+        conn.execute("DETACH DATABASE v2")
+        assert len(expected) == conn.execute("SELECT COUNT(*) FROM facts").fetchone()[0] > 0
+    with store.open_store(old) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
+        assert sorted(conn.execute("SELECT * FROM facts").fetchall()) == expected
+        assert _sums(store.facts_in_force(conn, "2099-12", origins=False)) == expected_sums

@@ -85,7 +85,79 @@ _MIGRATIONS: tuple[str, ...] = (
         cell TEXT
     );
     """,
+    # Version 2: amounts are kept a table row to a row (a plan row's twelve months side by
+    # side) rather than an amount to a row: a twelfth of the rows to write and to read.
+    # `facts` stays, as a view giving the same amount-to-a-row form as before, so that what
+    # reads it (restatements, explain) is unchanged. Version-1 facts are moved over as
+    # one-amount rows, their cells split into column letters and row.
+    """
+    CREATE TABLE amounts (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        project TEXT NOT NULL,
+        tbl TEXT NOT NULL,
+        item TEXT NOT NULL,
+        measure TEXT NOT NULL,
+        sheet TEXT NOT NULL,
+        excel_row INTEGER NOT NULL,
+        year INTEGER,
+        month TEXT,
+        letters TEXT NOT NULL,
+        m01 REAL, m02 REAL, m03 REAL, m04 REAL, m05 REAL, m06 REAL,
+        m07 REAL, m08 REAL, m09 REAL, m10 REAL, m11 REAL, m12 REAL,
+        amount REAL,
+        CHECK ((year IS NULL) != (month IS NULL))
+    );
+    CREATE INDEX amounts_submission ON amounts (submission_id);
+    INSERT INTO amounts (submission_id, project, tbl, item, measure, sheet, excel_row, month,
+                         letters, amount)
+        SELECT submission_id, project, tbl, item, measure, sheet,
+               CAST(substr(cell, length(rtrim(cell, '0123456789')) + 1) AS INTEGER), month,
+               rtrim(cell, '0123456789'), amount FROM facts;
+    DROP TABLE facts;
+    CREATE VIEW facts (submission_id, project, tbl, item, measure, month, amount, sheet, cell) AS
+    SELECT submission_id, project, tbl, item, measure, month, amount, sheet,
+        rtrim(substr(letters, 1, 3)) || excel_row
+        FROM amounts WHERE month IS NOT NULL AND amount IS NOT NULL
+    UNION ALL SELECT submission_id, project, tbl, item, measure, printf('%04d-01', year),
+        m01, sheet, rtrim(substr(letters, 1, 3)) || excel_row
+        FROM amounts WHERE year IS NOT NULL AND m01 IS NOT NULL
+    UNION ALL SELECT submission_id, project, tbl, item, measure, printf('%04d-02', year),
+        m02, sheet, rtrim(substr(letters, 4, 3)) || excel_row
+        FROM amounts WHERE year IS NOT NULL AND m02 IS NOT NULL
+    UNION ALL SELECT submission_id, project, tbl, item, measure, printf('%04d-03', year),
+        m03, sheet, rtrim(substr(letters, 7, 3)) || excel_row
+        FROM amounts WHERE year IS NOT NULL AND m03 IS NOT NULL
+    UNION ALL SELECT submission_id, project, tbl, item, measure, printf('%04d-04', year),
+        m04, sheet, rtrim(substr(letters, 10, 3)) || excel_row
+        FROM amounts WHERE year IS NOT NULL AND m04 IS NOT NULL
+    UNION ALL SELECT submission_id, project, tbl, item, measure, printf('%04d-05', year),
+        m05, sheet, rtrim(substr(letters, 13, 3)) || excel_row
+        FROM amounts WHERE year IS NOT NULL AND m05 IS NOT NULL
+    UNION ALL SELECT submission_id, project, tbl, item, measure, printf('%04d-06', year),
+        m06, sheet, rtrim(substr(letters, 16, 3)) || excel_row
+        FROM amounts WHERE year IS NOT NULL AND m06 IS NOT NULL
+    UNION ALL SELECT submission_id, project, tbl, item, measure, printf('%04d-07', year),
+        m07, sheet, rtrim(substr(letters, 19, 3)) || excel_row
+        FROM amounts WHERE year IS NOT NULL AND m07 IS NOT NULL
+    UNION ALL SELECT submission_id, project, tbl, item, measure, printf('%04d-08', year),
+        m08, sheet, rtrim(substr(letters, 22, 3)) || excel_row
+        FROM amounts WHERE year IS NOT NULL AND m08 IS NOT NULL
+    UNION ALL SELECT submission_id, project, tbl, item, measure, printf('%04d-09', year),
+        m09, sheet, rtrim(substr(letters, 25, 3)) || excel_row
+        FROM amounts WHERE year IS NOT NULL AND m09 IS NOT NULL
+    UNION ALL SELECT submission_id, project, tbl, item, measure, printf('%04d-10', year),
+        m10, sheet, rtrim(substr(letters, 28, 3)) || excel_row
+        FROM amounts WHERE year IS NOT NULL AND m10 IS NOT NULL
+    UNION ALL SELECT submission_id, project, tbl, item, measure, printf('%04d-11', year),
+        m11, sheet, rtrim(substr(letters, 31, 3)) || excel_row
+        FROM amounts WHERE year IS NOT NULL AND m11 IS NOT NULL
+    UNION ALL SELECT submission_id, project, tbl, item, measure, printf('%04d-12', year),
+        m12, sheet, rtrim(substr(letters, 34, 3)) || excel_row
+        FROM amounts WHERE year IS NOT NULL AND m12 IS NOT NULL
+    """,
 )
+# A year row's amounts: the months, in this order, their column letters padded to three.
+_MONTHS = tuple(f"m{m:02d}" for m in range(1, 13))
 SCHEMA_VERSION = len(_MIGRATIONS)
 # Amount-bearing tables: (table, the columns that name the item, the measure column or None)
 _AMOUNTS = {"Budget": (("cost_code",), None), "SalesForecast": (("product",), "measure"),
@@ -201,7 +273,7 @@ def _insert(conn: sqlite3.Connection, sub: Submission, kind: c.Kind | None,
             data = sub.tables.get(table.name)
             if data is not None:
                 _insert_records(conn, sub_id, data)
-                _insert_facts(conn, sub_id, data, str(h.get("xt_period")))
+                _insert_amounts(conn, sub_id, data, str(h.get("xt_period")))
         _rebuild_chain(conn, h.get("xt_subsidiary"), kind.value, h.get("xt_period"), revision)
     return sub_id
 
@@ -221,34 +293,42 @@ def _insert_records(conn: sqlite3.Connection, sub_id: int, data: TableData) -> N
     conn.executemany("INSERT INTO records VALUES (?,?,?,?,?)", rows)
 
 
-def _insert_facts(conn: sqlite3.Connection, sub_id: int, data: TableData, period: str) -> None:
-    """One fact per amount: a plan table's months melted to long form, each with its cell.
-
-    Plain lists rather than pandas reshaping: tables are small and many, so per-call overhead
-    is what costs."""
+def _insert_amounts(conn: sqlite3.Connection, sub_id: int, data: TableData,
+                    period: str) -> None:
+    """The amounts of a table, a row to a row: a plan row with its twelve months and their
+    column letters (cells are letters + row), a monthly row with its one amount."""
     if data.spec.name not in _AMOUNTS or not len(data):
         return
     item_keys, measure_key = _AMOUNTS[data.spec.name]
     columns = data.columns
-    rows = range(len(data))
-    projects, excel_rows = columns["project_id"], [int(r) for r in columns[ROW]]
-    items = ["|".join(str(columns[k][i]) for k in item_keys) for i in rows]
+    items = ["|".join(str(v) for v in values)
+             for values in zip(*(columns[k] for k in item_keys), strict=True)]
     measures = ([str(m) for m in columns[measure_key]] if measure_key
-                else [c.MONEY_MEASURE] * len(rows))
-    name, sheet, letters = data.spec.name, data.sheet, data.letters
-    months = data.spec.month_keys
-    keys = list(months) if months else ["amount"]
-    facts = []
-    for key in keys:  # month by month, as the long form reads
-        amounts = columns[key]
-        for i in rows:
-            amount = amounts[i]
-            if amount is None or amount != amount:  # blank, or NaN
-                continue
-            month = f"{int(columns['year'][i]):04d}-{key[1:]}" if months else period
-            facts.append((sub_id, projects[i], name, items[i], measures[i], month,
-                          float(amount), sheet, f"{letters[key]}{excel_rows[i]}"))
-    conn.executemany("INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?)", facts)
+                else [c.MONEY_MEASURE] * len(data))
+    fixed = (sub_id, data.spec.name)
+    if data.spec.month_keys:
+        if tuple(data.spec.month_keys) != _MONTHS:
+            raise ValueError(f"{data.spec.name}: months {data.spec.month_keys}")
+        letters = "".join(f"{data.letters[k]:<3}" for k in _MONTHS)
+        months = [columns[k] for k in _MONTHS]
+        rows = [(*fixed, project, item, measure, data.sheet, excel_row, int(year), letters,
+                 *amounts)
+                for project, item, measure, excel_row, year, *amounts in zip(
+                    columns["project_id"], items, measures, columns[ROW], columns["year"],
+                    *months, strict=True)
+                if any(a is not None for a in amounts)]
+        conn.executemany(
+            "INSERT INTO amounts (submission_id, tbl, project, item, measure, sheet, excel_row,"
+            f" year, letters, {', '.join(_MONTHS)}) VALUES ({_marks([0] * 21)})", rows)
+        return
+    letter = data.letters["amount"]
+    rows = [(*fixed, project, item, measure, data.sheet, excel_row, period, letter, amount)
+            for project, item, measure, excel_row, amount in zip(
+                columns["project_id"], items, measures, columns[ROW], columns["amount"],
+                strict=True) if amount is not None]
+    conn.executemany(
+        "INSERT INTO amounts (submission_id, tbl, project, item, measure, sheet, excel_row,"
+        " month, letters, amount) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
 
 
 def _rebuild_chain(conn: sqlite3.Connection, subsidiary: str | None, kind: str,
@@ -315,25 +395,44 @@ def submissions(conn: sqlite3.Connection) -> pd.DataFrame:
 _WITH_ORIGINS = ("SELECT f.*, s.kind, s.subsidiary, s.period, s.revision, s.received_at, s.file"
                  " FROM facts f JOIN submissions s ON s.id = f.submission_id"
                  " WHERE s.status = 'accepted' AND s.period <= ?")
-# Summed in SQLite per submission, project, table, measure and month: the items (cost codes,
-# products) and their cells are what explain shows, never what a sum needs.
-_FOR_SUMS = ("SELECT f.submission_id, f.project, f.tbl, f.measure, f.month,"
-             " SUM(f.amount) AS amount, s.period, s.revision, s.received_at"
-             " FROM facts f JOIN submissions s ON s.id = f.submission_id"
-             " WHERE s.status = 'accepted' AND s.period <= ?"
-             " GROUP BY f.submission_id, f.project, f.tbl, f.measure, f.month")
-_NUMBERS = {"submission_id", "amount", "revision"}
+_SLOT = ["submission_id", "project", "tbl", "measure"]  # what a sum is per, with the month
+_FOR_SUMS = (f"SELECT a.{', a.'.join(_SLOT)}, a.year, a.month, a.amount, a.{', a.'.join(_MONTHS)},"
+             " s.period, s.revision, s.received_at"
+             " FROM amounts a JOIN submissions s ON s.id = a.submission_id"
+             " WHERE s.status = 'accepted' AND s.period <= ?")
+_NUMBERS = {"submission_id", "amount", "revision", "year", *_MONTHS}
 
 
 def facts_in_force(conn: sqlite3.Connection, period: str, origins: bool = True) -> pd.DataFrame:
-    """Amounts of every accepted submission effective up to `period`, with their origins
-    (file, sheet, cell, item), or, when only the sums are wanted, summed per submission,
-    project, table, measure and month.
+    """Amounts of every accepted submission effective up to `period`, one to a row, with
+    their origins (file, sheet, cell, item); or, when only the sums are wanted, summed per
+    submission, project, table, measure and month."""
+    if origins:
+        return _frame(conn.execute(_WITH_ORIGINS, (period,)))
+    rows = _frame(conn.execute(_FOR_SUMS, (period,)))
+    if rows.empty:
+        return rows[[*_SLOT, "month", "amount", "period", "revision", "received_at"]]
+    # Rows of one slot and year summed first (items are left behind), then spread to months.
+    keys = [*_SLOT, "period", "revision", "received_at"]
+    parts = [rows[rows.month.notna()].groupby([*keys, "month"], sort=False).amount.sum()
+             .reset_index()]
+    years = rows[rows.year.notna()]
+    if not years.empty:
+        summed = (years.groupby([*keys, "year"], sort=False)[list(_MONTHS)]
+                  .sum(min_count=1).reset_index())
+        year_text = summed.year.astype("int64").map("{:04d}".format)
+        for key in _MONTHS:
+            has = summed[key].notna()
+            parts.append(summed.loc[has, keys].assign(
+                month=year_text[has] + "-" + key[1:], amount=summed.loc[has, key]))
+    return pd.concat(parts, ignore_index=True)[
+        [*_SLOT, "month", "amount", "period", "revision", "received_at"]]
 
-    A history holds millions of facts but few distinct projects, months, files and so on:
-    each distinct text is kept once, which makes the frame several times smaller. Rows are
-    taken a batch at a time and turned into columns in C (zip, map)."""
-    cursor = conn.execute(_WITH_ORIGINS if origins else _FOR_SUMS, (period,))
+
+def _frame(cursor: sqlite3.Cursor) -> pd.DataFrame:
+    """A query's rows as a frame. A history holds millions of amounts but few distinct
+    projects, months, files and so on: each distinct text is kept once, which makes the frame
+    several times smaller. Rows are taken a batch at a time and turned into columns in C."""
     names = [d[0] for d in cursor.description]
     columns: list[list[Any]] = [[] for _ in names]
     seen: dict[Any, Any] = {}
