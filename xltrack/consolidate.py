@@ -34,8 +34,17 @@ _ACTUAL_TABLES = {"ActualCost", "ActualSales"}
 _PLAN_TABLES = {"Budget", "SalesForecast"}
 
 
+_INVESTMENT_TABLES = ("Budget", "ActualCost")
+_SALES_TABLES = ("SalesForecast", "ActualSales")
+
+
 def indicator_of(table: str, measure: str) -> str:
-    return INVESTMENT if table in ("Budget", "ActualCost") else f"sales:{measure}"
+    return INVESTMENT if table in _INVESTMENT_TABLES else f"sales:{measure}"
+
+
+def indicator_tables(indicator: str) -> tuple[str, str]:
+    """The plan table and the actual table whose amounts make up this indicator."""
+    return _INVESTMENT_TABLES if indicator == INVESTMENT else _SALES_TABLES
 
 
 @dataclass
@@ -73,7 +82,7 @@ def _with_indicator(facts: pd.DataFrame, period: str) -> pd.DataFrame:
     in_force = facts.period <= period
     if not in_force.all():
         facts = facts[in_force]
-    investment = facts.tbl.isin(["Budget", "ActualCost"])
+    investment = facts.tbl.isin(_INVESTMENT_TABLES)
     labels = {m: f"sales:{m}" for m in facts.measure.unique()}  # one text per measure
     return facts.assign(indicator=facts.measure.map(labels).where(~investment, INVESTMENT))
 

@@ -23,6 +23,7 @@ from .consolidate import (
     PLAN,
     SELECTION_COLUMNS,
     Consolidation,
+    indicator_tables,
     select_facts,
 )
 from .errors import RegisterError
@@ -162,7 +163,10 @@ def monthly_series(facts: pd.DataFrame, periods: list[str],
     """Actual and planned amount of each project for each month, against the plan that was in
     force in that month (a later revision does not rewrite history)."""
     parts = []
-    window = facts[facts.month.isin(periods)]  # only these months' amounts can count
+    # Only these months' amounts can count, and only the tables of this indicator: a choice of
+    # the newest version is made per project and table, so leaving other tables out of the
+    # window changes no choice.
+    window = facts[facts.month.isin(periods) & facts.tbl.isin(indicator_tables(indicator))]
     if set(SELECTION_COLUMNS) <= set(window.columns):
         window = window[SELECTION_COLUMNS]
     for month in periods:
