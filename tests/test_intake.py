@@ -8,10 +8,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from defusedxml import DTDForbidden
 
 from xltrack import contract as c
 from xltrack.intake import OLE_MAGIC, check, is_lock_file
 from xltrack.models import Reason, Severity
+from xltrack.package import read_package
 from xltrack.workers import examine
 
 from .conftest import Fill, cost_row
@@ -112,6 +114,26 @@ def test_sparse_cell_bomb_is_refused(tmp_path: Path, valid: Path) -> None:
 def test_dtds_and_entities_are_refused(tmp_path: Path, valid: Path, payload: bytes) -> None:
     hostile = _rezip(valid, tmp_path / "xxe.xlsx", {"xl/workbook.xml": payload})
     assert _reasons(hostile) == [Reason.XML_UNSAFE]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_dtd_the_intake_cannot_see_is_refused_by_the_reader(tmp_path: Path, valid: Path,
+                                                              encoding: str) -> None:
+    """Past the head the intake looks at, or in an encoding that hides its bytes, a DTD
+    still never reaches a parser that would expand its entities."""
+    padding = "<!--" + " " * 5000 + "-->"
+    workbook = (f'<?xml version="1.0" encoding="{encoding}"?>{padding}'
+                '<!DOCTYPE w [<!ENTITY e "expanded">]>'
+                '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                '<sheets><sheet name="&e;" sheetId="1" r:id="rId1" xmlns:r="http://schemas.'
+                'openxmlformats.org/officeDocument/2006/relationships"/></sheets></workbook>')
+    hostile = _rezip(valid, tmp_path / f"dtd-{encoding}.xlsx",
+                     {"xl/workbook.xml": workbook.encode(encoding)})
+    assert check(hostile) == []  # out of the intake's sight
+    with zipfile.ZipFile(hostile) as zf, pytest.raises(DTDForbidden):
+        read_package(zf)
+    sub = examine(hostile)
+    assert [f.reason for f in sub.findings] == [Reason.READER_FAILED]
 
 
 def test_macros_and_embedded_objects_warn_but_data_is_read(tmp_path: Path,

@@ -45,12 +45,13 @@ def _finding(path: Path, severity: Severity, reason: Reason, zh: str, en: str) -
                    message_en=en)
 
 
-def check(path: Path, limits: Limits = DEFAULT_LIMITS,
-          data: bytes | None = None) -> list[Finding]:
+def check(path: Path, limits: Limits = DEFAULT_LIMITS, data: bytes | None = None,
+          sheets: dict[str, bytes] | None = None) -> list[Finding]:
     """Findings about the file as a whole; any ERROR among them means: do not parse it.
 
     `data` are the file's bytes when the caller has read them already (see workers.examine:
-    a file is read once, so what is checked is what is parsed and hashed)."""
+    a file is read once, so what is checked is what is parsed and hashed). `sheets`, if given,
+    receives each worksheet part's XML, unzipped here anyway, for the reader to use."""
     def refuse(reason: Reason, zh: str, en: str) -> list[Finding]:
         return [_finding(path, Severity.ERROR, reason, zh, en)]
 
@@ -72,7 +73,7 @@ def check(path: Path, limits: Limits = DEFAULT_LIMITS,
         return refuse(Reason.WRONG_FORMAT, *_not_zip_kind(head))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return _zip_checks(path, zf, limits)
+            return _zip_checks(path, zf, limits, {} if sheets is None else sheets)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
         return refuse(Reason.CORRUPT_ZIP, f"文件已损坏或不完整（{exc}），请重新保存后发送",
                       f"the file is damaged or truncated ({exc}); save it again and resend it")
@@ -131,7 +132,8 @@ def _not_zip_kind(head: bytes) -> tuple[str, str]:
             "this is not an Excel workbook (unrecognised format); send the filled .xlsx template")
 
 
-def _zip_checks(path: Path, zf: zipfile.ZipFile, limits: Limits) -> list[Finding]:
+def _zip_checks(path: Path, zf: zipfile.ZipFile, limits: Limits,
+                sheets: dict[str, bytes]) -> list[Finding]:
     infos = zf.infolist()
     names = {i.filename for i in infos}
 
@@ -164,15 +166,21 @@ def _zip_checks(path: Path, zf: zipfile.ZipFile, limits: Limits) -> list[Finding
     findings: list[Finding] = []
     for info in infos:
         lower = info.filename.lower()
-        if lower.endswith((".xml", ".rels", ".vml")):
+        if not lower.endswith((".xml", ".rels", ".vml")):
+            continue
+        sheet = lower.startswith("xl/worksheets/") and lower.endswith(".xml")
+        if sheet:  # read whole: its extent is checked below, and the reader takes it
+            sheets[info.filename] = xml = zf.read(info)
+            head = xml[:limits.xml_head_bytes]
+        else:
             with zf.open(info) as part:
                 head = part.read(limits.xml_head_bytes)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                return refuse(Reason.XML_UNSAFE, "文件包含不安全的 XML 声明 (DTD)，已拒收",
-                              f"{info.filename} declares a DTD or entities, which Excel never "
-                              "writes; refused for safety")
-        if lower.startswith("xl/worksheets/") and lower.endswith(".xml"):
-            too_large = _sheet_area(zf, info, limits)
+        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            return refuse(Reason.XML_UNSAFE, "文件包含不安全的 XML 声明 (DTD)，已拒收",
+                          f"{info.filename} declares a DTD or entities, which Excel never "
+                          "writes; refused for safety")
+        if sheet:
+            too_large = _sheet_area(xml, limits)
             if too_large:
                 return refuse(Reason.SHEET_TOO_LARGE, "工作表范围过大，请删除多余的行列后重新保存",
                               f"{info.filename} spans {too_large}; delete the unused rows "
@@ -197,13 +205,12 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-def _sheet_area(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> str:
+def _sheet_area(data: bytes, limits: Limits) -> str:
     """A description of the sheet's extent when it is absurdly large, else ''.
 
     Both the declared dimension and the cells themselves are looked at: a file may declare
     A1:A2 and still hold a cell at XFD1048576, which is what makes readers allocate gigabytes.
     """
-    data = zf.read(info)
     max_row = max_col = 0
     m = _DIMENSION.search(data, 0, 2048)
     if m and m.group(4):

@@ -101,11 +101,13 @@ def file_digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def read_submission(path: Path, data: bytes | None = None) -> Submission:
+def read_submission(path: Path, data: bytes | None = None,
+                    sheets: dict[str, bytes] | None = None) -> Submission:
     """Read one workbook. Problems become findings on the result; nothing is raised for them.
 
     Everything comes from one read of the file (`data`, or read here): the hash recorded is the
-    hash of exactly what was parsed, even if someone saves over the file meanwhile."""
+    hash of exactly what was parsed, even if someone saves over the file meanwhile. `sheets`
+    are worksheet parts already unzipped from these bytes (by intake.check), by part name."""
     data = path.read_bytes() if data is None else data
     sub = Submission(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     try:
@@ -113,7 +115,7 @@ def read_submission(path: Path, data: bytes | None = None) -> Submission:
             package = read_package(zf)
             book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
             try:
-                _Reading(sub, zf, package, book).run()
+                _Reading(sub, zf, package, book, sheets or {}).run()
             finally:
                 book.close()
     except PackageError as exc:
@@ -129,14 +131,16 @@ def read_submission(path: Path, data: bytes | None = None) -> Submission:
 
 class _Reading:
     def __init__(self, sub: Submission, zf: zipfile.ZipFile, package: Package,
-                 book: python_calamine.CalamineWorkbook) -> None:
+                 book: python_calamine.CalamineWorkbook, sheets: dict[str, bytes]) -> None:
         self.sub, self.zf, self.package, self.book = sub, zf, package, book
+        self.sheets = sheets
         self._grids: dict[str, _Grid] = {}
 
     def grid(self, sheet: str) -> _Grid:
         if sheet not in self._grids:
             info = self.package.sheet(sheet)
-            marks = (sheet_marks(self.zf, info.part) if info and info.part in self.package.parts
+            marks = (sheet_marks(self.zf, info.part, self.sheets.get(info.part))
+                     if info and info.part in self.package.parts
                      else SheetMarks({}, frozenset()))
             self._grids[sheet] = _Grid(self.book.get_sheet_by_name(sheet), marks)
         return self._grids[sheet]

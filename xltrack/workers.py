@@ -49,12 +49,13 @@ def examine(path: Path, against: Against | None = None) -> Submission:
     The file is read once (unless it is too large to be a submission at all)."""
     too_large = path.stat().st_size > DEFAULT_LIMITS.max_file_bytes
     data = None if too_large else path.read_bytes()
-    guards = check(path, data=data)
+    sheets: dict[str, bytes] = {}  # unzipped once, by the guards, for the reader too
+    guards = check(path, data=data, sheets=sheets)
     if any(f.severity is Severity.ERROR for f in guards):
         digest, size = file_digest(path) if data is None else (
             hashlib.sha256(data).hexdigest(), len(data))
         return Submission(path=path, sha256=digest, size=size, findings=guards)
-    sub = read_submission(path, data)
+    sub = read_submission(path, data, sheets)
     sub.findings[:0] = guards
     return check_file(sub, *against) if against is not None else sub
 
