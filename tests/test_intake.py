@@ -107,6 +107,17 @@ def test_sparse_cell_bomb_is_refused(tmp_path: Path, valid: Path) -> None:
     assert "1,048,576 rows" in check(bomb)[0].message_en
 
 
+@pytest.mark.parametrize("reference", [b"r='XFD1048576'", b'r = "XFD1048576"',
+                                       b"r=\n'XFD1048576'", b'r="ZZ999999"'])
+def test_a_far_cell_is_found_however_its_reference_is_written(tmp_path: Path, valid: Path,
+                                                              reference: bytes) -> None:
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b'<sheetData><row r="1"><c r="A1"><v>1</v></c><c ' + reference +
+             b'><v>1</v></c></row></sheetData></worksheet>')
+    bomb = _rezip(valid, tmp_path / "far.xlsx", {"xl/worksheets/sheet2.xml": sheet})
+    assert _reasons(bomb) == [Reason.SHEET_TOO_LARGE]
+
+
 @pytest.mark.parametrize("payload", [
     b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
     b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><l>&b;</l>',
@@ -164,3 +175,20 @@ def test_error_cells_are_findings_not_blanks(tmp_path: Path, valid: Path) -> Non
     sub = examine(broken)
     errors = [f for f in sub.findings if f.reason is Reason.ERROR_VALUE]
     assert [(f.cell, f.value) for f in errors] == [("C5", "#DIV/0!")]
+
+
+def test_marks_are_found_however_the_attributes_are_written(tmp_path: Path,
+                                                            valid: Path) -> None:
+    """Excel writes r="C5"; XML also allows r='C5' and r = "C5". An error cell or a formula
+    written so is still an error or a formula, never a blank or a trusted cached value."""
+    with zipfile.ZipFile(valid) as zf:
+        sheet = zf.read("xl/worksheets/sheet2.xml")
+    start = sheet.index(b'<c r="C5"')
+    end = sheet.index(b"</c>", start) + 4
+    for cell, expected in ((b"<c t = 'e' r = 'C5'><v>#N/A</v></c>", Reason.ERROR_VALUE),
+                           (b"<c r='C5'><f>A1*2</f><v>7</v></c>", Reason.FORMULA)):
+        odd = _rezip(valid, tmp_path / "odd.xlsx",
+                     {"xl/worksheets/sheet2.xml": sheet[:start] + cell + sheet[end:]})
+        sub = examine(odd)
+        assert [(f.reason, f.cell) for f in sub.findings if f.severity is Severity.ERROR] == [
+            (expected, "C5")]

@@ -31,8 +31,9 @@ DEFAULT_LIMITS = Limits()
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
-_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d+)"')
-_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
+# Cell and row references, in whichever quotes and spacing XML allows.
+_CELL = re.compile(rb'<c\b[^>]*?\br\s*=\s*["\']([A-Z]{1,3})(\d+)["\']')
+_ROW = re.compile(rb'<row\b[^>]*?\br\s*=\s*["\'](\d+)["\']')
 
 
 def is_lock_file(path: Path) -> bool:

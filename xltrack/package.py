@@ -160,12 +160,15 @@ def _single_cell(text: str) -> tuple[str, str] | None:
 
 # What calamine does not tell, read from a sheet's XML: error cells (it returns them as empty
 # strings), hidden rows, and formulas (it gives their cached values, never trusted).
-_ERROR_CELL = re.compile(rb'<c\b(?=[^>]*\bt="e")[^>]*\br="([A-Z]+\d+)"')
-_HIDDEN_ROW = re.compile(rb'<row\b(?=[^>]*\bhidden="(?:1|true)")[^>]*\br="(\d+)"')
-_ERROR_VALUE = re.compile(rb'<c\b[^>]*\br="([A-Z]+\d+)"[^>]*\bt="e"[^>]*>(?:<f[^<]*(?:</f>)?)?'
-                          rb'<v>([^<]*)</v>')
+# Attributes in either quotes, with or without spaces around "=", as XML allows.
+_ERROR_CELL = re.compile(rb'<c\b(?=[^>]*\bt\s*=\s*["\']e["\'])[^>]*\br\s*=\s*["\']([A-Z]+\d+)')
+_HIDDEN_ROW = re.compile(
+    rb'<row\b(?=[^>]*\bhidden\s*=\s*["\'](?:1|true)["\'])[^>]*\br\s*=\s*["\'](\d+)')
+_ERROR_VALUE = re.compile(
+    rb'<c\b[^>]*\br\s*=\s*["\']([A-Z]+\d+)["\'][^>]*\bt\s*=\s*["\']e["\'][^>]*>'
+    rb'(?:<f[^<]*(?:</f>)?)?<v>([^<]*)</v>')
 _FORMULA_TAG = re.compile(rb"<f[\s>/]")
-_REF_ATTRIBUTE = re.compile(rb'\sr="([A-Z]+\d+)"')
+_REF_ATTRIBUTE = re.compile(rb'\sr\s*=\s*["\']([A-Z]+\d+)["\']')
 
 
 @dataclass(frozen=True)
@@ -180,12 +183,12 @@ def sheet_marks(zf: zipfile.ZipFile, part: str, data: bytes | None = None) -> Sh
     data = zf.read(part) if data is None else data
     errors: dict[str, str] = {}
     # Error cells and hidden rows are rare: a plain search skips their patterns on most sheets.
-    if b't="e"' in data:
+    if b'"e"' in data or b"'e'" in data:  # t="e", however spaced or quoted
         errors = {m.group(1).decode(): "#ERROR" for m in _ERROR_CELL.finditer(data)}
         for m in _ERROR_VALUE.finditer(data):
             errors[m.group(1).decode()] = m.group(2).decode("utf-8", "replace")
     hidden = (frozenset(int(m.group(1)) for m in _HIDDEN_ROW.finditer(data))
-              if b"hidden=" in data else frozenset())
+              if b"hidden" in data else frozenset())
     return SheetMarks(errors, hidden, _formulas(data))
 
 
