@@ -11,7 +11,15 @@ from typing import Any
 import pandas as pd
 
 from ..actions import ActionItem, is_overdue, is_tracked, next_follow_up
-from ..consolidate import ACTUAL, INVESTMENT, PLAN, Consolidation, as_date, select_facts
+from ..consolidate import (
+    ACTUAL,
+    INVESTMENT,
+    PLAN,
+    Consolidation,
+    as_date,
+    indicator_tables,
+    select_facts,
+)
 from ..monthly import MonthResult
 from ..variance import last_twelve_months
 
@@ -270,7 +278,8 @@ def _trends(result: MonthResult) -> pd.DataFrame:
 def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame) -> list[Card]:
     c = result.consolidation
     facts = result.facts  # only the cards' projects and investment: a fraction of the history
-    facts = facts[facts.project.isin(majors.project) & facts.tbl.isin(["Budget", "ActualCost"])]
+    facts = facts[facts.project.isin(majors.project)
+                  & facts.tbl.isin(indicator_tables(INVESTMENT))]
     chosen = select_facts(facts, result.period)
     chosen = chosen[chosen.indicator == INVESTMENT]
     ev = result.earned_value.set_index("project")
