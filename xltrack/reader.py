@@ -52,6 +52,13 @@ class TableData:
     def __len__(self) -> int:
         return len(self.columns[ROW])
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Readers send thousands of tables to the parent: the contract's table goes by name.
+        return {**self.__dict__, "spec": self.spec.name}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, spec=c.TABLES_BY_NAME[state["spec"]])
+
     @property
     def frame(self) -> pd.DataFrame:
         """The table as a DataFrame (numeric columns as float64, blanks as NaN)."""

@@ -396,10 +396,14 @@ _WITH_ORIGINS = ("SELECT f.*, s.kind, s.subsidiary, s.period, s.revision, s.rece
                  " FROM facts f JOIN submissions s ON s.id = f.submission_id"
                  " WHERE s.status = 'accepted' AND s.period <= ?")
 _SLOT = ["submission_id", "project", "tbl", "measure"]  # what a sum is per, with the month
-_FOR_SUMS = (f"SELECT a.{', a.'.join(_SLOT)}, a.year, a.month, a.amount, a.{', a.'.join(_MONTHS)},"
+# The rows of one slot and year (or month) summed by SQLite: items are left behind, and a
+# submission's plan comes back as a row per project, measure and year.
+_FOR_SUMS = (f"SELECT a.{', a.'.join(_SLOT)}, a.year, a.month, SUM(a.amount) AS amount,"
+             f" {', '.join(f'SUM(a.{m}) AS {m}' for m in _MONTHS)},"
              " s.period, s.revision, s.received_at"
              " FROM amounts a JOIN submissions s ON s.id = a.submission_id"
-             " WHERE s.status = 'accepted' AND s.period <= ?")
+             " WHERE s.status = 'accepted' AND s.period <= ?"
+             f" GROUP BY a.{', a.'.join(_SLOT)}, a.year, a.month")
 _NUMBERS = {"submission_id", "amount", "revision", "year", *_MONTHS}
 
 
@@ -409,24 +413,19 @@ def facts_in_force(conn: sqlite3.Connection, period: str, origins: bool = True) 
     submission, project, table, measure and month."""
     if origins:
         return _frame(conn.execute(_WITH_ORIGINS, (period,)))
-    rows = _frame(conn.execute(_FOR_SUMS, (period,)))
-    if rows.empty:
-        return rows[[*_SLOT, "month", "amount", "period", "revision", "received_at"]]
-    # Rows of one slot and year summed first (items are left behind), then spread to months.
+    sums = _frame(conn.execute(_FOR_SUMS, (period,)))
+    columns = [*_SLOT, "month", "amount", "period", "revision", "received_at"]
+    if sums.empty:
+        return sums[columns]
     keys = [*_SLOT, "period", "revision", "received_at"]
-    parts = [rows[rows.month.notna()].groupby([*keys, "month"], sort=False).amount.sum()
-             .reset_index()]
-    years = rows[rows.year.notna()]
-    if not years.empty:
-        summed = (years.groupby([*keys, "year"], sort=False)[list(_MONTHS)]
-                  .sum(min_count=1).reset_index())
-        year_text = summed.year.astype("int64").map("{:04d}".format)
-        for key in _MONTHS:
-            has = summed[key].notna()
-            parts.append(summed.loc[has, keys].assign(
-                month=year_text[has] + "-" + key[1:], amount=summed.loc[has, key]))
-    return pd.concat(parts, ignore_index=True)[
-        [*_SLOT, "month", "amount", "period", "revision", "received_at"]]
+    parts = [sums.loc[sums.month.notna(), columns]]
+    years = sums[sums.year.notna()]
+    year_text = years.year.astype("int64").map("{:04d}".format)
+    for key in _MONTHS if not years.empty else ():  # a year's row spread to its months
+        has = years[key].notna()
+        parts.append(years.loc[has, keys].assign(month=year_text[has] + "-" + key[1:],
+                                                 amount=years.loc[has, key]))
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def _frame(cursor: sqlite3.Cursor) -> pd.DataFrame:
