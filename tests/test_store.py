@@ -12,8 +12,10 @@ from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from xltrack import store
+from xltrack.errors import HistoryTooNew
 from xltrack.workers import examine
 
 from .fixture_group import write_fixture_inbox
@@ -133,3 +135,15 @@ def test_a_version_1_history_is_migrated_without_losing_a_fact(tmp_path: Path) -
         assert conn.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
         assert sorted(conn.execute("SELECT * FROM facts").fetchall()) == expected
         assert _sums(store.facts_in_force(conn, "2099-12", origins=False)) == expected_sums
+
+
+def test_a_history_from_a_newer_xltrack_is_refused_untouched(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    with store.open_store(db):
+        pass
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute(f"PRAGMA user_version={store.SCHEMA_VERSION + 1}")
+    before = db.read_bytes()
+    with pytest.raises(HistoryTooNew, match="newer xltrack"):
+        store.connect(db)
+    assert db.read_bytes() == before

@@ -41,5 +41,15 @@ class HistoryError(XltrackError):
             "it from your backup (or move it aside to start a new history), then run again.")
 
 
+class HistoryTooNew(HistoryError):
+    """The history was written by a newer xltrack, whose tables this one does not know."""
+
+    def __init__(self, path: object, version: int, known: int) -> None:
+        XltrackError.__init__(
+            self, f"the history {path} was written by a newer xltrack (history version "
+            f"{version}; this one knows up to {known}). xltrack has not changed it. Install "
+            "the newer xltrack to use it.")
+
+
 class UsageError(XltrackError):
     """The request itself is wrong: a malformed period, a missing folder …"""

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from . import contract as c
-from .errors import HistoryError
+from .errors import HistoryError, HistoryTooNew
 from .models import Severity
 from .reader import ROW, Submission, TableData
 
@@ -157,7 +157,7 @@ _MIGRATIONS: tuple[str, ...] = (
     """,
 )
 # A year row's amounts: the months, in this order, their column letters padded to three.
-_MONTHS = tuple(f"m{m:02d}" for m in range(1, 13))
+_MONTHS = c.MONTH_KEYS
 SCHEMA_VERSION = len(_MIGRATIONS)
 # Amount-bearing tables: (table, the columns that name the item, the measure column or None)
 _AMOUNTS = {"Budget": (("cost_code",), None), "SalesForecast": (("product",), "measure"),
@@ -171,7 +171,10 @@ def connect(path: Path) -> sqlite3.Connection:
     try:
         conn.execute("PRAGMA busy_timeout=30000")
         # Read before anything writes: a file that is not a database fails here, untouched.
-        conn.execute("PRAGMA user_version").fetchone()
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            conn.close()
+            raise HistoryTooNew(path, version, SCHEMA_VERSION)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         _migrate(conn)
