@@ -5,10 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from xltrack import contract as c
 from xltrack.models import Reason
 from xltrack.values import (
+    UNTYPED,
     Refused,
+    is_blank,
+    parse,
     parse_choice,
     parse_code,
     parse_date,
@@ -16,6 +22,7 @@ from xltrack.values import (
     parse_number,
     parse_percent,
     parse_period,
+    type_column,
 )
 
 
@@ -122,3 +129,28 @@ def test_choices_are_case_insensitive_and_flags_understand_chinese() -> None:
     with pytest.raises(Refused) as refused:
         parse_choice("maybe", ("Y", "N"))
     assert refused.value.reason is Reason.BAD_CHOICE
+
+
+# Cells as calamine gives them: numbers (odd ones too), text of every kind, dates, blanks.
+_CELLS = st.one_of(
+    st.floats(), st.floats(-200, 200), st.sampled_from([0.25, 1.0, 1.5, 25.0, 100.0, 2026.0]),
+    st.integers(-10**6, 10**6), st.booleans(), st.just(""), st.none(),
+    st.sampled_from(["  ", "\u3000", " 007 ", "１２３", "(1,234.50)", "25%", "AMOUNT", "y", "是",
+                     "2026-10-05", "2026年10月", "¥12", "nan", "inf", "=1+2"]),
+    st.text(max_size=6), st.dates(), st.datetimes(), st.times())
+
+
+@pytest.mark.parametrize("column_type", list(c.ColumnType))
+@given(cells=st.lists(_CELLS, max_size=30))
+@example(cells=["１２３", "ﬁ", "\u3000", " 007 ", 50.0, 25.0, 0.5, 2026.0, 2026.5, float("nan"),
+                float("inf"), True, 7, dt.datetime(2026, 1, 2, 12), dt.date(2026, 1, 2), ""])
+def test_a_column_typed_at_once_agrees_with_each_cell_parsed(column_type: c.ColumnType,
+                                                             cells: list[object]) -> None:
+    """The reader types whole columns in one pass and leaves only the odd cells to parse():
+    every cell the fast pass settles must come out exactly as parse() makes it."""
+    allowed = ("AMOUNT", "AREA") if column_type is c.ColumnType.CHOICE else c.FLAGS
+    for cell, typed in zip(cells, type_column(column_type, cells), strict=True):
+        if typed is UNTYPED:
+            continue
+        expected = None if is_blank(cell) else parse(column_type, cell, allowed)
+        assert typed == expected and type(typed) is type(expected), (cell, typed, expected)

@@ -8,7 +8,6 @@ Amounts are normalised to yuan here (xt_unit), once.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import zipfile
@@ -24,6 +23,7 @@ from . import contract as c
 from .models import Finding, Reason, Severity, shown
 from .package import Package, PackageError, SheetMarks, read_package, sheet_marks
 from .values import (
+    UNTYPED,
     Refused,
     evaluate_arithmetic,
     is_blank,
@@ -31,6 +31,7 @@ from .values import (
     parse_code,
     parse_number,
     parse_period,
+    type_column,
 )
 
 ROW = "_row"  # the Excel row of each record, in every table
@@ -350,7 +351,7 @@ class _TableReader:
 
     def _typed(self, position: int, col: c.Column, values: list[Any], rows: list[int],
                marked: dict[int, tuple[str, str]]) -> list[Any]:
-        typed = _FAST[col.type](values)
+        typed = type_column(col.type, values)
         for j, (what, text) in marked.items():
             if what == "error":
                 self._refuse(rows[j], position, col, text, Reason.ERROR_VALUE,
@@ -373,7 +374,7 @@ class _TableReader:
                 typed[j] = self._parse(rows[j], position, col, value)
         known: dict[Any, Any] = {}  # a choice column repeats few values: each parsed once
         for j, value in enumerate(typed):
-            if value is _SLOW and j not in marked:
+            if value is UNTYPED and j not in marked:
                 raw = values[j]
                 if type(raw) is str and raw in known:
                     typed[j] = known[raw]
@@ -466,44 +467,4 @@ def _by_column(cells: dict[str, str]) -> dict[str, dict[int, str]]:
     return found
 
 
-_SLOW = object()  # a cell the fast path leaves to parse(), which may refuse it
-
-
-def _numbers(values: list[Any]) -> list[Any]:
-    return [v if type(v) is float and v - v == 0.0 else None if v == "" else _SLOW
-            for v in values]
-
-
-def _fractions(values: list[Any]) -> list[Any]:
-    # 1 < x <= 100 is refused by parse_percent as a percentage typed as a whole number.
-    return [v if type(v) is float and v - v == 0.0 and not 1.0 < v <= 100.0
-            else None if v == "" else _SLOW for v in values]
-
-
-def _dates(values: list[Any]) -> list[Any]:
-    return [v if type(v) is dt.date else None if v == "" else _SLOW for v in values]
-
-
-def _years(values: list[Any]) -> list[Any]:
-    return [int(v) if type(v) is float and v.is_integer() else None if v == "" else _SLOW
-            for v in values]
-
-
-def _codes(values: list[Any]) -> list[Any]:
-    # ASCII text is its own NFKC normal form: only the rest needs normalise_text.
-    return [(v.strip() or None) if type(v) is str and v.isascii() else _SLOW for v in values]
-
-
-def _texts(values: list[Any]) -> list[Any]:
-    return [(v.strip() or None) if type(v) is str else _SLOW for v in values]
-
-
-def _choices(values: list[Any]) -> list[Any]:
-    return [None if v == "" else _SLOW for v in values]
-
-
-_T = c.ColumnType
-_FAST = {_T.MONEY: _numbers, _T.QUANTITY: _numbers, _T.PERCENT: _fractions, _T.DATE: _dates,
-         _T.YEAR: _years, _T.CODE: _codes, _T.TEXT: _texts, _T.CHOICE: _choices,
-         _T.FLAG: _choices}
 _NUMERIC = {c.ColumnType.MONEY, c.ColumnType.QUANTITY, c.ColumnType.PERCENT}
