@@ -293,7 +293,6 @@ def _print_run(summary: dict[str, Any]) -> None:
                f"major in {', '.join(summary['major_variances']) or 'no project'}")
     for path in summary["written"]:
         click.echo(f"wrote {path}")
-    click.echo("Key-work tracking and the Excel control workbook are not built yet.")
 
 
 def _result_json(result: CheckResult) -> dict[str, Any]:
