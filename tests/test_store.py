@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -147,3 +148,17 @@ def test_a_history_from_a_newer_xltrack_is_refused_untouched(tmp_path: Path) -> 
     with pytest.raises(HistoryTooNew, match="newer xltrack"):
         store.connect(db)
     assert db.read_bytes() == before
+
+
+def test_each_amount_is_kept_once_and_every_other_cell_in_the_records(tmp_path: Path) -> None:
+    """A plan row's months and a monthly row's amount live in `amounts`, with their cells; the
+    rest of the row (codes, year, description, remark) in `records`. Nothing is kept twice."""
+    with store.open_store(tmp_path / "s.db") as conn:
+        for path in write_fixture_inbox(tmp_path):
+            store.import_submission(conn, examine(path))
+        kept = {tbl: set(json.loads(data)) for tbl, data in conn.execute(
+            "SELECT tbl, data FROM records WHERE tbl IN ('Budget', 'ActualCost')")}
+        amounts = conn.execute("SELECT COUNT(*) FROM amounts").fetchone()[0]
+    assert kept["Budget"] == {"project_id", "cost_code", "description", "year"}
+    assert kept["ActualCost"] == {"project_id", "cost_code", "remark"}
+    assert amounts > 0

@@ -282,8 +282,12 @@ def _insert(conn: sqlite3.Connection, sub: Submission, kind: c.Kind | None,
 
 
 def _insert_records(conn: sqlite3.Connection, sub_id: int, data: TableData) -> None:
-    """Every row as it was read, as JSON (dates as ISO text), with its Excel row."""
-    keys = [k for k in data.columns if k != ROW]
+    """Every row as it was read, as JSON (dates as ISO text), with its Excel row; but for
+    its amounts (the months, the amount, the total they make), which are kept once, in
+    `amounts`, with their cells."""
+    amounts = ({*data.spec.month_keys, "amount", "total"} if data.spec.name in _AMOUNTS
+               else set())
+    keys = [k for k in data.columns if k != ROW and k not in amounts]
     dates = {col.key for col in data.spec.columns if col.type is c.ColumnType.DATE}
     columns = [[None if v is None else v.isoformat() for v in data.columns[k]] if k in dates
                else data.columns[k] for k in keys]
