@@ -333,16 +333,15 @@ def _earned(milestones: pd.DataFrame, progress: pd.DataFrame, pid: str, months: 
     weights = dict(zip(milestones.milestone_id, pd.to_numeric(milestones.weight_pct),
                        strict=True))
     mine = progress[progress.project_id == pid].sort_values(["period", "received_at"])
+    by_period: dict[str, list[tuple[str, float]]] = {}  # plain lists: a card per project
+    for when, m, pct in zip(mine.period, mine.milestone_id, mine.pct_complete, strict=True):
+        by_period.setdefault(when, []).append((str(m), float(pct or 0.0)))
     latest: dict[str, float] = {}
     out: list[float | None] = []
-    by_period = {p: g for p, g in mine.groupby("period")}
     for month in months:
         if month > period:
             out.append(None)
             continue
-        if month in by_period:
-            for m, pct in zip(by_period[month].milestone_id, by_period[month].pct_complete,
-                              strict=True):
-                latest[str(m)] = float(pct or 0.0)
+        latest.update(by_period.get(month, ()))
         out.append(sum(weights.get(m, 0.0) * pct for m, pct in latest.items()) * bac)
     return out
