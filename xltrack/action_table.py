@@ -13,7 +13,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from openpyxl import load_workbook
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
@@ -32,6 +31,7 @@ from .actions import (
     next_follow_up,
 )
 from .errors import UsageError
+from .report.cells import new_workbook
 from .report.placement import write_atomically
 
 TABLE = "KeyWork"
@@ -158,8 +158,7 @@ def write_table(path: Path, items: list[ActionItem], as_of: dt.date,
 
 def _write(path: Path, items: list[ActionItem], as_of: dt.date, cadence: Cadence,
            title: str) -> None:
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
-                                         "strings_to_numbers": False, "strings_to_urls": False})
+    wb = new_workbook(path)
     wb.set_properties({"title": title or "重点工作跟踪表", "author": "xltrack",
                        "created": dt.datetime(2026, 1, 1)})
     base = {"font_name": "Microsoft YaHei", "font_size": 9, "valign": "top", "text_wrap": True}

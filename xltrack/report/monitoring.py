@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .. import __version__
+from .cells import new_workbook
 from .report_data import ReportData
 
 WAN = 10_000
@@ -37,8 +37,7 @@ def report_name(period: str, lang: str = "zh") -> str:
 
 def write_report(path: Path, data: ReportData, comments: dict[str, str],
                  orphans: dict[str, str]) -> None:
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
-                                         "strings_to_numbers": False, "strings_to_urls": False})
+    wb = new_workbook(path)
     wb.set_properties({"title": f"重大项目监控报告 {data.period}", "author": "xltrack",
                        "created": data.run_time.replace(tzinfo=None)})
     f = _formats(wb)

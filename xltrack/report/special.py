@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from .cells import new_workbook
 from .placement import write_atomically
 
 WAN = 10_000
@@ -47,9 +47,7 @@ def write_special_report(path: Path, period: str, project: dict[str, Any],
 
 def _build(path: Path, period: str, project: dict[str, Any], flags: pd.DataFrame,
            trend: pd.DataFrame, earned: dict[str, Any] | None) -> None:
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
-                                         "strings_to_numbers": False,
-                                         "strings_to_urls": False})
+    wb = new_workbook(path)
     wb.set_properties({"title": f"专项书面报告 {project['project']} {period}",
                        "author": "xltrack", "created": dt.datetime(2026, 1, 1)})
     f = _formats(wb)
