@@ -1,8 +1,8 @@
 """make bench: xltrack's monthly run against the naive script and the raw reader.
 
 For each N, generates N distinct subsidiary packs (all four kinds, filled through the contract
-by the demo filler; cached under bench/data/), then times, median of --repeat runs, each in a
-fresh subprocess so that peak memory is its own:
+by the demo filler; cached under bench/data/), then times, median of --repeat rounds (each
+round runs the three once), each run in a fresh subprocess so that peak memory is its own:
 
   (a) naive:   pandas.read_excel(engine="openpyxl") of every sheet, then concat and groupby
   (b) raw:     python-calamine reading every sheet of every file, nothing else
@@ -186,10 +186,15 @@ def main() -> None:
         print(f"N={n}: {time.perf_counter() - started:.0f} s to generate (cached after)",
               flush=True)
         row: dict[str, object] = {"n": n, "cells": cells(folder)}
+        # In rounds, each stage once per round: the machine's speed drifts, and a slow spell
+        # then slows all three alike instead of one stage's every run.
+        samples: dict[str, list[dict[str, float]]] = {stage: [] for stage in STAGES}
+        for _ in range(args.repeat):
+            for stage in STAGES:
+                samples[stage].append(measure(stage, folder))
         for stage in STAGES:
-            samples = [measure(stage, folder) for _ in range(args.repeat)]
-            row[stage] = {"seconds": statistics.median(s["seconds"] for s in samples),
-                          "rss_mb": max(s["rss_mb"] for s in samples)}
+            row[stage] = {"seconds": statistics.median(s["seconds"] for s in samples[stage]),
+                          "rss_mb": max(s["rss_mb"] for s in samples[stage])}
             print(f"  {stage:8} {row[stage]['seconds']:8.2f} s  "  # type: ignore[index]
                   f"{row[stage]['rss_mb']:6.0f} MB", flush=True)  # type: ignore[index]
         secs = {k: row[k]["seconds"] for k in STAGES}  # type: ignore[index]
@@ -205,8 +210,8 @@ def main() -> None:
 def markdown(results: dict[str, object]) -> str:
     m = results["machine"]
     lines = [f"# Benchmark results\n\nMachine: {m['cpus']} CPUs, Python {m['python']}, "  # type: ignore[index]
-             f"{m['platform']}. Median of {results['repeat']} runs; each run in its own "  # type: ignore[index]
-             "process. Produced by `make bench` (bench/run.py).\n",
+             f"{m['platform']}. Median of {results['repeat']} rounds, each running the three "  # type: ignore[index]
+             "once, each in its own process. Produced by `make bench` (bench/run.py).\n",
              "| N files | cells | (a) naive pandas+openpyxl | (b) raw calamine | "
              "(c) xltrack run | (c)/(b) | (a)/(c) | files/s | peak RSS (c) |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
