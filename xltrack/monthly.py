@@ -62,7 +62,8 @@ def run_month(inbox: Path, register: Register, period: str, db: Path,
         store.check_integrity(conn, db)
         known = store.known_digests(conn)
         everything = find_files([inbox])
-        files = [p for p in everything if file_digest(p)[0] not in known]
+        files = ([p for p in everything if file_digest(p)[0] not in known] if known
+                 else everything)  # a new history: no file to skip, none to hash for it
         checked = check_files(files, register, period, feedback_dir, isolation, progress,
                               store.plan_milestones(conn, period))
         checked.already_stored = len(everything) - len(files)

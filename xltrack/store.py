@@ -346,6 +346,8 @@ def _rebuild_chain(conn: sqlite3.Connection, subsidiary: str | None, kind: str,
         "SELECT id FROM submissions WHERE subsidiary IS ? AND kind = ? AND period IS ?"
         " AND revision = ? AND status != 'rejected' ORDER BY received_at, sha256",
         (subsidiary, kind, period, revision))]
+    if len(versions) == 1:
+        return  # the slot's first version: in force as it was inserted, nothing to restate
     conn.execute(f"DELETE FROM restatements WHERE submission_id IN ({_marks(versions)})",
                  versions)
     for older, newer in zip(versions, versions[1:], strict=False):
