@@ -48,8 +48,14 @@ def _one_pack(job: tuple[Path, int]) -> None:
     import datetime as dt
 
     from xltrack import contract as c
-    from xltrack.demo import Story, _budget_rows, _forecast_rows, _monthly_rows, _plan_project
-    from xltrack.demo import demo_register
+    from xltrack.demo import (
+        Story,
+        _budget_rows,
+        _forecast_rows,
+        _monthly_rows,
+        _plan_project,
+        demo_register,
+    )
     from xltrack.filler import fill_template
     from xltrack.models import add_months
     from xltrack.templates import write_template
