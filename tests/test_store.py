@@ -162,3 +162,50 @@ def test_each_amount_is_kept_once_and_every_other_cell_in_the_records(tmp_path: 
     assert kept["Budget"] == {"project_id", "cost_code", "description", "year"}
     assert kept["ActualCost"] == {"project_id", "cost_code", "remark"}
     assert amounts > 0
+
+
+def test_a_migrated_history_takes_new_files_and_sums_them_with_the_old(tmp_path: Path) -> None:
+    """After the migration, old amounts (one to a row) and new ones (a table row to a row)
+    live side by side: the sums a run reads equal the sums of every fact, old and new."""
+    paths = write_fixture_inbox(tmp_path)
+    first, rest = paths[::2], paths[1::2]  # budgets and monthly files in both halves
+    current = tmp_path / "v2.db"
+    with store.open_store(current) as conn:
+        for path in first:
+            store.import_submission(conn, examine(path))
+    old = tmp_path / "v1.db"
+    with closing(sqlite3.connect(old, isolation_level=None)) as conn:
+        for statement in store._MIGRATIONS[0].split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("PRAGMA user_version=1")
+        conn.execute("ATTACH DATABASE ? AS v2", (str(current),))
+        for table in ("submissions", "records", "restatements", "facts"):
+            conn.execute(f"INSERT INTO main.{table} SELECT * FROM v2.{table}")
+        conn.execute("DETACH DATABASE v2")
+    with store.open_store(old) as conn:
+        for path in rest:
+            store.import_submission(conn, examine(path))
+        kinds = {row[0] for row in conn.execute("SELECT year IS NULL FROM amounts")}
+        facts = store.facts_in_force(conn, "2099-12")
+        sums = store.facts_in_force(conn, "2099-12", origins=False)
+        mixed = _content(conn)
+    assert kinds == {0, 1}  # both kinds of row are there
+    assert _sums(sums) == _sums(facts)
+    with store.open_store(tmp_path / "all-new.db") as conn:  # the same files, never migrated
+        for path in [*first, *rest]:
+            store.import_submission(conn, examine(path))
+        assert mixed == _content(conn)
+
+
+def _content(conn: sqlite3.Connection) -> tuple[list[tuple[object, ...]], ...]:
+    """Every fact and restatement, with its file instead of a row id."""
+    facts = conn.execute(
+        "SELECT s.file, f.project, f.tbl, f.item, f.measure, f.month, f.amount, f.sheet, f.cell"
+        " FROM facts f JOIN submissions s ON s.id = f.submission_id").fetchall()
+    restated = conn.execute(
+        "SELECT s.file, o.file, r.project, r.tbl, r.item, r.measure, r.month, r.old_amount,"
+        " r.new_amount, r.cell FROM restatements r JOIN submissions s ON s.id = r.submission_id"
+        " JOIN submissions o ON o.id = r.superseded_id").fetchall()
+    status = conn.execute("SELECT file, kind, status FROM submissions").fetchall()
+    return sorted(facts), sorted(restated), sorted(status)
