@@ -122,15 +122,8 @@ def test_a_version_1_history_is_migrated_without_losing_a_fact(tmp_path: Path) -
         expected = sorted(conn.execute("SELECT * FROM facts").fetchall())
         expected_sums = _sums(store.facts_in_force(conn, "2099-12", origins=False))
     old = tmp_path / "v1.db"
-    with closing(sqlite3.connect(old, isolation_level=None)) as conn:
-        for statement in store._MIGRATIONS[0].split(";"):
-            if statement.strip():
-                conn.execute(statement)
-        conn.execute("PRAGMA user_version=1")
-        conn.execute("ATTACH DATABASE ? AS v2", (str(current),))
-        for table in ("submissions", "records", "restatements", "facts"):
-            conn.execute(f"INSERT INTO main.{table} SELECT * FROM v2.{table}")
-        conn.execute("DETACH DATABASE v2")
+    _as_version_1(current, old)
+    with closing(sqlite3.connect(old)) as conn:
         assert len(expected) == conn.execute("SELECT COUNT(*) FROM facts").fetchone()[0] > 0
     with store.open_store(old) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
@@ -164,6 +157,19 @@ def test_each_amount_is_kept_once_and_every_other_cell_in_the_records(tmp_path: 
     assert amounts > 0
 
 
+def _as_version_1(current: Path, old: Path) -> None:
+    """Write at `old` the history at `current` as version 1 kept it: a `facts` table."""
+    with closing(sqlite3.connect(old, isolation_level=None)) as conn:
+        for statement in store._MIGRATIONS[0].split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("PRAGMA user_version=1")
+        conn.execute("ATTACH DATABASE ? AS v2", (str(current),))
+        for table in ("submissions", "records", "restatements", "facts"):
+            conn.execute(f"INSERT INTO main.{table} SELECT * FROM v2.{table}")
+        conn.execute("DETACH DATABASE v2")
+
+
 def test_a_migrated_history_takes_new_files_and_sums_them_with_the_old(tmp_path: Path) -> None:
     """After the migration, old amounts (one to a row) and new ones (a table row to a row)
     live side by side: the sums a run reads equal the sums of every fact, old and new."""
@@ -174,15 +180,7 @@ def test_a_migrated_history_takes_new_files_and_sums_them_with_the_old(tmp_path:
         for path in first:
             store.import_submission(conn, examine(path))
     old = tmp_path / "v1.db"
-    with closing(sqlite3.connect(old, isolation_level=None)) as conn:
-        for statement in store._MIGRATIONS[0].split(";"):
-            if statement.strip():
-                conn.execute(statement)
-        conn.execute("PRAGMA user_version=1")
-        conn.execute("ATTACH DATABASE ? AS v2", (str(current),))
-        for table in ("submissions", "records", "restatements", "facts"):
-            conn.execute(f"INSERT INTO main.{table} SELECT * FROM v2.{table}")
-        conn.execute("DETACH DATABASE v2")
+    _as_version_1(current, old)
     with store.open_store(old) as conn:
         for path in rest:
             store.import_submission(conn, examine(path))

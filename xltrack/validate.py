@@ -237,14 +237,7 @@ def _plan(sub: Submission) -> None:
     if plan is None or not len(plan):
         return
     columns = plan.columns
-    for start, finish, row in zip(columns["planned_start"], columns["planned_finish"],
-                                  columns[ROW], strict=True):
-        if isinstance(start, dt.date) and isinstance(finish, dt.date) and finish < start:
-            sub.add(Severity.ERROR, Reason.OUT_OF_RANGE,
-                    f"计划完成日 {finish} 早于计划开始日 {start}",
-                    f"planned finish {finish} is before planned start {start}",
-                    sheet=plan.sheet, cell=plan.cell("planned_finish", row),
-                    key="planned_finish", value=finish)
+    _finish_before_start(sub, plan, "planned", "计划")
     weights: dict[str, tuple[int, float]] = {}  # project -> (its first row, sum of weights)
     for project, weight, row in zip(columns["project_id"], columns["weight_pct"],
                                     columns[ROW], strict=True):
@@ -279,17 +272,21 @@ def check_milestones(sub: Submission, milestones: Milestones) -> None:
 
 def _progress_dates(sub: Submission) -> None:
     progress = sub.tables.get("Progress")
-    if progress is None or not len(progress):
-        return
-    columns = progress.columns
-    for start, finish, row in zip(columns["actual_start"], columns["actual_finish"],
-                                  columns[ROW], strict=True):
+    if progress is not None:
+        _finish_before_start(sub, progress, "actual", "实际")
+
+
+def _finish_before_start(sub: Submission, data: TableData, which: str, zh: str) -> None:
+    """Each row's `which`_finish is not before its `which`_start (planned, or actual)."""
+    start_key, finish_key = f"{which}_start", f"{which}_finish"
+    for start, finish, row in zip(data.columns[start_key], data.columns[finish_key],
+                                  data.columns[ROW], strict=True):
         if isinstance(start, dt.date) and isinstance(finish, dt.date) and finish < start:
             sub.add(Severity.ERROR, Reason.OUT_OF_RANGE,
-                    f"实际完成日 {finish} 早于实际开始日 {start}",
-                    f"actual finish {finish} is before actual start {start}",
-                    sheet=progress.sheet, cell=progress.cell("actual_finish", row),
-                    key="actual_finish", value=finish)
+                    f"{zh}完成日 {finish} 早于{zh}开始日 {start}",
+                    f"{which} finish {finish} is before {which} start {start}",
+                    sheet=data.sheet, cell=data.cell(finish_key, row), key=finish_key,
+                    value=finish)
 
 
 def validate_all(subs: list[Submission], register: Register, period: str | None = None,
