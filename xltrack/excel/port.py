@@ -91,11 +91,16 @@ class XlwingsPort:
         except Exception:  # xlwings raises COM or AppleScript errors of its own: all mean absent
             return None
         header = table.header_row_range
+        if header is None:  # headers switched off: there is no key row to find columns by
+            return Table(sheet, name, 0, 0, [], [])
         body = table.data_body_range
-        keys = header.offset(-1, 0).value or []
+        # ndim=2 everywhere: by default xlwings squeezes one cell to a scalar and one row or
+        # column to a flat list, so a one-column table's key "code" would read as c, o, d, e
+        # and a one-row table as one list of cells instead of one row.
+        keys = header.offset(-1, 0).options(ndim=2).value[0] if header.row > 1 else []
         rows = body.options(ndim=2).value if body is not None else []
         return Table(sheet, name, header.row - 1, header.column - 1,
-                     [str(k or "") for k in keys], rows)
+                     [str(k or "") for k in keys], [list(row) for row in rows])
 
     def write_result(self, sheet: str, columns: Sequence[Column],
                      rows: list[list[Any]]) -> None:
@@ -287,7 +292,8 @@ def _column_styles(xml: str) -> dict[int, str]:
 
 def _cell(ref: str, value: Any, style: str | None) -> str:
     s = f' s="{style}"' if style else ""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    # Excel keeps no empty text: "" through xlwings leaves the cell blank, so here too.
+    if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
         return ""
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'

@@ -1,0 +1,169 @@
+"""Every button's entry point run through xlwings' own Book, Range and converters, on the
+in-memory engine (tests/xlwings_memory_engine.py) over the built control workbook — and the
+same commands through the file port, which must leave the same result sheets, cell for cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import xlwings as xw
+from openpyxl import load_workbook
+
+from tests import xlwings_memory_engine as memory
+from xltrack.action_table import write_table
+from xltrack.actions import ActionItem
+from xltrack.control import PRODUCTS, RESULTS, load_control
+from xltrack.excel import entry
+from xltrack.excel.build import build_workbook
+from xltrack.excel.port import FilePort, XlwingsPort
+from xltrack.settings import load_register
+from xltrack.variance import default_rules
+
+ENTRY_POINTS = ["validate_inbox", "run_month", "open_report", "special_reports",
+                "key_work_follow_ups", "generate_templates", "check_settings"]
+
+
+@pytest.fixture
+def excel() -> Iterator[memory.App]:
+    """The memory engine active, as Excel is behind a button; put back afterwards."""
+    previous = xw.engines.active
+    memory.install()
+    try:
+        yield memory.ENGINE.apps[0]
+    finally:
+        memory.uninstall(previous)
+
+
+@pytest.fixture(scope="module")
+def built(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("built")
+    settings = {"period": "2026-10", "inbox": str(demo / "inbox"), "output": "out",
+                "database": "history.sqlite"}
+    return build_workbook(folder / "xltrack.xlsm", load_register(demo / "register.json"),
+                          default_rules(), settings)
+
+
+def _copy(built: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copyfile(built, folder / built.name))
+
+
+def _caller(path: Path) -> Any:
+    """What RunPython hands Python: the calling workbook, found by xw.Book.caller()."""
+    book = xw.Book(str(path))
+    book.set_mock_caller()
+    return book
+
+
+def _press(name: str, path: Path) -> list[tuple[str, str | None]]:
+    """Press a button: the entry point with no port, as RunPython calls it."""
+    book = _caller(path)
+    before = len(book.app.impl.alerts)
+    getattr(entry, name)()
+    alerts: list[tuple[str, str | None]] = book.app.impl.alerts[before:]
+    return alerts
+
+
+def test_the_one_column_products_table_reads_its_key(built: Path, excel: memory.App) -> None:
+    """The failure in Excel: xlwings squeezes a one-cell key row to a scalar, so 'code' became
+    ['c', 'o', 'd', 'e'] and every button said the Products column was missing."""
+    port = XlwingsPort(xw.Book(str(built)))
+    products = port.read_table(PRODUCTS.sheet, PRODUCTS.name)
+    assert products is not None and products.keys == ["code"]
+    assert products.rows[0] == ["住宅"] and all(len(r) == 1 for r in products.rows)
+    settings = load_control(port)
+    assert settings.register.products == load_control(FilePort(built)).register.products
+
+
+def test_check_settings_through_xlwings(built: Path, excel: memory.App) -> None:
+    alerts = _press("check_settings", built)
+    assert alerts == [("设置无误 Settings are valid: 3 segments, 12 subsidiaries, 40 projects "
+                       "(29 major), 23 rules.", "xltrack")]
+    assert excel.status_history[0] == "xltrack…" and excel.status_history[-1] is False
+
+
+def test_both_ports_read_the_same_settings(built: Path, excel: memory.App) -> None:
+    through_excel = load_control(XlwingsPort(xw.Book(str(built))))
+    on_disk = load_control(FilePort(built))
+    assert through_excel.register == on_disk.register
+    assert through_excel.rules == on_disk.rules
+    assert through_excel.values == on_disk.values
+
+
+def _result_cells(sheet: memory.Sheet, width: int) -> dict[tuple[int, int], Any]:
+    return {k: v for k, v in sheet.cells_by_position.items() if k[1] <= width}
+
+
+def _file_cells(path: Path, name: str, width: int) -> dict[tuple[int, int], Any]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ws = load_workbook(path)[name]
+    return {(c.row, c.column): memory._excel_value(c.value) for row in ws.iter_rows()
+            for c in row if c.value is not None and c.column <= width}
+
+
+def _same_folder(cells: dict[tuple[int, int], Any], folder: Path) -> dict[tuple[int, int], Any]:
+    """Paths name each run's own folder; the run's minute is the clock's, not the ports'."""
+    out = {k: v.replace(str(folder), "<folder>") if isinstance(v, str) else v
+           for k, v in cells.items()}
+    return {k: v for k, v in out.items()
+            if not (k[1] == 2 and out.get((k[0], 1)) == "运行时间 Run at")}
+
+
+def test_every_entry_point_gives_the_same_sheets_through_both_ports(
+        built: Path, tmp_path: Path, excel: memory.App) -> None:
+    on_disk, in_excel = _copy(built, tmp_path / "file"), _copy(built, tmp_path / "excel")
+    today = dt.date.today()
+    for folder in (on_disk.parent, in_excel.parent):
+        write_table(folder / "key-work.xlsx", [ActionItem(
+            id="KW-001", source="instruction", reference="", source_date=today,
+            project="RE01-P01", content="=1+1 复核", department="工程部", person="李",
+            original_deadline=today, deadline=today - dt.timedelta(days=3))], today)
+    file_port = FilePort(on_disk)
+    shown = []
+    for name in ENTRY_POINTS:
+        getattr(entry, name)(file_port)
+        shown.append(_press(name, in_excel))
+    book = xw.Book(str(in_excel)).impl
+    for result in RESULTS.values():
+        sheet = book.sheets(result.sheet)
+        width = len(result.columns)
+        ours = _same_folder(_result_cells(sheet, width), in_excel.parent)
+        theirs = _same_folder(_file_cells(on_disk, result.sheet, width), on_disk.parent)
+        assert ours == theirs, result.sheet
+        assert len(ours) > width, f"{result.sheet}: nothing was written"
+        assert sheet.formulas == {}, f"{result.sheet}: text became a formula"
+    messages = [m.replace(str(on_disk.parent), "<folder>") for m in file_port.messages]
+    said = [text.replace(str(in_excel.parent), "<folder>") for alerts in shown
+            for text, _ in alerts]
+    assert said == [m.removeprefix("xltrack: ") for m in messages]
+    assert not any(m.startswith(("内部", "设置有", "未完成")) for m in said), said
+    opened = [b.fullname for b in excel.books]
+    assert str(in_excel.parent / "out" / "重大项目监控报告-2026-10.xlsx") in opened
+
+
+def test_a_one_row_table_and_typed_cells_read_as_on_disk(built: Path, tmp_path: Path,
+                                                         excel: memory.App) -> None:
+    """A table with one data row is a single row to xlwings (squeezed to a flat list); a
+    code typed as a number reads 1001.0; an empty cell is None; dates come as datetimes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = load_workbook(built)
+    ws = book[PRODUCTS.sheet]
+    ws.tables[PRODUCTS.name].ref = "A3:A4"
+    for row in range(5, ws.max_row + 1):
+        ws.cell(row, 1).value = None
+    ws["A4"] = 1001
+    path = tmp_path / "one-row.xlsx"
+    book.save(path)
+    port = XlwingsPort(xw.Book(str(path)))
+    products = port.read_table(PRODUCTS.sheet, PRODUCTS.name)
+    assert products is not None and products.rows == [[1001.0]]
+    assert load_control(port).register.products == ["1001"]
+    assert load_control(port) == load_control(FilePort(path))
