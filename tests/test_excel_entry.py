@@ -72,6 +72,12 @@ def test_run_month_writes_the_report_and_the_result_sheets(month: tuple[Path, Fi
     assert all(r[3] in ("major", "attention") for r in flags[1:])
     submissions = _sheet(path, RESULTS["submissions"].sheet)
     assert len(submissions) - 1 == len(expected["files"])
+    files = {Path(f["file"]).name: f for f in expected["files"]}
+    accepted = [r for r in submissions[1:] if r[4] != "rejected"]
+    assert len(accepted) == len(submissions) - 2
+    for r in accepted:  # each file's subsidiary and period, from its header
+        want = files[Path(str(r[0])).name]
+        assert (r[1], r[3]) == (want["subsidiary"], want["period"]), r
     rejected = [r for r in submissions[1:] if r[4] == "rejected"]
     assert len(rejected) == 1 and rejected[0][5] >= 1 and "!" in rejected[0][7]
     summary = {r[0]: r[1] for r in _sheet(path, RESULTS["summary"].sheet)[1:]}

@@ -156,8 +156,9 @@ def _write_submissions(port: WorkbookPort, checked: CheckResult) -> None:
     for sub in checked.submissions:
         errors = [f for f in sub.findings if f.severity.value == "error"]
         first = (errors or sub.findings)[0] if sub.findings else None
-        rows.append([sub.file, sub.header.get("subsidiary"),
-                     " ".join(k.value for k in sub.kinds), sub.header.get("period"),
+        # The header is keyed by the templates' defined names (contract.HEADER_FIELDS).
+        rows.append([sub.file, sub.header.get("xt_subsidiary"),
+                     " ".join(k.value for k in sub.kinds), sub.header.get("xt_period"),
                      checked.status(sub), len(errors), len(sub.findings) - len(errors),
                      f"{first.where}: {first.message_zh} {first.message_en}" if first else ""])
     port.write_result(sheet.sheet, sheet.columns, rows)
