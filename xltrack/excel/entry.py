@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -62,36 +63,84 @@ def _caller() -> WorkbookPort:
 
 
 def _door(port: WorkbookPort | None, command: commands.Command, quiet: bool = False) -> None:
-    """Run one command; whatever happens, the person gets a message, never a traceback."""
-    port = port or _caller()
-    message = ""
+    """Run one command; whatever happens, the person gets a message, never a traceback.
+
+    Everything is inside a guard: finding the calling workbook, the status bar, the command,
+    the message box and the log. RunPython shows any exception that leaves here as a
+    traceback, so none does."""
+    try:
+        port = port or _caller()
+    except Exception:  # not called from a workbook, or xlwings cannot reach it
+        _no_workbook(traceback.format_exc())
+        return
+    problem, message = _run(port, command)
+    if message and (problem or not quiet):
+        try:
+            port.alert(message, TITLE)
+        except Exception:  # the box could not be shown: the log says what it would have said
+            _log(port.path, f"{message}\n\n{traceback.format_exc()}")
+
+
+def _run(port: WorkbookPort, command: commands.Command) -> tuple[bool, str]:
+    """(whether it went wrong, the message for the person)."""
     try:
         port.status("xltrack…")
         message = command(port, load_control(port))
         port.save()
+        return False, message
     except RegisterError as exc:
         shown = exc.problems[:_SHOWN_PROBLEMS]
         more = len(exc.problems) - len(shown)
-        message = (f"设置有 {len(exc.problems)} 处问题 The settings have {len(exc.problems)} "
-                   "problem(s):\n" + "\n".join(f"• {p}" for p in shown)
-                   + (f"\n… and {more} more" if more else ""))
+        return True, (f"设置有 {len(exc.problems)} 处问题 The settings have "
+                      f"{len(exc.problems)} problem(s):\n" + "\n".join(f"• {p}" for p in shown)
+                      + (f"\n… and {more} more" if more else ""))
     except XltrackError as exc:
-        message = f"未完成 Not done:\n{exc}"
+        return True, f"未完成 Not done:\n{exc}"
     except OSError as exc:
-        message = f"文件错误 A file could not be used:\n{exc}"
+        return True, f"文件错误 A file could not be used:\n{exc}"
     except Exception:  # a bug of ours: the person gets a pointer to the log, not a traceback
-        log = _log(port.path, traceback.format_exc())
-        message = f"内部错误 Internal error. 详见日志 Details in the log:\n{log}"
+        return True, _internal(port.path, traceback.format_exc())
     finally:
-        port.status(None)
-    if message and not (quiet and not message.startswith(("设置", "未完成", "文件", "内部"))):
-        port.alert(message, TITLE)
+        try:
+            port.status(None)
+        except Exception:  # Excel takes the status bar back when the macro ends anyway
+            LOG.warning("the status bar could not be reset", exc_info=True)
 
 
-def _log(workbook: Path, text: str) -> Path:
-    folder = workbook.parent / "logs"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"xltrack-excel-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
-    path.write_text(text, encoding="utf-8")
-    LOG.error("internal error, see %s", path)
-    return path
+def _internal(workbook: Path, text: str) -> str:
+    log = _log(workbook, text)
+    where = f"详见日志 Details in the log:\n{log}" if log else \
+        "日志无法写入 The log could not be written either."
+    return f"内部错误 Internal error. {where}"
+
+
+def _no_workbook(text: str) -> None:
+    """No calling workbook to show a box in: Excel's own box, and the log in ~/xltrack/logs."""
+    log = _log(Path.home() / "xltrack" / "xltrack.xlsm", text)
+    message = ("xltrack 找不到调用的工作簿 could not reach the workbook that called it. "
+               "请在 Excel 中点按钮运行 Run it from a button in Excel."
+               + (f"\n详见日志 Details in the log:\n{log}" if log else ""))
+    try:
+        import xlwings as xw
+
+        app = xw.apps.active
+        if app is not None:
+            app.alert(message, title=TITLE)
+    except Exception:  # no Excel to show it in: the log holds it
+        LOG.error("%s", message)
+
+
+def _log(workbook: Path, text: str) -> Path | None:
+    """The traceback in logs/ beside the workbook, else in the temporary folder; None if
+    neither can be written."""
+    name = f"xltrack-excel-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.log"
+    for folder in (workbook.parent / "logs", Path(tempfile.gettempdir()) / "xltrack-logs"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / name
+            path.write_text(text, encoding="utf-8")
+        except OSError:
+            continue
+        LOG.error("internal error, see %s", path)
+        return path
+    return None

@@ -12,6 +12,7 @@ new file into place atomically.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import re
 import warnings
@@ -35,6 +36,7 @@ _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 # Text that Excel would take for a formula when typed: written as text, never evaluated.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+LOG = logging.getLogger("xltrack.excel")
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -113,7 +115,11 @@ class XlwingsPort:
             ws.range((2, 1)).value = [[as_text(v) for v in row] for row in rows]
 
     def status(self, text: str | None) -> None:
-        self.book.app.status_bar = text or False
+        """Progress in Excel's status bar; it is only a courtesy, so a failure stops nothing."""
+        try:
+            self.book.app.status_bar = text or False
+        except Exception:  # COM or AppleScript refused (Excel busy, a dialog open…)
+            LOG.warning("the status bar could not be set to %r", text, exc_info=True)
 
     def alert(self, text: str, title: str) -> None:
         self.book.app.alert(text, title=title)
