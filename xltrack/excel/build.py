@@ -64,9 +64,30 @@ def macros_folder() -> Path:
                      "a checkout of xltrack or give --macros")
 
 
+# The xlwings whose VBA module the workbook carries; pyproject.toml pins the same version
+# (xlwings refuses a VBA module of another version on macOS and with the UDF server).
+XLWINGS_VERSION = "0.37.8"
+
+
+def xlwings_mismatch() -> str | None:
+    """What to do when the installed xlwings is not the one the workbook is built for."""
+    import xlwings
+
+    if xlwings.__version__ == XLWINGS_VERSION:
+        return None
+    return (f"xlwings {xlwings.__version__} 已安装，但控制台工作簿需要 {XLWINGS_VERSION}。 "
+            f"xlwings {xlwings.__version__} is installed; the control workbook carries the "
+            f"VBA of xlwings {XLWINGS_VERSION}. Run: pip install xlwings=={XLWINGS_VERSION} "
+            "(or upgrade xltrack, then rebuild the workbook: xltrack build-workbook NEW.xlsm "
+            "--control OLD.xlsm)")
+
+
 def _xlwings_files() -> tuple[Path, Path]:
     import xlwings
 
+    problem = xlwings_mismatch()
+    if problem:
+        raise UsageError(problem)
     root = Path(xlwings.__file__).parent
     return root / "quickstart_standalone.xlsm", root / "xlwings.bas"
 

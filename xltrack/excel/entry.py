@@ -18,6 +18,7 @@ from pathlib import Path
 from ..control import load_control
 from ..errors import RegisterError, XltrackError
 from . import commands
+from .build import xlwings_mismatch
 from .port import WorkbookPort, XlwingsPort
 
 __all__ = ["check_settings", "generate_templates", "key_work_follow_ups", "open_report",
@@ -73,12 +74,20 @@ def _door(port: WorkbookPort | None, command: commands.Command, quiet: bool = Fa
     except Exception:  # not called from a workbook, or xlwings cannot reach it
         _no_workbook(traceback.format_exc())
         return
-    problem, message = _run(port, command)
+    mismatch = _xlwings_mismatch()
+    problem, message = (True, mismatch) if mismatch else _run(port, command)
     if message and (problem or not quiet):
         try:
             port.alert(message, TITLE)
         except Exception:  # the box could not be shown: the log says what it would have said
             _log(port.path, f"{message}\n\n{traceback.format_exc()}")
+
+
+def _xlwings_mismatch() -> str | None:
+    try:
+        return xlwings_mismatch()
+    except Exception:  # xlwings itself cannot be imported: the button could not have called
+        return None
 
 
 def _run(port: WorkbookPort, command: commands.Command) -> tuple[bool, str]:
