@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -133,6 +134,8 @@ def test_the_settings_read_back_equal_what_was_built(built: Path) -> None:
 
 def test_libreoffice_opens_the_workbook_built_and_written_back(built: Path,
                                                               tmp_path: Path) -> None:
+    if not shutil.which("soffice") and not sys.platform.startswith("linux"):
+        pytest.skip("LibreOffice is installed in CI's Linux job only")
     assert shutil.which("soffice"), "LibreOffice is needed: make office installs it"
     written = tmp_path / "written.xlsm"
     shutil.copyfile(built, written)
@@ -146,7 +149,7 @@ def test_libreoffice_opens_the_workbook_built_and_written_back(built: Path,
     for book in (built, written):
         out = tmp_path / book.stem
         done = subprocess.run(
-            ["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
+            ["soffice", f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
              "--convert-to", "csv", "--outdir", str(out), str(book)],
             capture_output=True, timeout=180, check=False)
         assert done.returncode == 0, done.stderr

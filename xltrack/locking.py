@@ -41,7 +41,10 @@ def run_lock(db: Path, wait_s: float = 120.0) -> Iterator[None]:
 def _try_lock(fd: int) -> bool:
     if sys.platform == "win32":  # pragma: no cover - Windows
         import msvcrt
+        import os
 
+        # msvcrt locks bytes from the current position: always the first byte, in every run.
+        os.lseek(fd, 0, os.SEEK_SET)
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
             return True
@@ -62,7 +65,9 @@ def _try_lock(fd: int) -> bool:
 def _unlock(fd: int) -> None:
     if sys.platform == "win32":  # pragma: no cover - Windows
         import msvcrt
+        import os
 
+        os.lseek(fd, 0, os.SEEK_SET)
         try:
             msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
         except OSError:

@@ -36,6 +36,9 @@ class Isolation:
     # A Dask scheduler (tcp://host:port): read on its workers instead, which must see the
     # same paths (a shared folder). Needs the optional extra xltrack[distributed].
     scheduler: str | None = None
+    # How reader processes start: None is fork on Linux, spawn elsewhere (Windows and macOS
+    # have no safe fork). "spawn" on Linux runs them as Windows does, for the tests.
+    start_method: str | None = None
 
 
 # What a file is checked against inside the reader: the register and the period.
@@ -184,7 +187,8 @@ class _Supervisor:
                  against: Against | None = None) -> None:
         self.files, self.isolation, self.workers = files, isolation, workers
         self.against = against
-        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        method = isolation.start_method or (
+            "fork" if sys.platform.startswith("linux") else "spawn")
         self.context: Any = mp.get_context(method)
 
     def _start(self) -> _Slot:
