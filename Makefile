@@ -45,11 +45,17 @@ lint: install
 test: lint office
 	$(BIN)/pytest -q
 
-# The control-workbook tests open the built workbook in LibreOffice headless.
+# The control-workbook tests open the built workbook in LibreOffice headless and measure
+# the button captions in Calibri's metrics and a CJK font.
 office:
 	@command -v soffice >/dev/null || { echo "Installing LibreOffice Calc (headless) for the \
 	control-workbook test"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get \
 	install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; }
+	@# The caption test measures with Calibri's metrics (Carlito) and a CJK font.
+	@test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc \
+	  -a -f /usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf || { apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  fonts-noto-cjk fonts-crosextra-carlito >/dev/null; }
 
 # Regenerate the committed templates after a contract change (a test compares them).
 templates: install

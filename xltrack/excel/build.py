@@ -38,16 +38,19 @@ _UI_REL = ('<Relationship Id="rIdXltrackRibbon" '
            'Type="http://schemas.microsoft.com/office/2007/relationships/ui/extensibility" '
            f'Target="{_UI_PART}"/>')
 
-# The Control sheet's buttons: the macro each runs (in macros/xltrack.bas) and its caption.
+# The Control sheet's buttons: the macro each runs (in macros/xltrack.bas) and its caption,
+# top to bottom, one every two rows. A caption must fit on one line of the button in Excel's
+# default font (Calibri 11 pt, CJK from the system's fallback font): a test measures them.
 BUTTONS: tuple[tuple[str, str], ...] = (
     ("ValidateInbox", "检查收件 Validate inbox"),
     ("RunMonth", "运行本月 Run month"),
     ("OpenReport", "打开报告 Open report"),
     ("SpecialReports", "专项报告 Special reports"),
-    ("KeyWorkFollowUps", "重点工作跟进 Key-work follow-ups"),
+    ("KeyWorkFollowUps", "重点工作 Key-work follow-ups"),
     ("GenerateTemplates", "生成模板 Generate templates"),
     ("CheckSettings", "检查设置 Check settings"),
 )
+BUTTON_SIZE = (220, 34)  # pixels: 165 x 25.5 pt, one line of 11 pt text
 _FORMATS = {"money": "#,##0.00", "number": "0.00", "pct": "0.0%", "date": "yyyy-mm-dd",
             "int": "0", "text": "@", "flag": "@"}
 _LISTS = {"comparison": [c.value for c in Comparison], "combine": ["both", "either"],
@@ -152,7 +155,8 @@ def _lay_out(path: Path, project: bytes, register: Register, rules: RuleSet,
         for key, _, meaning in ctl.CONTROL_FIELDS])
     for i, (macro, caption) in enumerate(BUTTONS):
         control.insert_button(ctl.HEADER_ROW + i * 2, 4, {
-            "macro": macro, "caption": caption, "width": 220, "height": 34})
+            "macro": macro, "caption": caption, "width": BUTTON_SIZE[0],
+            "height": BUTTON_SIZE[1]})
     control.set_column(4, 4, 34)
     rows = ctl.register_rows(register)
     for table in ctl.SETTINGS[1:-1]:
