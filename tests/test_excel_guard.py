@@ -4,6 +4,7 @@ box in 中文 and English where one can be shown, and the details go to a log fi
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -91,12 +92,20 @@ def test_no_excel_at_all_still_returns(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_a_status_bar_that_fails_still_gives_the_message(caller: Any, excel: memory.App,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         capfd: pytest.CaptureFixture[str]
+                                                         ) -> None:
     def refuse(self: memory.App, value: Any) -> None:
         raise OSError("the status bar is gone")
     monkeypatch.setattr(memory.App, "status_bar", property(lambda self: False, refuse))
     entry.check_settings()  # the status bar is a courtesy: the command runs all the same
     assert excel.alerts[-1][0].startswith("设置无误 Settings are valid")
+    monkeypatch.setattr(commands, "check_settings", _broken)
+    monkeypatch.setattr(logging.root, "handlers", [])  # as in Python started by RunPython
+    entry.check_settings()
+    assert excel.alerts[-1][0].startswith("内部错误")
+    # xlwings shows anything written to stderr in a box of its own (on macOS after every run)
+    assert capfd.readouterr().err == ""
 
 
 def test_a_message_box_that_fails_goes_to_the_log(caller: Any, excel: memory.App,

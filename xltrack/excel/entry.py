@@ -25,6 +25,9 @@ __all__ = ["check_settings", "generate_templates", "key_work_follow_ups", "open_
            "run_month", "special_reports", "validate_inbox"]
 
 LOG = logging.getLogger("xltrack.excel")
+# Nothing to stderr unless the host configured logging: xlwings shows whatever Python writes
+# there in a box of its own (on macOS, after every run), and our own box and log say it all.
+LOG.addHandler(logging.NullHandler())
 TITLE = "xltrack"
 _SHOWN_PROBLEMS = 15
 
@@ -113,7 +116,7 @@ def _run(port: WorkbookPort, command: commands.Command) -> tuple[bool, str]:
         try:
             port.status(None)
         except Exception:  # Excel takes the status bar back when the macro ends anyway
-            LOG.warning("the status bar could not be reset", exc_info=True)
+            LOG.warning("the status bar could not be reset")
 
 
 def _internal(workbook: Path, text: str) -> str:

@@ -119,7 +119,7 @@ class XlwingsPort:
         try:
             self.book.app.status_bar = text or False
         except Exception:  # COM or AppleScript refused (Excel busy, a dialog open…)
-            LOG.warning("the status bar could not be set to %r", text, exc_info=True)
+            LOG.warning("the status bar could not be set to %r", text)
 
     def alert(self, text: str, title: str) -> None:
         self.book.app.alert(text, title=title)
