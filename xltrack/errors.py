@@ -4,6 +4,7 @@
     ├── RegisterError            the project register (or another setting) is invalid
     ├── TemplateError            a workbook is not a usable xltrack template
     ├── HistoryError             the history database file is damaged or not a database
+    ├── HistoryNotWritten        the history could not be written (disk full, file too large)
     └── UsageError               a caller asked for something impossible (bad period, path …)
 
 Helpers raise; only the CLI and the Excel entry points turn these into exit codes or dialogs.
@@ -49,6 +50,16 @@ class HistoryTooNew(HistoryError):
             self, f"the history {path} was written by a newer xltrack (history version "
             f"{version}; this one knows up to {known}). xltrack has not changed it. Install "
             "the newer xltrack to use it.")
+
+
+class HistoryNotWritten(XltrackError):
+    """The disk refused a write to the history (full, or the file may not grow): nothing in it
+    is damaged, and a run changed nothing (its writes are one transaction)."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        super().__init__(
+            f"the history {path} could not be written ({problem}): the disk is full or the "
+            "file may not grow. Nothing in it was lost. Free some space, then run again.")
 
 
 class UsageError(XltrackError):

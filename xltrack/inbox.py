@@ -13,10 +13,9 @@ from .errors import UsageError
 from .intake import is_lock_file
 from .models import Severity, check_period
 from .reader import Submission
-from .report.feedback import write_feedback
 from .settings import Register
 from .validate import validate_all
-from .workers import Isolation, examine_all
+from .workers import Isolation, examine_all, write_all_feedback
 
 
 @dataclass
@@ -76,5 +75,6 @@ def check_files(paths: Iterable[Path], register: Register, period: str | None = 
     validate_all(subs, register, period, milestones, files_checked=True)
     result = CheckResult(subs, locks)
     if feedback_dir is not None:
-        result.feedback = [write_feedback(s, feedback_dir) for s in subs if s.findings]
+        # In worker processes, like reading: a copy that fails is its file's finding.
+        result.feedback = write_all_feedback(subs, feedback_dir, isolation)
     return result

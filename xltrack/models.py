@@ -53,6 +53,7 @@ class Reason(StrEnum):
     MACROS = "macros"
     EMBEDDED_OBJECT = "embedded_object"
     READER_FAILED = "reader_failed"
+    FEEDBACK_FAILED = "feedback_failed"  # the feedback workbook: no copy, or none at all
     # the template contract
     NOT_A_TEMPLATE = "not_a_template"
     UNSUPPORTED_VERSION = "unsupported_version"

@@ -22,6 +22,7 @@ from .models import check_period
 from .reader import file_digest
 from .report.placement import write_atomically
 from .report.special import report_name, write_special_report
+from .safe import csv_frame, unique_names
 from .settings import Register
 from .status import status_board
 from .variance import (
@@ -111,7 +112,8 @@ def write_outputs(result: MonthResult, out_dir: Path) -> list[Path]:
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    # Text from submissions that Excel would run as a formula gets an apostrophe (safe.py).
+    csv_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def write_special_reports(result: MonthResult, out_dir: Path) -> list[Path]:
@@ -124,8 +126,11 @@ def write_special_reports(result: MonthResult, out_dir: Path) -> list[Path]:
     projects = result.consolidation.projects.set_index("project", drop=False)
     earned = result.earned_value.set_index("project", drop=False)
     written = []
-    for project in majors:
-        path = out_dir / report_name(project, result.period)
+    # Two IDs may make one safe name ("a/b", "a_b"): the second report gets -2.
+    names = unique_names([report_name(p, result.period).removesuffix(".xlsx") for p in majors],
+                         ".xlsx")
+    for project, name in zip(majors, names, strict=True):
+        path = out_dir / name
         written.append(write_special_report(
             path, result.period, projects.loc[project].to_dict(),
             flags[flags.project == project], trend[trend.project == project],

@@ -20,8 +20,8 @@ from typing import Any
 import pandas as pd
 
 from . import contract as c
-from .errors import HistoryError, HistoryTooNew
-from .models import Severity
+from .errors import HistoryError, HistoryNotWritten, HistoryTooNew
+from .models import Reason, Severity
 from .reader import ROW, Submission, TableData
 
 DEFAULT_DB = "xltrack.sqlite"
@@ -156,6 +156,16 @@ _MIGRATIONS: tuple[str, ...] = (
         FROM amounts WHERE year IS NOT NULL AND m12 IS NOT NULL
     """,
 )
+# The history's door: an amount that is not finite (infinity: 1e308 typed under 万元) would
+# break every later sum, so none is let in, whatever the checks before let through. Triggers,
+# not a CHECK: they reach histories created before them, and survive a migration that
+# rebuilds the table (they are created again after every migration).
+_AMOUNT_COLUMNS = ("amount", *c.MONTH_KEYS)
+_FINITE = " OR ".join(f"abs(NEW.{k}) > 1.7976931348623157e308" for k in _AMOUNT_COLUMNS)
+_GUARDS = tuple(
+    f"CREATE TRIGGER IF NOT EXISTS amounts_finite_{event.lower()} BEFORE {event} ON amounts"
+    f" WHEN {_FINITE} BEGIN SELECT RAISE(ABORT, 'an amount is not finite'); END"
+    for event in ("INSERT", "UPDATE"))
 # A year row's amounts: the months, in this order, their column letters padded to three.
 _MONTHS = c.MONTH_KEYS
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -182,8 +192,16 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.close()
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             raise
+        if getattr(exc, "sqlite_errorname", "") in _WRITE_REFUSED:  # not damage: say so
+            raise HistoryNotWritten(path, str(exc)) from None
         raise HistoryError(path, str(exc)) from None
     return conn
+
+
+# How SQLite says the disk refused a write: ENOSPC is SQLITE_FULL; EFBIG (the file may not
+# grow, `ulimit -f`) and a failed fsync or resize are I/O errors of these kinds.
+_WRITE_REFUSED = {"SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_SHMSIZE",
+                  "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_DIR_FSYNC", "SQLITE_IOERR_TRUNCATE"}
 
 
 def check_integrity(conn: sqlite3.Connection, path: Path) -> None:
@@ -205,6 +223,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
                 if statement.strip():
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version={number}")
+        for guard in _GUARDS:
+            conn.execute(guard)
 
 
 @contextmanager
@@ -240,7 +260,26 @@ def import_submissions(conn: sqlite3.Connection, subs: list[Submission],
     none (the files are still in the inbox, and the next run reads them again). One commit
     rather than one per file: each commit waits for the disk."""
     with _transaction(conn):
-        return [_import(conn, sub, received_at) for sub in subs]
+        return [_import_contained(conn, sub, received_at) for sub in subs]
+
+
+def _import_contained(conn: sqlite3.Connection, sub: Submission,
+                      received_at: str | None) -> list[int]:
+    """One file's storing, undone alone if the history refuses it (a non-finite amount, a
+    number too large for SQLite): the file is then stored as rejected, with the reason."""
+    conn.execute("SAVEPOINT one_file")
+    try:
+        ids = _import(conn, sub, received_at)
+    except (sqlite3.IntegrityError, OverflowError, ValueError, TypeError) as exc:
+        conn.execute("ROLLBACK TO one_file")
+        conn.execute("RELEASE one_file")
+        sub.add(Severity.ERROR, Reason.OUT_OF_RANGE,
+                f"历史库拒收本文件的数值（{exc}），请核对各金额后重新发送",
+                f"the history refused this file's figures ({exc}); check its amounts and "
+                "send it again")
+        return _import(conn, sub, received_at)  # rejected now: its figures are not stored
+    conn.execute("RELEASE one_file")
+    return ids
 
 
 def _import(conn: sqlite3.Connection, sub: Submission, received_at: str | None) -> list[int]:

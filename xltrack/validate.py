@@ -8,6 +8,7 @@ and the run (period), plus the cross checks between tables.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -40,6 +41,7 @@ def check_file(sub: Submission, register: Register, period: str | None = None) -
     subsidiary = sub.header.get("xt_subsidiary")
     for data in sub.tables.values():
         _cells(sub, data, register)
+        _plausible(sub, data)
         _duplicates(sub, data)
         _projects(sub, data, register, subsidiary)
         _hidden_rows(sub, data)
@@ -153,6 +155,48 @@ def _range(sub: Submission, data: TableData, col: c.Column, value: Any, row: int
                 f"{col.label_zh}不能大于 {col.maximum:g}（填写的是 {shown:g}）",
                 f"{col.label_en} cannot be above {col.maximum:g} (got {shown:g})",
                 sheet=data.sheet, cell=cell, key=col.key, value=shown)
+
+
+# No amount may exceed this in yuan (一万亿元, 1e12: a hundred times the largest project a group
+# like ours has), nor a quantity in its own unit. Far above any real figure, and far enough
+# below float64's exact range (2^53 cents, about 9e13 yuan) that sums of them stay exact to the
+# cent. Above it is a typing slip, a wrong unit or a hostile file: 1e308 typed under 万元
+# would become infinity in yuan and break every later sum.
+MAX_AMOUNT = 1e12
+
+
+def _plausible(sub: Submission, data: TableData) -> None:
+    """Amounts and quantities finite and within ±MAX_AMOUNT, else an error on the cell."""
+    unit = str(sub.header.get("xt_unit"))
+    factor = c.UNIT_FACTOR.get(unit, 1)
+    measures = data.columns.get("measure")
+    for col in data.spec.columns:
+        if col.computed or col.type not in (c.ColumnType.MONEY, c.ColumnType.QUANTITY):
+            continue
+        values = data.columns[col.key]
+        numbers = [v for v in values if isinstance(v, int | float)]
+        if all(map(math.isfinite, numbers)) and (  # the common case: checked in C
+                not numbers or -MAX_AMOUNT <= min(numbers) and max(numbers) <= MAX_AMOUNT):
+            continue
+        for j, (value, row) in enumerate(zip(values, data.columns[ROW], strict=True)):
+            if not isinstance(value, int | float) or -MAX_AMOUNT <= value <= MAX_AMOUNT:
+                continue
+            money = col.type is c.ColumnType.MONEY or (
+                measures is not None and measures[j] == c.MONEY_MEASURE)
+            scale, shown_unit = (factor, unit) if money else (1, "")
+            limit = f"{MAX_AMOUNT / scale:,.0f}{shown_unit}"
+            sub.add(Severity.ERROR, Reason.OUT_OF_RANGE,
+                    f"{col.label_zh}超出可信范围（绝对值不超过 {limit}），请核对数值和金额单位",
+                    f"{col.label_en} is beyond any plausible figure (at most {limit} either "
+                    "way); check the number and the unit of the workbook",
+                    sheet=data.sheet, cell=data.cell(col.key, row), key=col.key,
+                    value=_as_typed(value, scale))
+
+
+def _as_typed(value: float, scale: int) -> str:
+    """The value as typed in the sheet's unit (infinity when only the unit made it so)."""
+    shown = value / scale if math.isfinite(value) else value
+    return f"{shown:g}"
 
 
 def _all_well(col: c.Column, values: list[Any], allowed: set[str] | None) -> bool:

@@ -15,7 +15,9 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import partial
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from .errors import UsageError
 from .intake import DEFAULT_LIMITS, check, is_lock_file
 from .models import Finding, Reason, Severity
 from .reader import Submission, file_digest, read_submission
+from .report.feedback import feedback_names, their_copy, write_feedback
 from .settings import Register
 from .validate import check_file
 
@@ -72,7 +75,8 @@ def examine_all(paths: Sequence[Path], isolation: Isolation | None = None,
     results: dict[int, Submission] = {}
     workers = isolation.workers or os.cpu_count() or 1
     source = (_on_dask(files, isolation, against) if isolation.scheduler else
-              _Supervisor(files, isolation, min(workers, max(len(files), 1)), against).run())
+              _Supervisor(files, isolation, min(workers, max(len(files), 1)),
+                          partial(_examine_task, against), _failed).run())
     for index, sub in source:
         results[index] = sub
         if progress:
@@ -139,30 +143,41 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker(conn: Connection, memory: int, parent: int, against: Against | None) -> None:
+def _examine_task(against: Against | None, path: Path) -> Submission:
+    return examine(path, against)  # looked up at each call: tests replace it
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """What a job raised, worded for the finding of its file."""
+    zh: str
+    en: str
+
+
+def _worker(conn: Connection, memory: int, parent: int, job: Callable[[Any], Any]) -> None:
     _die_with_parent(parent)
     # A worker that dies is reported as a finding; its stack dump would only alarm the operator.
     faulthandler.disable()
     _cap_memory(memory)
     while True:
         try:
-            task = conn.recv()
+            message = conn.recv()
         except EOFError:
             return
-        if task is None:
+        if message is None:
             return
-        index, path = task
+        index, task = message
         try:
-            result = examine(path, against)
+            result = job(task)
         except MemoryError:
-            result = _failed(path, "内存不足", "it needs more memory than allowed")
-        except Exception as exc:  # noqa: BLE001 - any parser fault is the file's finding
-            result = _failed(path, f"读取出错：{type(exc).__name__}",
-                             f"the reader failed: {type(exc).__name__}: {exc}")
+            result = _Failure("内存不足", "it needs more memory than allowed")
+        except Exception as exc:  # noqa: BLE001 - any fault in a file's work is its finding
+            result = _Failure(f"出错：{type(exc).__name__}", f"{type(exc).__name__}: {exc}")
         conn.send((index, result))
 
 
 def _failed(path: Path, zh: str, en: str) -> Submission:
+    """The finding of a file whose reading failed (`zh`, `en`: how)."""
     try:
         digest, size = file_digest(path)
     except OSError:
@@ -178,15 +193,19 @@ def _failed(path: Path, zh: str, en: str) -> Submission:
 class _Slot:
     process: mp.process.BaseProcess
     conn: Connection
-    task: tuple[int, Path] | None = None
+    task: tuple[int, Any] | None = None
     started: float = 0.0
 
 
 class _Supervisor:
-    def __init__(self, files: Sequence[Path], isolation: Isolation, workers: int,
-                 against: Against | None = None) -> None:
-        self.files, self.isolation, self.workers = files, isolation, workers
-        self.against = against
+    """Runs `job` on each task in worker processes; a job that raises, dies or overruns the
+    time becomes `failed(task, zh, en)` (by default: reading files, examine)."""
+
+    def __init__(self, tasks: Sequence[Any], isolation: Isolation, workers: int,
+                 job: Callable[[Any], Any] | None = None,
+                 failed: Callable[[Any, str, str], Any] = _failed) -> None:
+        self.tasks, self.isolation, self.workers = tasks, isolation, workers
+        self.job, self.failed = job or partial(_examine_task, None), failed
         method = isolation.start_method or (
             "fork" if sys.platform.startswith("linux") else "spawn")
         self.context: Any = mp.get_context(method)
@@ -194,14 +213,14 @@ class _Supervisor:
     def _start(self) -> _Slot:
         parent, child = self.context.Pipe()
         process = self.context.Process(
-            target=_worker, args=(child, self.isolation.memory_bytes, os.getpid(), self.against),
+            target=_worker, args=(child, self.isolation.memory_bytes, os.getpid(), self.job),
             daemon=True)
         process.start()
         child.close()
         return _Slot(process, parent)
 
-    def run(self) -> Iterator[tuple[int, Submission]]:
-        pending = list(enumerate(self.files))[::-1]
+    def run(self) -> Iterator[tuple[int, Any]]:
+        pending = list(enumerate(self.tasks))[::-1]
         slots = [self._start() for _ in range(self.workers)] if pending else []
         try:
             yield from self._loop(pending, slots)
@@ -209,8 +228,8 @@ class _Supervisor:
             for slot in slots:
                 _stop(slot)
 
-    def _loop(self, pending: list[tuple[int, Path]],
-              slots: list[_Slot]) -> Iterator[tuple[int, Submission]]:
+    def _loop(self, pending: list[tuple[int, Any]],
+              slots: list[_Slot]) -> Iterator[tuple[int, Any]]:
         busy = 0
         while pending or busy:
             for slot in slots:
@@ -224,31 +243,33 @@ class _Supervisor:
                 slot = waiting[ready]  # type: ignore[index]
                 if slot.task is None:
                     continue
-                index, path = slot.task
+                index, task = slot.task
                 result = self._receive(slot)
                 if result is None:
                     code = slot.process.exitcode
-                    result = _failed(path, f"读取进程异常退出（代码 {code}）",
-                                     f"the reader process died (exit code {code})")
+                    result = self.failed(task, f"处理进程异常退出（代码 {code}）",
+                                         f"the worker process died (exit code {code})")
                     self._replace(slots, slot)
+                elif isinstance(result, _Failure):
+                    result = self.failed(task, result.zh, result.en)
                 slot.task = None
                 busy -= 1
                 yield index, result
             now = time.monotonic()
             for slot in list(slots):
                 if slot.task and now - slot.started > self.isolation.timeout_s:
-                    index, path = slot.task
+                    index, task = slot.task
                     self._replace(slots, slot)
                     busy -= 1
-                    yield index, _failed(path, f"读取超时（{self.isolation.timeout_s:.0f} 秒）",
-                                         f"reading took longer than "
-                                         f"{self.isolation.timeout_s:.0f} s")
+                    yield index, self.failed(task, f"超时（{self.isolation.timeout_s:.0f} 秒）",
+                                             f"it took longer than "
+                                             f"{self.isolation.timeout_s:.0f} s")
 
-    def _receive(self, slot: _Slot) -> Submission | None:
+    def _receive(self, slot: _Slot) -> Any:
         try:
             if slot.conn.poll():
                 index, result = slot.conn.recv()
-                return result  # type: ignore[no-any-return]
+                return result
         except (EOFError, OSError):
             pass
         return None
@@ -269,3 +290,100 @@ def _stop(slot: _Slot) -> None:
         slot.process.kill()
         slot.process.join()
     slot.conn.close()
+
+
+# Feedback workbooks: openpyxl opens the submission again, and it fails (merged cells, bytes
+# only calamine forgives) or takes long (it is quadratic in nothing, but slow on big sheets)
+# where the reader did not. So each is written in a worker under the same limits as reading,
+# and whatever goes wrong is that file's finding.
+
+@dataclass(frozen=True)
+class _Feedback:
+    path: Path | None  # the workbook written, or None
+    note: Finding | None = None  # what went wrong, for the submission's findings
+
+
+def write_all_feedback(subs: Sequence[Submission], folder: Path,
+                       isolation: Isolation | None = None) -> list[Path]:
+    """A feedback workbook in `folder` for every submission with findings, each written in a
+    worker process with the reader's time and memory limits. A copy that cannot be made or
+    marked in time gives the findings alone and a note; a workbook that cannot be written at
+    all gives its file a warning (feedback_failed). Returns the workbooks written."""
+    isolation = isolation or Isolation()
+    wanted = [s for s in subs if s.findings]
+    if not wanted:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    # Their copy gets half the time: the findings alone must still fit in the rest.
+    tasks = [(replace(s, tables={}), folder / name, isolation.timeout_s / 2)
+             for s, name in zip(wanted, feedback_names(wanted), strict=True)]
+    workers = min(isolation.workers or os.cpu_count() or 1, len(tasks))
+    done = dict(_Supervisor(tasks, isolation, workers, _feedback_task, _feedback_failed).run())
+    written = []
+    for i, sub in enumerate(wanted):
+        outcome: _Feedback = done[i]
+        if outcome.note is not None:
+            sub.findings.append(outcome.note)
+        if outcome.path is not None:
+            written.append(outcome.path)
+    return written
+
+
+def _feedback_task(task: tuple[Submission, Path, float]) -> _Feedback:
+    sub, path, copy_seconds = task
+    note = None
+    try:
+        with _time_limit(copy_seconds):
+            copy = their_copy(sub)
+    except Exception as exc:  # noqa: BLE001 - their file, not ours: the findings alone
+        copy = None
+        note = _feedback_note(sub, Severity.INFO, f"无法在您文件的副本上标注问题（{_why(exc)}），"
+                              "问题均列在“审核意见 Findings”工作表中",
+                              f"your file could not be copied with the problems marked "
+                              f"({_why(exc)}); the Findings sheet lists them all")
+        sub.findings.append(note)
+    write_feedback(sub, path, copy)
+    return _Feedback(path, note)
+
+
+def _why(exc: Exception) -> str:
+    return "time is up" if isinstance(exc, _OutOfTime) else f"{type(exc).__name__}: {exc}"
+
+
+def _feedback_failed(task: tuple[Submission, Path, float], zh: str, en: str) -> _Feedback:
+    sub, path, _ = task
+    return _Feedback(None, _feedback_note(
+        sub, Severity.WARNING, f"反馈文件 {path.name} 未能生成（{zh}）；本文件的审核与入库不受影响",
+        f"the feedback workbook {path.name} could not be written ({en}); the checks and the "
+        "storing of this file are not affected"))
+
+
+def _feedback_note(sub: Submission, severity: Severity, zh: str, en: str) -> Finding:
+    return Finding(severity=severity, reason=Reason.FEEDBACK_FAILED, file=sub.file,
+                   message_zh=zh, message_en=en)
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` (SIGALRM: only in a worker's main thread, and only
+    where there are signals; elsewhere the worker's own timeout still applies)."""
+    import signal
+
+    if not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def out_of_time(signum: int, frame: object) -> None:
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, out_of_time)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

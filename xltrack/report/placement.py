@@ -114,10 +114,7 @@ def place(target: Path, save: Callable[[Path], None], now: dt.datetime | None = 
         if target.exists() and is_open(target):
             return _redirect(temp, target, stamp, placed)
         if target.exists():
-            backup = target.parent / "backup" / f"{target.stem}-{stamp}{target.suffix}"
-            backup.parent.mkdir(exist_ok=True)
-            shutil.copy2(target, backup)
-            placed.backup = backup
+            placed.backup = keep_backup(target, stamp)
         try:
             os.replace(temp, target)
         except PermissionError:  # Windows refuses to replace a file Excel holds open
@@ -125,6 +122,26 @@ def place(target: Path, save: Callable[[Path], None], now: dt.datetime | None = 
         return placed
     finally:
         temp.unlink(missing_ok=True)
+
+
+def keep_backup(target: Path, stamp: str) -> Path:
+    """The previous `target`, kept whole in backup/ or not at all: a second name for the same
+    bytes (a hard link costs no space, so a full disk cannot cut it short); where links are
+    not allowed, a copy made under a temporary name and moved into place only when complete
+    (a full disk removes the partial copy and raises)."""
+    backup = target.parent / "backup" / f"{target.stem}-{stamp}{target.suffix}"
+    backup.parent.mkdir(exist_ok=True)
+    try:
+        os.link(target, backup)
+        return backup
+    except OSError:  # FAT, some network shares; or a backup of this second already there
+        pass
+
+    def copy(temp: Path) -> None:
+        shutil.copy2(target, temp)
+
+    write_atomically(backup, copy)
+    return backup
 
 
 def _redirect(temp: Path, target: Path, stamp: str, placed: Placed) -> Placed:

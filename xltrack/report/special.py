@@ -16,6 +16,7 @@ import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from ..safe import file_name
 from .cells import new_workbook
 from .placement import write_atomically
 
@@ -34,7 +35,8 @@ _COMPARISONS = {"actual_vs_plan": "实际 vs 计划 Actual vs plan",
 
 
 def report_name(project: str, period: str) -> str:
-    return f"专项报告-{project}-{period}.xlsx"
+    """The file name of a project's report: its ID made safe for a file name (safe.py)."""
+    return file_name(f"专项报告-{project}", f"-{period}.xlsx")
 
 
 def write_special_report(path: Path, period: str, project: dict[str, Any],
