@@ -85,6 +85,10 @@ def test_check_settings_through_xlwings(built: Path, excel: memory.App) -> None:
     alerts = _press("check_settings", built)
     assert alerts == [("设置无误 Settings are valid: 3 segments, 12 subsidiaries, 40 projects "
                        "(29 major), 23 rules.", "xltrack")]
+    # the box docs/excel.md's checklist quotes
+    doc = " ".join((Path(__file__).resolve().parents[1] / "docs" / "excel.md")
+                   .read_text(encoding="utf-8").split())
+    assert f'the box says "{alerts[0][0]}"' in doc
     assert excel.status_history[0] == "xltrack…" and excel.status_history[-1] is False
 
 
