@@ -1,15 +1,17 @@
 """An xlwings engine that holds a workbook in memory, for tests: Excel without Excel.
 
 It implements the engine interface of `xlwings.base_classes` (apps, books, sheets, ranges,
-tables, the status bar and message boxes) over a workbook loaded with openpyxl, and answers
-the way Excel's COM interface does, so that code under test runs through xlwings' own `Book`,
-`Range`, `.options(...)` and converters exactly as it does behind a button:
+tables, defined names, the status bar and message boxes) over a workbook loaded with openpyxl,
+and answers the way Excel's COM interface does, so that code under test runs through xlwings'
+own `Book`, `Range`, `.options(...)` and converters exactly as it does behind a button:
 
 - `raw_value` of one cell is a scalar; of several cells, a tuple of row tuples (as COM gives);
 - every number is a float; a date-formatted cell holds a `datetime`; an empty cell is None;
 - a written value goes in as Excel takes typed input: a leading apostrophe makes the rest text
-  (and is not kept), a text starting with "=" becomes a formula, and in a cell not formatted
-  as text "@", a text that looks like a number or an ISO date becomes one.
+  (and is not kept), a text starting with "=" becomes a formula (even in a column formatted as
+  text, where Excel would keep it as text: stricter on purpose, so that a lost text format
+  cannot hide a formula), and in a cell not formatted as text "@", a text that looks like a
+  number or an ISO date becomes one.
 
 Only what xlwings itself asks for is here; nothing decides a conversion of its own (that is
 xlwings' job: squeezing, `ndim`, `dates`, `numbers`, `empty`). `install()` registers the
@@ -205,6 +207,8 @@ class Book(base_classes.Book):
             warnings.simplefilter("ignore")  # openpyxl: extensions it does not read
             source = load_workbook(path, data_only=False)
         self._sheets = [Sheet(self, ws) for ws in source.worksheets]
+        self._names = {name: str(defined.attr_text)
+                       for name, defined in source.defined_names.items()}
 
     @property
     def api(self) -> Any:
@@ -226,11 +230,67 @@ class Book(base_classes.Book):
     def sheets(self) -> Sheets:
         return Sheets(self)
 
+    @property
+    def names(self) -> Names:
+        return Names(self)
+
     def activate(self) -> None:
         """The book is the active one already."""
 
     def close(self) -> None:
         self.books.books.remove(self)
+
+
+class Names(base_classes.Names):
+    """The workbook's defined names (book scope), as `=Sheet!$A$1` formulas."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+
+    @property
+    def api(self) -> Any:
+        return self.book._names
+
+    def __call__(self, name_or_index: int | str) -> Name:
+        names = list(self.book._names)
+        if isinstance(name_or_index, numbers.Number):
+            return Name(self.book, names[int(name_or_index) - 1])
+        if name_or_index not in self.book._names:
+            raise KeyError(name_or_index)
+        return Name(self.book, name_or_index)
+
+    def contains(self, name_or_index: int | str) -> bool:
+        if isinstance(name_or_index, numbers.Number):
+            return 1 <= int(name_or_index) <= len(self)
+        return name_or_index in self.book._names
+
+    def __len__(self) -> int:
+        return len(self.book._names)
+
+    def __iter__(self) -> Iterator[Name]:
+        return (Name(self.book, name) for name in self.book._names)
+
+
+class Name(base_classes.Name):
+    def __init__(self, book: Book, name: str) -> None:
+        self.book, self._name = book, name
+
+    @property
+    def api(self) -> Any:
+        return self
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def refers_to(self) -> str:
+        return "=" + self.book._names[self._name]
+
+    @property
+    def refers_to_range(self) -> Range:
+        sheet, _, cells = self.book._names[self._name].rpartition("!")
+        return Sheets(self.book)(sheet.strip("'").replace("''", "'")).range(cells)
 
 
 class Sheets(base_classes.Sheets):
