@@ -70,6 +70,10 @@ def _press(name: str, path: Path) -> list[tuple[str, str | None]]:
     return alerts
 
 
+def test_every_entry_point_is_pressed_here() -> None:
+    assert sorted(ENTRY_POINTS) == sorted(entry.__all__)
+
+
 def test_the_one_column_products_table_reads_its_key(built: Path, excel: memory.App) -> None:
     """The failure in Excel: xlwings squeezes a one-cell key row to a scalar, so 'code' became
     ['c', 'o', 'd', 'e'] and every button said the Products column was missing."""
