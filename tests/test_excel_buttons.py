@@ -83,3 +83,10 @@ def test_every_ribbon_icon_is_one_excel_has() -> None:
     assert used and set(used) <= known, sorted(set(used) - known)
     with zipfile.ZipFile(COMMITTED) as archive:  # and the workbook carries this ribbon
         assert archive.read("customUI/customUI14.xml") == (folder / "ribbon.xml").read_bytes()
+
+
+def test_the_docs_list_the_buttons_as_they_are() -> None:
+    doc = (ROOT / "docs" / "excel.md").read_text(encoding="utf-8")
+    table = doc[doc.index("| button | what it does |"):]
+    rows = re.findall(r"^\| ([^|]+?) \|", table.split("\n\n")[0], re.M)[1:]  # past the header
+    assert rows == [caption for _, caption in BUTTONS]

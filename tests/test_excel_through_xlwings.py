@@ -70,6 +70,10 @@ def _press(name: str, path: Path) -> list[tuple[str, str | None]]:
     return alerts
 
 
+def test_every_entry_point_is_pressed_here() -> None:
+    assert sorted(ENTRY_POINTS) == sorted(entry.__all__)
+
+
 def test_the_one_column_products_table_reads_its_key(built: Path, excel: memory.App) -> None:
     """The failure in Excel: xlwings squeezes a one-cell key row to a scalar, so 'code' became
     ['c', 'o', 'd', 'e'] and every button said the Products column was missing."""
@@ -85,6 +89,10 @@ def test_check_settings_through_xlwings(built: Path, excel: memory.App) -> None:
     alerts = _press("check_settings", built)
     assert alerts == [("设置无误 Settings are valid: 3 segments, 12 subsidiaries, 40 projects "
                        "(29 major), 23 rules.", "xltrack")]
+    # the box docs/excel.md's checklist quotes
+    doc = " ".join((Path(__file__).resolve().parents[1] / "docs" / "excel.md")
+                   .read_text(encoding="utf-8").split())
+    assert f'the box says "{alerts[0][0]}"' in doc
     assert excel.status_history[0] == "xltrack…" and excel.status_history[-1] is False
 
 
@@ -167,3 +175,42 @@ def test_a_one_row_table_and_typed_cells_read_as_on_disk(built: Path, tmp_path: 
     assert products is not None and products.rows == [[1001.0]]
     assert load_control(port).register.products == ["1001"]
     assert load_control(port) == load_control(FilePort(path))
+
+
+def test_the_engine_answers_as_excel_com_does(built: Path, tmp_path: Path,
+                                              excel: memory.App) -> None:
+    """The engine's own rules (xlwings' converters do the rest): one cell is a scalar, more
+    are row tuples, numbers are floats; typed input as Excel takes it. xlwings then squeezes."""
+    book = xw.Book(str(built))
+    sheet = book.sheets[PRODUCTS.sheet]
+    assert sheet.range("A2").raw_value == "code"
+    assert sheet.range("A2:A3").raw_value == (("code",), ("产品 Product",))
+    assert sheet.range("A2").value == "code"  # xlwings' squeeze, on our raw values
+    assert sheet.range("A4:A5").value == ["住宅", "商铺"]
+    assert sheet.range("A2").options(ndim=2).value == [["code"]]
+    projects = book.sheets["项目档案 Projects"]
+    assert isinstance(projects.range("D4").raw_value, float)
+    assert isinstance(projects.range("F4").value, dt.datetime)
+    assert projects.range("F4").options(dates=dt.date).value == dt.date(2026, 1, 1)
+    assert projects.range("D4").options(numbers=int).value == 213010000
+    assert projects.range("Z4").value is None and projects.range("Z4:Z5").value == [None, None]
+    summary = book.sheets[RESULTS["summary"].sheet]
+    summary.range("A2").value = [["'=1+1", "=1+1", "2026-10", "42"]]
+    summary.range("E2").value = "42"
+    # A to C are formatted as text ("@"), D and E are General: Excel makes "42" a number there
+    assert summary.range("A2:E2").value == ["=1+1", None, "2026-10", 42.0, 42.0]
+    assert summary.impl.formulas == {(2, 2): "=1+1"}  # what Excel does with text led by "="
+    assert summary.used_range.last_cell.row == 2
+    summary.range("A2:E2").clear_contents()
+    assert summary.range("A2:E2").value == [None] * 5
+    table = sheet.tables[PRODUCTS.name]
+    assert table.header_row_range.address == "$A$3"
+    assert table.data_body_range.address == "$A$4:$A$9"
+    assert table.header_row_range.offset(-1, 0).value == "code"
+    assert table.data_body_range.resize(2).value == ["住宅", "商铺"]
+    with pytest.raises(ValueError):
+        sheet.range("A1").offset(-1, 0)  # Excel has no row 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        defined = load_workbook(built).defined_names
+    assert [n.name for n in book.names] == list(defined)
