@@ -24,6 +24,7 @@ class CheckResult:
     lock_files: list[Path] = field(default_factory=list)
     feedback: list[Path] = field(default_factory=list)
     already_stored: int = 0  # files skipped because their bytes are in the history
+    stored_before: dict[Path, str] = field(default_factory=dict)  # those files' digests
 
     @property
     def rejected(self) -> list[Submission]:

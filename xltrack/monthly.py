@@ -57,17 +57,21 @@ def run_month(inbox: Path, register: Register, period: str, db: Path,
               rules: RuleSet | None = None) -> MonthResult:
     """Check every new file in `inbox`, store it (accepted or rejected), and consolidate.
 
-    Files whose exact bytes are already in the history are not read again."""
+    Files whose exact bytes are already in the history are not read again, but for those
+    refused only for their context (a period after the run's, the wrong month folder, an
+    implausible unit): they are read again and taken once they pass."""
     check_period(period)
     with run_lock(db), store.open_store(db) as conn:
         store.check_integrity(conn, db)
-        known = store.known_digests(conn)
+        known = store.known_digests(conn) - store.reconsidered_digests(conn)
         everything = find_files([inbox])
-        files = ([p for p in everything if file_digest(p)[0] not in known] if known
+        digests = {p: file_digest(p)[0] for p in everything} if known else {}
+        files = ([p for p in everything if digests[p] not in known] if known
                  else everything)  # a new history: no file to skip, none to hash for it
         checked = check_files(files, register, period, feedback_dir, isolation, progress,
                               store.plan_milestones(conn, period))
         checked.already_stored = len(everything) - len(files)
+        checked.stored_before = {p: d for p, d in digests.items() if d in known}
         store.import_submissions(conn, checked.submissions)
         for sub in checked.submissions:
             # Stored, its tables live in the history; the run keeps only what it reports

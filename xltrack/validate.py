@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import contract as c
+from .arrival import folder_period
 from .models import Reason, Severity
 from .reader import ROW, Submission, TableData
 from .settings import Register
@@ -40,6 +42,7 @@ def check_file(sub: Submission, register: Register, period: str | None = None) -
     _header(sub, register, period)
     subsidiary = sub.header.get("xt_subsidiary")
     for data in sub.tables.values():
+        _codes_as_typed(sub, data, register)
         _cells(sub, data, register)
         _plausible(sub, data)
         _duplicates(sub, data)
@@ -85,13 +88,8 @@ def _header(sub: Submission, register: Register, period: str | None) -> None:
             sub.add(Severity.WARNING if optional else Severity.ERROR, Reason.REQUIRED,
                     f"请填写“{f.label_zh}”", f"{f.label_en} is empty; please fill it in",
                     sheet=sheet, cell=cell, key=f.name)
-    code = sub.header.get("xt_subsidiary")
-    if code is not None and code not in {s.code for s in register.subsidiaries}:
-        sheet, cell = sub.header_cells["xt_subsidiary"]
-        sub.add(Severity.ERROR, Reason.UNKNOWN_SUBSIDIARY,
-                f"单位编码“{code}”不在项目档案中，请核对编码",
-                f"subsidiary code {code!r} is not in the register; check the code you were "
-                "given", sheet=sheet, cell=cell, key="xt_subsidiary", value=code)
+    _subsidiary(sub, register)
+    _folder(sub)
     when = sub.header.get("xt_period")
     if period and when and when > period:
         sheet, cell = sub.header_cells["xt_period"]
@@ -105,6 +103,79 @@ def _header(sub: Submission, register: Register, period: str | None) -> None:
         sub.add(Severity.ERROR, Reason.OUT_OF_RANGE, "版本号应为 1 或以上（1 为基准版本）",
                 "the revision must be 1 or more (1 is the baseline)", sheet=sheet, cell=cell,
                 key="xt_revision", value=revision)
+
+
+def as_typed(text: str) -> str:
+    """A code as people type it, made comparable: full-width forms and spaces (NFKC), the
+    spaces around it, and the case."""
+    return unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip().upper()
+
+
+def _subsidiary(sub: Submission, register: Register) -> None:
+    """The cover's code, matched as typed (`trd02 ` is TRD02, with a warning). A code not in
+    the register is one finding, which says how many rows it leaves unchecked: their
+    projects are not each called another subsidiary's."""
+    code = sub.header.get("xt_subsidiary")
+    if code is None:
+        return
+    sheet, cell = sub.header_cells["xt_subsidiary"]
+    codes = {as_typed(s.code): s.code for s in register.subsidiaries}
+    if code in codes.values():
+        return
+    match = codes.get(as_typed(str(code)))
+    if match is not None:
+        sub.header["xt_subsidiary"] = match
+        sub.add(Severity.WARNING, Reason.CODE_AS_TYPED,
+                f"单位编码“{code}”按“{match}”处理（大小写或空格不同），请今后按档案填写",
+                f"subsidiary code {code!r} is taken as {match} (case or spaces differ); please "
+                "type it as in the register", sheet=sheet, cell=cell, key="xt_subsidiary",
+                value=code)
+        return
+    rows = sum(len(data) for data in sub.tables.values())
+    sub.add(Severity.ERROR, Reason.UNKNOWN_SUBSIDIARY,
+            f"单位编码“{code}”不在项目档案中，请核对编码（本文件 {rows} 行数据因此无法核对）",
+            f"subsidiary code {code!r} is not in the register; check the code you were given "
+            f"({rows} rows of this file cannot be checked until it is right)",
+            sheet=sheet, cell=cell, key="xt_subsidiary", value=code)
+
+
+def _folder(sub: Submission) -> None:
+    """A file in a month folder (inbox/2026-10/) must name that month on its cover: either
+    the cover's period is a slip, or the file belongs in the other month's folder."""
+    folder, when = folder_period(sub.path), sub.header.get("xt_period")
+    if folder is None or when is None or folder == when:
+        return
+    sheet, cell = sub.header_cells["xt_period"]
+    sub.add(Severity.ERROR, Reason.FOLDER_PERIOD,
+            f"文件在“{folder}”文件夹中，封面期间却是 {when}：若是 {folder} 的数据，请改正封面期间"
+            f"后重新发送；若是对 {when} 的更正，请把文件放入“{when}”文件夹",
+            f"the file is in the folder {folder} but its cover says period {when}: if these "
+            f"are {folder}'s figures, correct the period and send it again; if it corrects "
+            f"{when}, move the file into the folder {when}", sheet=sheet, cell=cell,
+            key="xt_period", value=when)
+
+
+def _codes_as_typed(sub: Submission, data: TableData, register: Register) -> None:
+    """Project IDs typed in another case or with spaces are taken as the register's, with one
+    warning per table that counts the rows."""
+    values = data.columns.get("project_id")
+    ids = {p.id for p in register.projects}
+    if not values or set(values) - {None} <= ids:
+        return
+    canonical = {as_typed(p): p for p in ids}
+    changed: list[tuple[int, str]] = []
+    for i, value in enumerate(values):
+        if isinstance(value, str) and value not in ids and as_typed(value) in canonical:
+            values[i] = canonical[as_typed(value)]
+            changed.append((data.columns[ROW][i], value))
+    if changed:
+        row, typed = changed[0]
+        sub.add(Severity.WARNING, Reason.CODE_AS_TYPED,
+                f"{len(changed)} 行的项目编号大小写或空格与档案不同（如“{typed}”），"
+                "已按档案编号处理",
+                f"{len(changed)} rows give a project ID in another case or with spaces (e.g. "
+                f"{typed!r}); they are taken as the register's IDs", sheet=data.sheet,
+                cell=data.cell("project_id", row), key="project_id", value=typed)
 
 
 def _cells(sub: Submission, data: TableData, register: Register) -> None:
@@ -245,6 +316,8 @@ def _duplicates(sub: Submission, data: TableData) -> None:
 def _projects(sub: Submission, data: TableData, register: Register,
               subsidiary: str | None) -> None:
     owners = {p.id: p.subsidiary for p in register.projects}
+    if subsidiary not in {s.code for s in register.subsidiaries}:
+        subsidiary = None  # an unknown code is one finding (_subsidiary), not one per row
     known = set(owners) if subsidiary is None else {
         p for p, owner in owners.items() if owner == subsidiary}
     if set(data.columns["project_id"]) - {None} <= known:
