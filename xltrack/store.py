@@ -27,7 +27,7 @@ import pandas as pd
 from . import arrival, versions
 from . import contract as c
 from .errors import HistoryError, HistoryNotWritten, HistoryTooNew
-from .models import CONTEXT_REASONS, Reason, Severity
+from .models import CONTEXT_REASONS, Reason, Severity, add_months
 from .reader import ROW, Submission, TableData
 
 DEFAULT_DB = "xltrack.sqlite"
@@ -468,6 +468,34 @@ def plan_milestones(conn: sqlite3.Connection, period: str) -> dict[str, set[str]
         if version == best[project][0]:
             best[project][1].add(str(json.loads(data).get("milestone_id")))
     return {project: ids for project, (_, ids) in best.items()}
+
+
+def unit_expectations(conn: sqlite3.Connection, period: str
+                      ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
+    """What the unit check compares a project's month with, in yuan, per (project, "cost" or
+    "sales"): the month's budget or forecast in force (the highest revision, then the latest
+    period), and the mean of the three months before. Read through the submissions, so the
+    amounts' index is used: a few queries however large the history."""
+    month, year = f"m{period[5:]}", int(period[:4])
+    planned: dict[tuple[str, str], float] = {}
+    plans = conn.execute(
+        "SELECT id, kind FROM submissions WHERE status = 'accepted' AND kind IN ('budget',"
+        " 'forecast') AND period <= ? ORDER BY revision, period, id", (period,)).fetchall()
+    for sub_id, kind in plans:
+        what = "cost" if kind == c.Kind.BUDGET else "sales"
+        for project, amount in conn.execute(
+                f"SELECT project, SUM({month}) FROM amounts WHERE submission_id = ? AND"
+                " year = ? AND measure = ? GROUP BY project", (sub_id, year, c.MONEY_MEASURE)):
+            if amount:
+                planned[(project, what)] = float(amount)
+    recent = {(project, "cost" if tbl == "ActualCost" else "sales"): float(total) / months
+              for project, tbl, total, months in conn.execute(
+        "SELECT a.project, a.tbl, SUM(a.amount), COUNT(DISTINCT a.month) FROM submissions s"
+        " JOIN amounts a ON a.submission_id = s.id WHERE s.status = 'accepted'"
+        " AND s.kind = 'monthly' AND s.period >= ? AND s.period < ? AND a.measure = ?"
+        " GROUP BY a.project, a.tbl", (add_months(period, -3), period, c.MONEY_MEASURE))
+              if total and months}
+    return planned, recent
 
 
 def submissions(conn: sqlite3.Connection) -> pd.DataFrame:
