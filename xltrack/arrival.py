@@ -3,7 +3,7 @@ month folder it lies in, and what its name says when its cover cannot be read.
 
 A copy (`cp -r`, an unzipped e-mail, a download) resets a file's modification time, so that
 time is kept as a hint for people and decides nothing. What decides is written in the file
-(the cover's 填报日期, its revision) or recorded by xltrack (when it first received the bytes).
+(the cover's 填表日期, its revision) or recorded by xltrack (when it first received the bytes).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The submission status board: for a period, who sent what, when — and who did not.
 
-A file counts as received on the day its evidence shows (store: the cover's 填报日期, capped by
+A file counts as received on the day its evidence shows (store: the cover's 填表日期, capped by
 when xltrack first received it), never by its file time. A rejected file is put where its
 evidence points — the cover's code, else a registered code its name starts with; the month
 folder it lies in, else the cover's period, else a month in its name — so that a subsidiary

@@ -6,7 +6,7 @@ subsidiary, kind, period and revision supersedes the earlier one, which is kept,
 that changed are recorded as restatements.
 
 Which version is later is decided by evidence that survives copying, never by file times or
-the order of import: the cover's preparation date (填报日期), then the moment xltrack first
+the order of import: the cover's preparation date (填表日期), then the moment xltrack first
 received the bytes (`imported_at`, the same for every file of one run). A preparation date
 after that moment is not believed; a cover without one counts as prepared that day. The day so
 found is `received_at`, which also decides lateness. The file's modification time is kept as a

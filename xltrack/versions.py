@@ -64,7 +64,7 @@ def rebuild_chain(conn: sqlite3.Connection, slot: Slot, arrived: int) -> None:
     mine = next(v for v in versions if v.id == arrived)
     if mine != newest and newest.first_seen < mine.first_seen:
         _add_finding(conn, mine, Severity.WARNING, Reason.OLDER_VERSION,
-                     f"此文件（填报日期 {mine.day}）早于现行版本“{newest.file}”（填报日期 "
+                     f"此文件（填表日期 {mine.day}）早于现行版本“{newest.file}”（填表日期 "
                      f"{newest.day}）：已存档，现行版本不变",
                      f"this file (prepared on {mine.day}) is older than the version in "
                      f"force, {newest.file} (prepared on {newest.day}): it is stored, "
@@ -79,13 +79,13 @@ def _unordered(conn: sqlite3.Connection, slot: Slot, a: _Version, b: _Version,
     for version in (a, b):
         _add_finding(
             conn, version, Severity.WARNING, Reason.UNORDERED_VERSIONS,
-            f"“{a.file}”与“{b.file}”是 {subsidiary} {period} {kind} 的两个版本，填报日期相同"
+            f"“{a.file}”与“{b.file}”是 {subsidiary} {period} {kind} 的两个版本，填表日期相同"
             f"（{a.day}）且同时收到，数字不同，无法判断哪个较新；暂以“{chosen.file}”为准。"
-            f"请重新发送正确的版本，并填写更晚的填报日期{higher}",
+            f"请重新发送正确的版本，并填写更晚的填表日期{higher}",
             f"{a.file} and {b.file} are two versions of {subsidiary} {kind} {period} with "
             f"different figures, the same preparation date ({a.day}), received together: "
             f"which is newer cannot be told, and {chosen.file} is used for now. Send the "
-            f"right one again with a later preparation date (填报日期){higher_en}")
+            f"right one again with a later preparation date (填表日期){higher_en}")
 
 
 def _add_finding(conn: sqlite3.Connection, version: _Version, severity: Severity,

@@ -105,7 +105,7 @@ class ReportData:
         """What each file's place rests on (status.EVIDENCE): the cover's preparation date,
         when xltrack first received it, the file time (a hint), why it is the version in
         force, what its attribution rests on, what became of it when looked at again."""
-        columns = {"填报日期 Prepared on": "prepared_on", "首次收到 First received":
+        columns = {"填表日期 Prepared on": "prepared_on", "首次收到 First received":
                    "first_received", "文件时间(仅参考) File time (hint)": "file_modified",
                    "版本依据 Version order": "order_evidence",
                    "归属依据 Attributed by": "attributed_by", "备注 Note": "note"}
