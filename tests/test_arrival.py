@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 import shutil
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -175,7 +178,6 @@ def test_lateness_is_the_cover_date_not_the_file_time(
     path = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount=300_000.0)]},
                 name="inbox/2026-10/RE01.xlsx", xt_prepared_on=dt.date(2026, 11, 14))
     on_time = dt.datetime(2026, 11, 2).timestamp()
-    import os
     os.utime(path, (on_time, on_time))  # an old file time: a hint, it decides nothing
     result = _month(month_inbox, register, tmp_path / "h.sqlite")
     row = _board(result, "RE01")
@@ -368,3 +370,37 @@ def test_a_version_2_history_gains_the_evidence_columns_and_keeps_its_facts(
     assert (subs.file_modified == subs.received_at).all()
     assert (subs.order_evidence == "").all() and (subs.notes == "").all()
     assert not pd.isna(subs.received_at).any()
+
+
+# --- what run says --------------------------------------------------------------------------
+
+def test_run_names_rejected_files_and_their_feedback_and_json_lists_every_file(
+        fill: Fill, month_inbox: Path, tmp_path: Path) -> None:
+    fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount="1,2O0")]},
+         name="inbox/2026-10/RE01-monthly-2026-10.xlsx")
+    (month_inbox / "2026-10" / "TRD03-monthly-2026-10.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "xltrack", *extra, "run", "--period", PERIOD, "--inbox",
+             str(month_inbox), "--db", str(tmp_path / "h.sqlite"), "--out",
+             str(tmp_path / "out"), "--workers", "1"], capture_output=True, text=True,
+            timeout=300)
+
+    text = run()
+    assert text.returncode == 1, text.stderr
+    feedback = tmp_path / "out" / "feedback"
+    assert (f"rejected: RE01-monthly-2026-10.xlsx (RE01 monthly 2026-10, 1 errors) feedback: "
+            f"{feedback / 'RE01-monthly-2026-10-feedback.xlsx'}") in text.stdout
+    assert "rejected: TRD03-monthly-2026-10.xls (TRD03 monthly 2026-10" in text.stdout
+    assert f"feedback workbooks for the senders: {feedback}" in text.stdout
+    again = json.loads(run("--json").stdout)  # a second run: every file, none read again
+    files = {f["file"]: f for f in again["files"]}
+    assert set(files) == {"RE01-monthly-2026-10.xlsx", "TRD03-monthly-2026-10.xls",
+                          "RE02-monthly-2026-10.xlsx"}
+    re01 = files["RE01-monthly-2026-10.xlsx"]
+    assert (re01["status"], re01["subsidiary"], re01["period"], re01["kind"], re01["findings"],
+            re01["new"]) == ("rejected", "RE01", "2026-10", "monthly", 1, False)
+    assert files["RE02-monthly-2026-10.xlsx"]["status"] == "accepted"
+    assert files["TRD03-monthly-2026-10.xls"]["subsidiary"] == "TRD03"
+    assert again["status"]["rejected"] == 2
