@@ -52,6 +52,12 @@ def _board(result: MonthResult, subsidiary: str, kind: str = "monthly") -> dict[
     return row
 
 
+def _re02_unchanged(result: MonthResult) -> bool:
+    """The other subsidiary's October (month_inbox) is what it sent, whatever else arrived."""
+    return all(result.consolidation.figure("subsidiary", "RE02", "investment", "actual", span)
+               == 250_000.0 for span in ("month", "ytd", "to_date"))
+
+
 def _findings(result: MonthResult, file: str) -> list[dict[str, str]]:
     subs = result.submissions
     return [f for text in subs[subs.file == file].findings.drop_duplicates()
@@ -171,6 +177,7 @@ def test_an_older_version_arriving_later_is_stored_and_the_newer_stays_in_force(
                  if f["reason"] == Reason.OLDER_VERSION]
     assert "RE01-new.xlsx stays in force" in finding["message_en"]
     assert _figures(result, "RE01") == _figures(first, "RE01")
+    assert _re02_unchanged(result)
 
 
 def test_lateness_is_the_cover_date_not_the_file_time(
@@ -184,7 +191,7 @@ def test_lateness_is_the_cover_date_not_the_file_time(
     assert (row["status"], row["received_at"], row["prepared_on"]) == (
         "late", "2026-11-14", "2026-11-14")
     assert str(row["file_modified"]).startswith("2026-11-0")
-    assert _board(result, "RE02")["status"] == "received"
+    assert _board(result, "RE02")["status"] == "received" and _re02_unchanged(result)
 
 
 # --- folder and cover ---------------------------------------------------------------------
@@ -252,6 +259,7 @@ def test_an_early_file_is_taken_by_the_run_of_the_month_it_names(
     assert "wrong_period" in str(row["note"])
     assert november.consolidation.figure("subsidiary", "RE01", "investment", "actual",
                                          "month") == 300_000.0
+    assert _re02_unchanged(october)
 
 
 # --- units --------------------------------------------------------------------------------
@@ -306,6 +314,7 @@ def test_codes_typed_loosely_are_matched_with_one_warning_each(
     assert "re01" not in set(result.status.subsidiary)
     assert result.consolidation.figure("subsidiary", "RE01", "investment", "actual",
                                        "month") == 300_000.0
+    assert _re02_unchanged(result)
 
 
 def test_an_unknown_subsidiary_code_is_one_finding_not_one_per_row(
@@ -319,18 +328,27 @@ def test_an_unknown_subsidiary_code_is_one_finding_not_one_per_row(
     assert "3 rows" in errors[0]["message_en"]
     row = _board(result, "RE01")  # the file name shows whose it is
     assert (row["status"], row["attributed_by"]) == ("rejected", "file name, folder month")
+    assert _re02_unchanged(result)
 
 
 # --- an honest status board ---------------------------------------------------------------
 
-def test_an_unreadable_file_is_rejected_where_its_name_and_folder_put_it(
-        month_inbox: Path, tmp_path: Path, register: Register) -> None:
+def test_refused_files_are_rejected_where_their_evidence_puts_them(
+        fill: Fill, month_inbox: Path, tmp_path: Path, register: Register) -> None:
+    """An .xls (no cover to read) by its name and folder; a period typed 202610 by the
+    cover's code and the folder: both "rejected" for October, neither "missing"."""
     (month_inbox / "2026-10" / "TRD03-monthly-2026-10.xls").write_bytes(b"\xd0\xcf\x11\xe0old")
+    fill(c.Kind.MONTHLY, {"ActualCost": [cost_row("RE04-P01", amount=100_000.0)]},
+         name="inbox/2026-10/monthly.xlsx", subsidiary="RE04", period="202610")
     result = _month(month_inbox, register, tmp_path / "h.sqlite")
     row = _board(result, "TRD03")
     assert (row["status"], row["file"]) == ("rejected", "TRD03-monthly-2026-10.xls")
     assert row["attributed_by"] == "file name, folder month"
+    row = _board(result, "RE04")
+    assert (row["status"], row["file"], row["attributed_by"]) == (
+        "rejected", "monthly.xlsx", "cover code, folder month")
     assert not (result.status.subsidiary == "").any()  # no row without a subsidiary
+    assert _re02_unchanged(result)
 
 
 def test_the_summary_marks_a_rejected_month_instead_of_a_variance(
