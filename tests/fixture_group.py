@@ -151,14 +151,16 @@ def write_fixture_inbox(folder: Path) -> list[Path]:
         template = templates / f"{kind.value}.xlsx"
         if not template.exists():
             write_template(template, (kind,), "zh", register)
+        year, month = (int(x) for x in period.split("-"))
+        received = dt.datetime(year + month // 12, month % 12 + 1, 5 + late_days, 9)
+        # The cover's preparation date is the evidence of order and lateness; the file time
+        # is set alike, as a hint only.
         head: dict[str, Any] = {"xt_subsidiary": sub, "xt_period": period, "xt_unit": unit,
-                                "xt_preparer": "会计", "xt_prepared_on": dt.date(2026, 4, 1)}
+                                "xt_preparer": "会计", "xt_prepared_on": received.date()}
         if kind is not c.Kind.MONTHLY:
             head["xt_revision"] = revision
         path = folder / "inbox" / f"{sub}-{kind.value}-{period}-r{revision}{suffix}.xlsx"
         fill_template(template, path, head, rows)
-        year, month = (int(x) for x in period.split("-"))
-        received = dt.datetime(year + month // 12, month % 12 + 1, 5 + late_days, 9)
         os.utime(path, (received.timestamp(), received.timestamp()))
         paths.append(path)
     return paths

@@ -140,8 +140,13 @@ def _golden_view(path: Path) -> dict[str, list[list[Any]]]:
         view[sheet] = [[round(v, 6) if isinstance(v, float) else
                         v.isoformat() if isinstance(v, dt.date) else v for v in row]
                        for row in _rows(wb[sheet])]
-    for row in view["报送 Submissions"]:  # received times depend on the file system clock
-        row[6] = "…" if isinstance(row[6], str) and row[6][:2] == "20" else row[6]
+    # The received day comes from the covers; the moment of the run and the file clock vary.
+    board = view["报送 Submissions"]
+    header = next(row for row in board if "首次收到 First received" in row)
+    for label in ("首次收到 First received", "文件时间(仅参考) File time (hint)"):
+        at = header.index(label)
+        for row in board[board.index(header) + 1:]:
+            row[at] = "…" if isinstance(row[at], str) and row[at][:2] == "20" else row[at]
     return view
 
 

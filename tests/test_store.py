@@ -166,7 +166,9 @@ def _as_version_1(current: Path, old: Path) -> None:
         conn.execute("PRAGMA user_version=1")
         conn.execute("ATTACH DATABASE ? AS v2", (str(current),))
         for table in ("submissions", "records", "restatements", "facts"):
-            conn.execute(f"INSERT INTO main.{table} SELECT * FROM v2.{table}")
+            # Only the columns version 1 had: later versions add some to `submissions`.
+            columns = ", ".join(row[1] for row in conn.execute(f"PRAGMA main.table_info({table})"))
+            conn.execute(f"INSERT INTO main.{table} SELECT {columns} FROM v2.{table}")
         conn.execute("DETACH DATABASE v2")
 
 

@@ -38,7 +38,15 @@ from .errors import UsageError
 from .inbox import CheckResult, check_files
 from .locking import network_filesystem
 from .models import check_period
-from .monthly import MonthResult, month_from_store, run_month, write_outputs, write_special_reports
+from .monthly import (
+    MonthResult,
+    month_from_store,
+    prior_period_restatements,
+    run_files,
+    run_month,
+    write_outputs,
+    write_special_reports,
+)
 from .report.monitoring import report_name
 from .report.publish import publish_report
 from .store import DEFAULT_DB
@@ -104,10 +112,14 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
 @click.option("--workers", type=click.IntRange(0), default=0,
               help="Reader processes (0: one per core).")
 @_scheduler_option
+@click.option("--accept-unit", "accept_units", multiple=True, metavar="FILE",
+              help="Accept this file's amounts although they look about 10,000 times off "
+                   "(implausible_unit); its file name, repeatable. The finding stays, as a "
+                   "warning.")
 def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path | None,
         control_path: Path | None,
         rules_path: Path | None, actions_path: Path | None, lang: str,
-        workers: int, scheduler: str | None) -> None:
+        workers: int, scheduler: str | None, accept_units: tuple[str, ...]) -> None:
     """Run the month: check every file, store it, consolidate, find the variances.
 
     Writes into --out: figures-, milestones-, status-, variances- and earned-value-PERIOD.csv,
@@ -126,14 +138,15 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
              "unreliable there. Keep it on a local disk and back it up.")
     result = run_month(inbox, register, check_period(period), db, out_dir / "feedback",
                        Isolation(workers=workers, scheduler=scheduler), _progress("Reading"),
-                       rules=resolve_rules(rules_path, control_path))
+                       rules=resolve_rules(rules_path, control_path),
+                       accept_units=[Path(name).name for name in accept_units])
     written = write_outputs(result, out_dir) + write_special_reports(result, out_dir / "special")
     published = publish_report(result, out_dir / report_name(result.period, lang),
                                actions=resolve_actions(actions_path))
     written.append(published.placed.path)
     for line in published.placed.notes:
         click.echo(line, err=True)
-    summary = _run_json(result, written)
+    summary = _run_json(result, written, out_dir / "feedback")
     if wants_json():
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
@@ -264,12 +277,20 @@ def explain(project: str, period: str, measure: str, basis: str | None, span: st
             click.echo(f"    {r.month}  {r.item:<14} {r.amount:>16,.2f}  {where}")
 
 
-def _run_json(result: MonthResult, written: list[Path]) -> dict[str, Any]:
+def _run_json(result: MonthResult, written: list[Path], feedback: Path) -> dict[str, Any]:
     group = result.consolidation.figures
     group = group[group.level == "group"]
+    prior = prior_period_restatements(result)
     return {"period": result.period, "db": str(result.db), "check": result.checked.counts(),
             "status": result.status.status.value_counts().to_dict(),
+            "files": run_files(result), "feedback_folder": str(feedback),
             "restatements": len(result.restatements),
+            "prior_period_restatements": [
+                {"file": r.file, "superseded_file": r.superseded_file,
+                 "subsidiary": r.subsidiary, "period": r.period, "project": r.project,
+                 "table": r.tbl, "item": r.item, "month": r.month, "cell": r.cell,
+                 "old_amount": _amount(r.old_amount), "new_amount": _amount(r.new_amount)}
+                for r in prior.itertuples()],
             "variances": result.variances.severity.value_counts().to_dict(),
             "major_variances": sorted(set(
                 result.variances[result.variances.severity == "major"].project)),
@@ -278,12 +299,29 @@ def _run_json(result: MonthResult, written: list[Path]) -> dict[str, Any]:
             "written": [str(p) for p in written]}
 
 
+def _amount(value: Any) -> float | None:
+    return None if value is None or value != value else float(value)
+
+
 def _print_run(summary: dict[str, Any]) -> None:
     n = summary["check"]
     click.echo(f"{summary['period']}: {n['files']} new files, {n['accepted']} accepted, "
                f"{n['rejected']} rejected ({n['already_in_history']} already in the "
                f"history); store {summary['db']}")
     click.echo("status: " + ", ".join(f"{k} {v}" for k, v in summary["status"].items()))
+    for f in summary["files"]:
+        if f["status"] == "rejected":
+            click.echo(f"rejected: {f['file']} ({f['subsidiary'] or '?'} {f['kind'] or '?'} "
+                       f"{f['period'] or '?'}, {f['errors']} errors) feedback: "
+                       f"{f['feedback'] or 'written when it was first read'}")
+    if any(f["status"] == "rejected" for f in summary["files"]):
+        click.echo(f"feedback workbooks for the senders: {summary['feedback_folder']}")
+    for r in summary["prior_period_restatements"]:
+        old, new = (f"{v:,.2f}" if v is not None else "(none)"
+                    for v in (r["old_amount"], r["new_amount"]))
+        click.echo(f"prior-period restatement: {r['subsidiary']} {r['month']} {r['project']} "
+                   f"{r['table']} {r['item']} {old} -> {new} ({r['file']} {r['cell']}, "
+                   f"replaces {r['superseded_file']})")
     g = summary["group"]
     for basis in ("actual", "plan", "baseline"):
         click.echo(f"group investment {basis:8}: month {g[f'investment {basis} month']:>18,.2f}"

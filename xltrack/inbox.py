@@ -13,8 +13,9 @@ from .errors import UsageError
 from .intake import is_lock_file
 from .models import Severity, check_period
 from .reader import Submission
+from .report.feedback import feedback_names
 from .settings import Register
-from .validate import validate_all
+from .validate import UnitCheck, check_units, validate_all
 from .workers import Isolation, examine_all, write_all_feedback
 
 
@@ -23,7 +24,9 @@ class CheckResult:
     submissions: list[Submission]
     lock_files: list[Path] = field(default_factory=list)
     feedback: list[Path] = field(default_factory=list)
+    feedback_of: dict[str, Path] = field(default_factory=dict)  # sha256 -> its feedback
     already_stored: int = 0  # files skipped because their bytes are in the history
+    stored_before: dict[Path, str] = field(default_factory=dict)  # those files' digests
 
     @property
     def rejected(self) -> list[Submission]:
@@ -59,11 +62,13 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
 def check_files(paths: Iterable[Path], register: Register, period: str | None = None,
                 feedback_dir: Path | None = None, isolation: Isolation | None = None,
                 progress: Callable[[int, int], None] | None = None,
-                milestones: dict[str, set[str]] | None = None) -> CheckResult:
+                milestones: dict[str, set[str]] | None = None,
+                units: UnitCheck | None = None) -> CheckResult:
     """Intake, read and validate every file; write feedback workbooks when asked.
 
     `milestones` are the plans already on file (project -> milestone ids); plans among the
-    files checked take precedence over them."""
+    files checked take precedence over them. `units`: what amounts are expected to be near
+    (the budgets and recent months on file; without it, the feasibility studies)."""
     if period is not None:
         check_period(period)
     files = find_files(paths)
@@ -73,8 +78,15 @@ def check_files(paths: Iterable[Path], register: Register, period: str | None = 
     subs = examine_all([p for p in files if not is_lock_file(p)], isolation or Isolation(),
                        progress, (register, period))
     validate_all(subs, register, period, milestones, files_checked=True)
+    for sub in subs:
+        if sub.kinds:
+            check_units(sub, register, units or UnitCheck())
     result = CheckResult(subs, locks)
     if feedback_dir is not None:
         # In worker processes, like reading: a copy that fails is its file's finding.
         result.feedback = write_all_feedback(subs, feedback_dir, isolation)
+        wanted = [s for s in subs if s.findings]
+        written = set(result.feedback)
+        result.feedback_of = {s.sha256: feedback_dir / name for s, name in zip(
+            wanted, feedback_names(wanted), strict=True) if feedback_dir / name in written}
     return result

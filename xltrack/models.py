@@ -79,6 +79,19 @@ class Reason(StrEnum):
     UNKNOWN_MILESTONE = "unknown_milestone"
     WRONG_PERIOD = "wrong_period"
     HIDDEN = "hidden"
+    # how the file arrived (issue 16): folder, versions, units, codes as typed
+    FOLDER_PERIOD = "folder_period"  # the month folder and the cover name different months
+    OLDER_VERSION = "older_version"  # stored, but a newer version of the slot stays in force
+    UNORDERED_VERSIONS = "unordered_versions"  # two versions nothing can put in order
+    IMPLAUSIBLE_UNIT = "implausible_unit"  # amounts about 10,000 times off: 元 and 万元 mixed
+    CODE_AS_TYPED = "code_as_typed"  # a code matched after case and spaces were normalised
+
+
+# Rejections that depend on the run or on where the file lies, not on what it says: a file
+# refused only for these is looked at again by every run while it is in the inbox, and taken
+# once the run's period, its folder or the operator's acceptance allows it.
+CONTEXT_REASONS = frozenset({Reason.WRONG_PERIOD, Reason.FOLDER_PERIOD,
+                             Reason.IMPLAUSIBLE_UNIT})
 
 
 class Finding(BaseModel):

@@ -6,10 +6,11 @@ Variances and the summary report are added to this run by their own modules as t
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -24,7 +25,8 @@ from .report.placement import write_atomically
 from .report.special import report_name, write_special_report
 from .safe import csv_frame, unique_names
 from .settings import Register
-from .status import status_board
+from .status import attribute, status_board
+from .validate import UnitCheck
 from .variance import (
     RuleSet,
     default_rules,
@@ -54,20 +56,28 @@ class MonthResult:
 def run_month(inbox: Path, register: Register, period: str, db: Path,
               feedback_dir: Path | None = None, isolation: Isolation | None = None,
               progress: Callable[[int, int], None] | None = None,
-              rules: RuleSet | None = None) -> MonthResult:
+              rules: RuleSet | None = None,
+              accept_units: Iterable[str] = ()) -> MonthResult:
     """Check every new file in `inbox`, store it (accepted or rejected), and consolidate.
 
-    Files whose exact bytes are already in the history are not read again."""
+    Files whose exact bytes are already in the history are not read again, but for those
+    refused only for their context (a period after the run's, the wrong month folder, an
+    implausible unit): they are read again and taken once they pass. `accept_units`: names
+    of files whose amounts the operator accepts although they look off by a unit."""
     check_period(period)
     with run_lock(db), store.open_store(db) as conn:
         store.check_integrity(conn, db)
-        known = store.known_digests(conn)
+        known = store.known_digests(conn) - store.reconsidered_digests(conn)
         everything = find_files([inbox])
-        files = ([p for p in everything if file_digest(p)[0] not in known] if known
+        digests = {p: file_digest(p)[0] for p in everything} if known else {}
+        files = ([p for p in everything if digests[p] not in known] if known
                  else everything)  # a new history: no file to skip, none to hash for it
+        planned, recent = store.unit_expectations(conn, period)
         checked = check_files(files, register, period, feedback_dir, isolation, progress,
-                              store.plan_milestones(conn, period))
+                              store.plan_milestones(conn, period),
+                              UnitCheck(planned, recent, frozenset(accept_units)))
         checked.already_stored = len(everything) - len(files)
+        checked.stored_before = {p: d for p, d in digests.items() if d in known}
         store.import_submissions(conn, checked.submissions)
         for sub in checked.submissions:
             # Stored, its tables live in the history; the run keeps only what it reports
@@ -94,6 +104,34 @@ def month_from_store(conn: sqlite3.Connection, register: Register, period: str,
                        variances, project_earned_value(consolidation), facts, history,
                        submissions,
                        store.records_in_force(conn, period, "Progress"), db)
+
+
+def run_files(result: MonthResult) -> list[dict[str, Any]]:
+    """Every file of the run's inbox (read now, or skipped as already in the history), a
+    row per kind it was stored as: its status, the subsidiary, period and kind its evidence
+    shows, its findings and feedback workbook."""
+    new = {s.sha256 for s in result.checked.submissions}
+    digests = new | set(result.checked.stored_before.values())
+    codes = set(result.status.subsidiary)
+    placed = attribute(result.submissions[result.submissions.sha256.isin(digests)], codes)
+    feedback = result.checked.feedback_of
+    return [{"file": r["file"], "path": r["path"], "status": r["status"],
+             "subsidiary": r["att_subsidiary"], "period": r["att_period"],
+             "kind": r["att_kind"], "attributed_by": r["attributed_by"],
+             "findings": int(r["errors"]) + int(r["warnings"]),
+             "errors": int(r["errors"]), "new": r["sha256"] in new,
+             "feedback": str(feedback[r["sha256"]]) if r["sha256"] in feedback else None}
+            for r in placed.to_dict("records")]
+
+
+def prior_period_restatements(result: MonthResult) -> pd.DataFrame:
+    """Restatements of months before the run's period made by files this run received: an
+    earlier month corrected, said in the run's output (the report lists every one)."""
+    r = result.restatements
+    new = {s.file for s in result.checked.submissions}
+    if r.empty:
+        return r
+    return r[(r.period < result.period) & r.file.isin(new)]
 
 
 def write_outputs(result: MonthResult, out_dir: Path) -> list[Path]:

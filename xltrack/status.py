@@ -1,16 +1,30 @@
-"""The submission status board: for a period, who sent what, when — and who did not."""
+"""The submission status board: for a period, who sent what, when — and who did not.
+
+A file counts as received on the day its evidence shows (store: the cover's 填表日期, capped by
+when xltrack first received it), never by its file time. A rejected file is put where its
+evidence points — the cover's code, else a registered code its name starts with; the month
+folder it lies in, else the cover's period, else a month in its name — so that a subsidiary
+whose file was refused shows "rejected", not "missing".
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from . import contract as c
-from .models import add_months
+from .arrival import folder_period, name_evidence
+from .models import Reason, add_months
 from .settings import Register
 
 RECEIVED, LATE, MISSING, REJECTED = "received", "late", "missing", "rejected"
+# The evidence shown per file; empty where a file has none.
+EVIDENCE = ["prepared_on", "first_received", "file_modified", "order_evidence",
+            "attributed_by", "note"]
 
 
 def deadline(period: str, register: Register) -> dt.date:
@@ -25,41 +39,82 @@ def status_board(submissions: pd.DataFrame, register: Register, period: str) -> 
     (any version effective by the period will do).
     """
     due = deadline(period, register)
+    known = {s.code for s in register.subsidiaries}
+    placed = attribute(submissions, known)
     rows = []
     for s in register.subsidiaries:
-        mine = submissions[submissions.subsidiary == s.code]
+        mine = placed[placed.att_subsidiary == s.code]
         for kind in c.Kind:
-            of_kind = mine[mine.kind == kind.value]
+            of_kind = mine[mine.att_kind == kind.value]
             if kind is c.Kind.MONTHLY:
-                of_kind = of_kind[of_kind.period == period]
+                of_kind = of_kind[of_kind.att_period == period]
             else:
-                of_kind = of_kind[of_kind.period <= period]
+                of_kind = of_kind[of_kind.att_period <= period]
             rows.append({"subsidiary": s.code, "name": s.name, "segment": s.segment,
                          "kind": kind.value, **_state(of_kind, kind, due)})
-    known = {s.code for s in register.subsidiaries}
-    stray = submissions[(submissions.status == "rejected") & (
-        submissions.kind.isna() | ~submissions.subsidiary.isin(known))]
+    stray = placed[(placed.status == "rejected") & (
+        placed.att_kind.isna() | ~placed.att_subsidiary.isin(known))
+        & (placed.att_period.isna() | (placed.att_period <= period))]
     for record in stray.to_dict("records"):
-        rows.append({"subsidiary": record["subsidiary"] or "", "name": "", "segment": "",
-                     "kind": record["kind"] or "", "status": REJECTED, "file": record["file"],
-                     "received_at": record["received_at"],
-                     "findings": record["errors"] + record["warnings"], "revision": None})
+        rows.append({"subsidiary": record["att_subsidiary"] or "", "name": "", "segment": "",
+                     "kind": record["att_kind"] or "", **_shown(record, REJECTED, None)})
     return pd.DataFrame(rows)
+
+
+def attribute(submissions: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
+    """`submissions` with the subsidiary, period and kind each file's evidence shows
+    (att_subsidiary, att_period, att_kind) and which evidence that was (attributed_by)."""
+    out = submissions.copy()
+    rows = [_place(r, codes) for r in submissions.to_dict("records")]
+    for i, name in enumerate(("att_subsidiary", "att_period", "att_kind", "attributed_by")):
+        out[name] = pd.Series([r[i] for r in rows], index=submissions.index, dtype="object")
+    return out
+
+
+def _place(r: Mapping[Hashable, Any], codes: set[str]) -> tuple[str | None, str | None,
+                                                            str | None, str]:
+    if r["status"] != "rejected":
+        return _text(r["subsidiary"]), _text(r["period"]), _text(r["kind"]), "cover"
+    by_name = name_evidence(str(r["file"]), codes)
+    code = _text(r["subsidiary"])
+    subsidiary, said = (code, ["cover code"]) if code in codes else (by_name[0], ["file name"])
+    folder = folder_period(str(r["path"]))
+    period = folder or _text(r["period"]) or by_name[1]
+    said.append("folder month" if folder else "cover period" if _text(r["period"])
+                else "file name")
+    kind = _text(r["kind"]) or by_name[2]
+    return subsidiary, period, kind, ", ".join(said)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or value != value or value == "" else str(value)
 
 
 def _state(found: pd.DataFrame, kind: c.Kind, due: dt.date) -> dict[str, object]:
     accepted = found[found.status == "accepted"].sort_values(["revision", "received_at"])
     if not accepted.empty:
-        latest = accepted.iloc[-1]
-        received = dt.datetime.fromisoformat(str(latest.received_at)).date()
+        latest = accepted.iloc[-1].to_dict()
+        received = dt.date.fromisoformat(str(latest["received_at"])[:10])
         late = kind is c.Kind.MONTHLY and received > due
-        return {"status": LATE if late else RECEIVED, "file": latest.file,
-                "received_at": latest.received_at,
-                "findings": int(latest.errors + latest.warnings),
-                "revision": int(latest.revision)}
-    rejected = found[found.status == "rejected"].sort_values("received_at")
+        return _shown(latest, LATE if late else RECEIVED, int(latest["revision"]))
+    rejected = found[found.status == "rejected"].sort_values(["received_at", "imported_at"])
     if not rejected.empty:
-        latest = rejected.iloc[-1]
-        return {"status": REJECTED, "file": latest.file, "received_at": latest.received_at,
-                "findings": int(latest.errors + latest.warnings), "revision": None}
-    return {"status": MISSING, "file": "", "received_at": "", "findings": 0, "revision": None}
+        return _shown(rejected.iloc[-1].to_dict(), REJECTED, None)
+    return {"status": MISSING, "file": "", "received_at": "", "findings": 0, "revision": None,
+            **dict.fromkeys(EVIDENCE, "")}
+
+
+def _shown(r: Mapping[Hashable, Any], status: str, revision: int | None) -> dict[str, object]:
+    """A file's row on the board: what it is, and the evidence its place rests on."""
+    findings = json.loads(str(r.get("findings") or "[]"))
+    evidence = _text(r.get("order_evidence")) or ""
+    if any(f["reason"] == Reason.UNORDERED_VERSIONS for f in findings):
+        evidence = "unordered"
+    return {"status": status, "file": r["file"], "received_at": str(r["received_at"])[:10],
+            "findings": int(r["errors"]) + int(r["warnings"]),
+            "revision": revision, "prepared_on": _text(r.get("prepared_on")) or "",
+            "first_received": str(r.get("imported_at") or "")[:19],
+            "file_modified": _text(r.get("file_modified")) or "",
+            "order_evidence": evidence,
+            "attributed_by": _text(r.get("attributed_by")) or "", "note": _text(r.get("notes"))
+            or ""}

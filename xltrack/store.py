@@ -3,13 +3,18 @@
 One transaction per submission (BEGIN IMMEDIATE), so a crash leaves the store as it was before
 that submission. The same bytes imported twice change nothing. A later file for the same
 subsidiary, kind, period and revision supersedes the earlier one, which is kept, and the values
-that changed are recorded as restatements. Which version is in force is decided by the time the
-file was received, never by the order of import, so shuffling the inbox changes nothing.
+that changed are recorded as restatements.
+
+Which version is later is decided by evidence that survives copying, never by file times or
+the order of import: the cover's preparation date (填表日期), then the moment xltrack first
+received the bytes (`imported_at`, the same for every file of one run). A preparation date
+after that moment is not believed; a cover without one counts as prepared that day. The day so
+found is `received_at`, which also decides lateness. The file's modification time is kept as a
+hint for people (`file_modified`) and decides nothing.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -19,9 +24,10 @@ from typing import Any
 
 import pandas as pd
 
+from . import arrival, versions
 from . import contract as c
 from .errors import HistoryError, HistoryNotWritten, HistoryTooNew
-from .models import Reason, Severity
+from .models import CONTEXT_REASONS, Reason, Severity, add_months
 from .reader import ROW, Submission, TableData
 
 DEFAULT_DB = "xltrack.sqlite"
@@ -155,6 +161,18 @@ _MIGRATIONS: tuple[str, ...] = (
         m12, sheet, rtrim(substr(letters, 34, 3)) || excel_row
         FROM amounts WHERE year IS NOT NULL AND m12 IS NOT NULL
     """,
+    # Version 3: the evidence a version's order rests on. `received_at` was the file's
+    # modification time, which a copy resets: from now on it is the received day decided from
+    # the cover (module docstring), the modification time kept beside it as a hint only.
+    # `order_evidence` says why a version follows the one before it, `notes` what became of a
+    # rejected file looked at again. Older rows keep what they had: their time is the only
+    # evidence there is.
+    """
+    ALTER TABLE submissions ADD COLUMN file_modified TEXT;
+    ALTER TABLE submissions ADD COLUMN order_evidence TEXT NOT NULL DEFAULT '';
+    ALTER TABLE submissions ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+    UPDATE submissions SET file_modified = received_at
+    """,
 )
 # The history's door: an amount that is not finite (infinity: 1e308 typed under 万元) would
 # break every later sum, so none is let in, whatever the checks before let through. Triggers,
@@ -238,38 +256,40 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def received_time(path: Path) -> str:
-    """When the file arrived: its modification time, in UTC."""
-    stamp = path.stat().st_mtime
-    return dt.datetime.fromtimestamp(stamp, dt.UTC).isoformat(timespec="seconds")
-
-
 def import_submission(conn: sqlite3.Connection, sub: Submission,
-                      received_at: str | None = None) -> list[int]:
+                      first_seen: str | None = None) -> list[int]:
     """Store one checked submission (one row per kind it holds); return the row ids.
 
-    Importing the same bytes again changes nothing and returns the existing ids.
+    Importing the same bytes again changes nothing and returns the existing ids, but for a
+    file refused only for its context (models.CONTEXT_REASONS), which is taken now if it
+    passes. `first_seen`: when xltrack received the bytes (default: now).
     """
     with _transaction(conn):
-        return _import(conn, sub, received_at)
+        return _import(conn, sub, first_seen or arrival.now())
 
 
 def import_submissions(conn: sqlite3.Connection, subs: list[Submission],
-                       received_at: str | None = None) -> list[list[int]]:
+                       first_seen: str | None = None) -> list[list[int]]:
     """Store a run's submissions in one transaction: all of them or, if the run is stopped,
     none (the files are still in the inbox, and the next run reads them again). One commit
-    rather than one per file: each commit waits for the disk."""
+    rather than one per file: each commit waits for the disk. Every file of the run is
+    received at the same moment; they are stored in their evidence's order, so the order they
+    came in changes nothing."""
+    moment = first_seen or arrival.now()
+    order = sorted(range(len(subs)), key=lambda i: (
+        arrival.received_day(subs[i].header.get("xt_prepared_on"), moment), subs[i].sha256))
     with _transaction(conn):
-        return [_import_contained(conn, sub, received_at) for sub in subs]
+        ids = {i: _import_contained(conn, subs[i], moment) for i in order}
+    return [ids[i] for i in range(len(subs))]
 
 
 def _import_contained(conn: sqlite3.Connection, sub: Submission,
-                      received_at: str | None) -> list[int]:
+                      first_seen: str) -> list[int]:
     """One file's storing, undone alone if the history refuses it (a non-finite amount, a
     number too large for SQLite): the file is then stored as rejected, with the reason."""
     conn.execute("SAVEPOINT one_file")
     try:
-        ids = _import(conn, sub, received_at)
+        ids = _import(conn, sub, first_seen)
     except (sqlite3.IntegrityError, OverflowError, ValueError, TypeError) as exc:
         conn.execute("ROLLBACK TO one_file")
         conn.execute("RELEASE one_file")
@@ -277,49 +297,98 @@ def _import_contained(conn: sqlite3.Connection, sub: Submission,
                 f"历史库拒收本文件的数值（{exc}），请核对各金额后重新发送",
                 f"the history refused this file's figures ({exc}); check its amounts and "
                 "send it again")
-        return _import(conn, sub, received_at)  # rejected now: its figures are not stored
+        return _import(conn, sub, first_seen)  # rejected now: its figures are not stored
     conn.execute("RELEASE one_file")
     return ids
 
 
-def _import(conn: sqlite3.Connection, sub: Submission, received_at: str | None) -> list[int]:
-    known = [row[0] for row in conn.execute(
-        "SELECT id FROM submissions WHERE sha256 = ? ORDER BY id", (sub.sha256,))]
-    if known:
-        return known
-    received = received_at or received_time(sub.path)
-    return [_insert(conn, sub, kind, received) for kind in sub.kinds or (None,)]
+def _import(conn: sqlite3.Connection, sub: Submission, first_seen: str) -> list[int]:
+    known = conn.execute("SELECT id, kind, status, findings FROM submissions WHERE sha256 = ?"
+                         " ORDER BY id", (sub.sha256,)).fetchall()
+    if not known:
+        return [_insert(conn, sub, kind, first_seen) for kind in sub.kinds or (None,)]
+    if all(status == "rejected" and _context_only(findings)
+           for _, _, status, findings in known):
+        _look_again(conn, sub, {kind: sub_id for sub_id, kind, _, _ in known})
+    return [row[0] for row in known]
+
+
+def _context_only(findings: str) -> bool:
+    errors = {f["reason"] for f in json.loads(findings) if f["severity"] == Severity.ERROR}
+    return bool(errors) and errors <= CONTEXT_REASONS
+
+
+def reconsidered_digests(conn: sqlite3.Connection) -> set[str]:
+    """Bytes refused only for their context: every run reads them again (they are few)."""
+    return {sha for sha, findings in conn.execute(
+        "SELECT sha256, findings FROM submissions WHERE status = 'rejected'")
+        if _context_only(findings)}
+
+
+def _look_again(conn: sqlite3.Connection, sub: Submission, rows: dict[str | None, int]) -> None:
+    """A file refused for its context, read again: taken if it passes now (its first receipt
+    still counts for lateness), else its findings brought up to date."""
+    if set(rows) != {k.value for k in sub.kinds}:
+        return  # read as other kinds than before: keep the record as it was
+    errors, warnings, findings = _counts(sub)
+    for kind in sub.kinds:
+        sub_id = rows[kind.value]
+        refused = conn.execute("SELECT findings FROM submissions WHERE id = ?",
+                               (sub_id,)).fetchone()[0]
+        conn.execute("UPDATE submissions SET path=?, file=?, errors=?, warnings=?, findings=?"
+                     " WHERE id=?", (str(sub.path), sub.file, errors, warnings, findings,
+                                     sub_id))
+        if sub.has_errors:
+            continue
+        reasons = sorted({f["reason"] for f in json.loads(refused)
+                          if f["severity"] == Severity.ERROR})
+        note = (f"rejected before ({', '.join(reasons)}); looked at again and accepted "
+                f"{arrival.now()[:10]}")
+        conn.execute("UPDATE submissions SET status='accepted', notes=? WHERE id=?",
+                     (note, sub_id))
+        _insert_tables(conn, sub, kind, sub_id)
+
+
+def _counts(sub: Submission) -> tuple[int, int, str]:
+    return (sum(f.severity is Severity.ERROR for f in sub.findings),
+            sum(f.severity is Severity.WARNING for f in sub.findings),
+            json.dumps([f.to_json() for f in sub.findings], ensure_ascii=False))
 
 
 def _insert(conn: sqlite3.Connection, sub: Submission, kind: c.Kind | None,
-            received: str) -> int:
+            first_seen: str) -> int:
     h = sub.header
     status = "rejected" if sub.has_errors or kind is None else "accepted"
     revision = int(h.get("xt_revision") or 1) if kind not in (None, c.Kind.MONTHLY) else 1
-    findings = [f.to_json() for f in sub.findings]
+    errors, warnings, findings = _counts(sub)
     cursor = conn.execute(
         "INSERT INTO submissions (path, file, sha256, size, received_at, imported_at, kind,"
         " subsidiary, period, revision, contract_version, unit, preparer, prepared_on, status,"
-        " errors, warnings, findings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (str(sub.path), sub.file, sub.sha256, sub.size, received,
-         dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), kind and kind.value,
-         h.get("xt_subsidiary"), h.get("xt_period"), revision, sub.contract_version,
-         h.get("xt_unit"), h.get("xt_preparer"),
+        " errors, warnings, findings, file_modified)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (str(sub.path), sub.file, sub.sha256, sub.size,
+         arrival.received_day(h.get("xt_prepared_on"), first_seen), first_seen,
+         kind and kind.value, h.get("xt_subsidiary"), h.get("xt_period"), revision,
+         sub.contract_version, h.get("xt_unit"), h.get("xt_preparer"),
          h["xt_prepared_on"].isoformat() if h.get("xt_prepared_on") else None, status,
-         sum(f.severity is Severity.ERROR for f in sub.findings),
-         sum(f.severity is Severity.WARNING for f in sub.findings),
-         json.dumps(findings, ensure_ascii=False)))
+         errors, warnings, findings, arrival.file_time(sub.path)))
     sub_id = int(cursor.lastrowid or 0)
     if status == "accepted" and kind is not None:
-        for table in c.tables_of((kind,)):
-            data = sub.tables.get(table.name)
-            if data is not None:
-                _insert_records(conn, sub_id, data)
-                _insert_amounts(conn, sub_id, data, str(h.get("xt_period")))
-        _rebuild_chain(conn, h.get("xt_subsidiary"), kind.value, h.get("xt_period"), revision)
+        _insert_tables(conn, sub, kind, sub_id)
     return sub_id
 
 
+def _insert_tables(conn: sqlite3.Connection, sub: Submission, kind: c.Kind,
+                   sub_id: int) -> None:
+    h = sub.header
+    for table in c.tables_of((kind,)):
+        data = sub.tables.get(table.name)
+        if data is not None:
+            _insert_records(conn, sub_id, data)
+            _insert_amounts(conn, sub_id, data, str(h.get("xt_period")))
+    revision = int(h.get("xt_revision") or 1) if kind is not c.Kind.MONTHLY else 1
+    versions.rebuild_chain(conn, (h.get("xt_subsidiary"), kind.value, h.get("xt_period"),
+                                  revision), sub_id)
 def _insert_records(conn: sqlite3.Connection, sub_id: int, data: TableData) -> None:
     """Every row as it was read, as JSON (dates as ISO text), with its Excel row; but for
     its amounts (the months, the amount, the total they make), which are kept once, in
@@ -377,43 +446,8 @@ def _insert_amounts(conn: sqlite3.Connection, sub_id: int, data: TableData,
         " month, letters, amount) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
 
 
-def _rebuild_chain(conn: sqlite3.Connection, subsidiary: str | None, kind: str,
-                   period: str | None, revision: int) -> None:
-    """Put the versions of one slot in received order: the last is in force, each earlier
-    one superseded by the next, with the restatements between neighbours recomputed."""
-    versions = [row[0] for row in conn.execute(
-        "SELECT id FROM submissions WHERE subsidiary IS ? AND kind = ? AND period IS ?"
-        " AND revision = ? AND status != 'rejected' ORDER BY received_at, sha256",
-        (subsidiary, kind, period, revision))]
-    if len(versions) == 1:
-        return  # the slot's first version: in force as it was inserted, nothing to restate
-    conn.execute(f"DELETE FROM restatements WHERE submission_id IN ({_marks(versions)})",
-                 versions)
-    for older, newer in zip(versions, versions[1:], strict=False):
-        conn.execute("UPDATE submissions SET status='superseded', superseded_by=? WHERE id=?",
-                     (newer, older))
-        _restate(conn, older, newer)
-    conn.execute("UPDATE submissions SET status='accepted', superseded_by=NULL WHERE id=?",
-                 (versions[-1],))
-
-
 def _marks(values: list[Any]) -> str:
     return ",".join("?" * len(values))
-
-
-def _restate(conn: sqlite3.Connection, old: int, new: int) -> None:
-    def amounts(sub_id: int) -> dict[tuple[str, ...], tuple[float, str]]:
-        return {tuple(r[:5]): (r[5], r[6]) for r in conn.execute(
-            "SELECT project, tbl, item, measure, month, SUM(amount), MIN(cell) FROM facts"
-            " WHERE submission_id=? GROUP BY project, tbl, item, measure, month", (sub_id,))}
-
-    before, after = amounts(old), amounts(new)
-    changes = []
-    for key in sorted(set(before) | set(after)):
-        was, now = before.get(key, (None, None)), after.get(key, (None, None))
-        if was[0] is None or now[0] is None or round(was[0] - now[0], 2) != 0:
-            changes.append((new, old, *key, was[0], now[0], now[1] or was[1]))
-    conn.executemany("INSERT INTO restatements VALUES (?,?,?,?,?,?,?,?,?,?)", changes)
 
 
 def known_digests(conn: sqlite3.Connection) -> set[str]:
@@ -434,6 +468,34 @@ def plan_milestones(conn: sqlite3.Connection, period: str) -> dict[str, set[str]
         if version == best[project][0]:
             best[project][1].add(str(json.loads(data).get("milestone_id")))
     return {project: ids for project, (_, ids) in best.items()}
+
+
+def unit_expectations(conn: sqlite3.Connection, period: str
+                      ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
+    """What the unit check compares a project's month with, in yuan, per (project, "cost" or
+    "sales"): the month's budget or forecast in force (the highest revision, then the latest
+    period), and the mean of the three months before. Read through the submissions, so the
+    amounts' index is used: a few queries however large the history."""
+    month, year = f"m{period[5:]}", int(period[:4])
+    planned: dict[tuple[str, str], float] = {}
+    plans = conn.execute(
+        "SELECT id, kind FROM submissions WHERE status = 'accepted' AND kind IN ('budget',"
+        " 'forecast') AND period <= ? ORDER BY revision, period, id", (period,)).fetchall()
+    for sub_id, kind in plans:
+        what = "cost" if kind == c.Kind.BUDGET else "sales"
+        for project, amount in conn.execute(
+                f"SELECT project, SUM({month}) FROM amounts WHERE submission_id = ? AND"
+                " year = ? AND measure = ? GROUP BY project", (sub_id, year, c.MONEY_MEASURE)):
+            if amount:
+                planned[(project, what)] = float(amount)
+    recent = {(project, "cost" if tbl == "ActualCost" else "sales"): float(total) / months
+              for project, tbl, total, months in conn.execute(
+        "SELECT a.project, a.tbl, SUM(a.amount), COUNT(DISTINCT a.month) FROM submissions s"
+        " JOIN amounts a ON a.submission_id = s.id WHERE s.status = 'accepted'"
+        " AND s.kind = 'monthly' AND s.period >= ? AND s.period < ? AND a.measure = ?"
+        " GROUP BY a.project, a.tbl", (add_months(period, -3), period, c.MONEY_MEASURE))
+              if total and months}
+    return planned, recent
 
 
 def submissions(conn: sqlite3.Connection) -> pd.DataFrame:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import contract as c
+from .arrival import folder_period
 from .models import Reason, Severity
 from .reader import ROW, Submission, TableData
-from .settings import Register
+from .settings import Project, Register
 
 Milestones = Mapping[str, set[str]]  # project id -> milestone ids in its current plan
 
@@ -40,6 +43,7 @@ def check_file(sub: Submission, register: Register, period: str | None = None) -
     _header(sub, register, period)
     subsidiary = sub.header.get("xt_subsidiary")
     for data in sub.tables.values():
+        _codes_as_typed(sub, data, register)
         _cells(sub, data, register)
         _plausible(sub, data)
         _duplicates(sub, data)
@@ -85,13 +89,8 @@ def _header(sub: Submission, register: Register, period: str | None) -> None:
             sub.add(Severity.WARNING if optional else Severity.ERROR, Reason.REQUIRED,
                     f"请填写“{f.label_zh}”", f"{f.label_en} is empty; please fill it in",
                     sheet=sheet, cell=cell, key=f.name)
-    code = sub.header.get("xt_subsidiary")
-    if code is not None and code not in {s.code for s in register.subsidiaries}:
-        sheet, cell = sub.header_cells["xt_subsidiary"]
-        sub.add(Severity.ERROR, Reason.UNKNOWN_SUBSIDIARY,
-                f"单位编码“{code}”不在项目档案中，请核对编码",
-                f"subsidiary code {code!r} is not in the register; check the code you were "
-                "given", sheet=sheet, cell=cell, key="xt_subsidiary", value=code)
+    _subsidiary(sub, register)
+    _folder(sub)
     when = sub.header.get("xt_period")
     if period and when and when > period:
         sheet, cell = sub.header_cells["xt_period"]
@@ -105,6 +104,79 @@ def _header(sub: Submission, register: Register, period: str | None) -> None:
         sub.add(Severity.ERROR, Reason.OUT_OF_RANGE, "版本号应为 1 或以上（1 为基准版本）",
                 "the revision must be 1 or more (1 is the baseline)", sheet=sheet, cell=cell,
                 key="xt_revision", value=revision)
+
+
+def as_typed(text: str) -> str:
+    """A code as people type it, made comparable: full-width forms and spaces (NFKC), the
+    spaces around it, and the case."""
+    return unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip().upper()
+
+
+def _subsidiary(sub: Submission, register: Register) -> None:
+    """The cover's code, matched as typed (`trd02 ` is TRD02, with a warning). A code not in
+    the register is one finding, which says how many rows it leaves unchecked: their
+    projects are not each called another subsidiary's."""
+    code = sub.header.get("xt_subsidiary")
+    if code is None:
+        return
+    sheet, cell = sub.header_cells["xt_subsidiary"]
+    codes = {as_typed(s.code): s.code for s in register.subsidiaries}
+    if code in codes.values():
+        return
+    match = codes.get(as_typed(str(code)))
+    if match is not None:
+        sub.header["xt_subsidiary"] = match
+        sub.add(Severity.WARNING, Reason.CODE_AS_TYPED,
+                f"单位编码“{code}”按“{match}”处理（大小写或空格不同），请今后按档案填写",
+                f"subsidiary code {code!r} is taken as {match} (case or spaces differ); please "
+                "type it as in the register", sheet=sheet, cell=cell, key="xt_subsidiary",
+                value=code)
+        return
+    rows = sum(len(data) for data in sub.tables.values())
+    sub.add(Severity.ERROR, Reason.UNKNOWN_SUBSIDIARY,
+            f"单位编码“{code}”不在项目档案中，请核对编码（本文件 {rows} 行数据因此无法核对）",
+            f"subsidiary code {code!r} is not in the register; check the code you were given "
+            f"({rows} rows of this file cannot be checked until it is right)",
+            sheet=sheet, cell=cell, key="xt_subsidiary", value=code)
+
+
+def _folder(sub: Submission) -> None:
+    """A file in a month folder (inbox/2026-10/) must name that month on its cover: either
+    the cover's period is a slip, or the file belongs in the other month's folder."""
+    folder, when = folder_period(sub.path), sub.header.get("xt_period")
+    if folder is None or when is None or folder == when:
+        return
+    sheet, cell = sub.header_cells["xt_period"]
+    sub.add(Severity.ERROR, Reason.FOLDER_PERIOD,
+            f"文件在“{folder}”文件夹中，封面期间却是 {when}：若是 {folder} 的数据，请改正封面期间"
+            f"后重新发送；若是对 {when} 的更正，请把文件放入“{when}”文件夹",
+            f"the file is in the folder {folder} but its cover says period {when}: if these "
+            f"are {folder}'s figures, correct the period and send it again; if it corrects "
+            f"{when}, move the file into the folder {when}", sheet=sheet, cell=cell,
+            key="xt_period", value=when)
+
+
+def _codes_as_typed(sub: Submission, data: TableData, register: Register) -> None:
+    """Project IDs typed in another case or with spaces are taken as the register's, with one
+    warning per table that counts the rows."""
+    values = data.columns.get("project_id")
+    ids = {p.id for p in register.projects}
+    if not values or set(values) - {None} <= ids:
+        return
+    canonical = {as_typed(p): p for p in ids}
+    changed: list[tuple[int, str]] = []
+    for i, value in enumerate(values):
+        if isinstance(value, str) and value not in ids and as_typed(value) in canonical:
+            values[i] = canonical[as_typed(value)]
+            changed.append((data.columns[ROW][i], value))
+    if changed:
+        row, typed = changed[0]
+        sub.add(Severity.WARNING, Reason.CODE_AS_TYPED,
+                f"{len(changed)} 行的项目编号大小写或空格与档案不同（如“{typed}”），"
+                "已按档案编号处理",
+                f"{len(changed)} rows give a project ID in another case or with spaces (e.g. "
+                f"{typed!r}); they are taken as the register's IDs", sheet=data.sheet,
+                cell=data.cell("project_id", row), key="project_id", value=typed)
 
 
 def _cells(sub: Submission, data: TableData, register: Register) -> None:
@@ -245,6 +317,8 @@ def _duplicates(sub: Submission, data: TableData) -> None:
 def _projects(sub: Submission, data: TableData, register: Register,
               subsidiary: str | None) -> None:
     owners = {p.id: p.subsidiary for p in register.projects}
+    if subsidiary not in {s.code for s in register.subsidiaries}:
+        subsidiary = None  # an unknown code is one finding (_subsidiary), not one per row
     known = set(owners) if subsidiary is None else {
         p for p, owner in owners.items() if owner == subsidiary}
     if set(data.columns["project_id"]) - {None} <= known:
@@ -345,3 +419,106 @@ def validate_all(subs: list[Submission], register: Register, period: str | None 
         else:
             validate(sub, register, period, milestones)
     return subs
+
+
+# --- unit plausibility: 元 and 万元 mixed up -------------------------------------------------
+
+# A project's amounts in a table this many times the expected size (or this many times
+# smaller) are not a real deviation but a unit typed wrong: 10,000 is 万元 against 元, and
+# half a decade either side leaves room for a month truly heavier or lighter than planned.
+# Too small is judged only against a budget, forecast or recent months on file: a quiet
+# month far below the study's average month is real (a project's first fees, say).
+_UNIT_SLIP = (10 ** 3.5, 10 ** 4.5)
+_UNIT_TABLES = {"ActualCost": "cost", "ActualSales": "sales", "Budget": "cost",
+                "SalesForecast": "sales"}
+
+
+@dataclass
+class UnitCheck:
+    """What a project's amounts are expected to be near, in yuan: the month's budget or
+    forecast on file, else the mean of its recent months, else its feasibility study spread
+    over its duration; and the files the operator has accepted as they are."""
+
+    planned: Mapping[tuple[str, str], float] = field(default_factory=dict)  # (project, cost|sales)
+    recent: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    accepted: frozenset[str] = frozenset()  # file names given with --accept-unit
+
+
+def check_units(sub: Submission, register: Register, units: UnitCheck) -> None:
+    """One blocking finding per table whose amounts are about 10,000 times off what the
+    project's budget, recent months or feasibility study lead to expect, naming the cells
+    and suggesting the unit; a warning instead for a file the operator has accepted."""
+    projects = {p.id: p for p in register.projects}
+    for name, what in _UNIT_TABLES.items():
+        data = sub.tables.get(name)
+        if data is None or not len(data):
+            continue
+        for direction, cells in _off_by_units(data, what, projects, units).items():
+            _unit_finding(sub, data, direction, cells, sub.file in units.accepted)
+
+
+def _off_by_units(data: TableData, what: str, projects: Mapping[str, Project],
+                  units: UnitCheck) -> dict[int, list[str]]:
+    """+1 or -1 (too large, too small) -> the first cell of each project off by a unit."""
+    totals: dict[str, tuple[float, str]] = {}
+    measures = data.columns.get("measure") or [c.MONEY_MEASURE] * len(data)
+    keys = data.spec.month_keys or ("amount",)
+    for i, (project, measure) in enumerate(zip(data.columns["project_id"], measures,
+                                               strict=True)):
+        if project not in projects or measure != c.MONEY_MEASURE:
+            continue
+        amount = sum(v for k in keys if isinstance(v := data.columns[k][i], int | float))
+        total, cell = totals.get(project, (0.0, data.cell(keys[0], data.columns[ROW][i])))
+        totals[project] = (total + amount, cell)
+    off: dict[int, list[str]] = {}
+    for project, (total, cell) in totals.items():
+        expected, on_file = _expected(projects[project], what, bool(data.spec.month_keys),
+                                      units)
+        if not expected or total <= 0:
+            continue
+        ratio = total / expected
+        direction = (1 if _UNIT_SLIP[0] <= ratio <= _UNIT_SLIP[1] else
+                     -1 if on_file and _UNIT_SLIP[0] <= 1 / ratio <= _UNIT_SLIP[1] else 0)
+        if direction:
+            off.setdefault(direction, []).append(cell)
+    return off
+
+
+def _expected(project: Project, what: str, whole_plan: bool,
+              units: UnitCheck) -> tuple[float, bool]:
+    """The expected amount, and whether it comes from figures on file (not the study)."""
+    study = project.feasibility
+    total = study.total_investment if what == "cost" else study.sales_amount
+    if whole_plan:
+        return float(total), True
+    for source in (units.planned, units.recent):
+        value = source.get((project.id, what))
+        if value:
+            return float(value), True
+    months = ((study.finish.year - study.start.year) * 12 + study.finish.month
+              - study.start.month + 1)
+    return float(total) / max(months, 1), False
+
+
+def _unit_finding(sub: Submission, data: TableData, direction: int, cells: list[str],
+                  accepted: bool) -> None:
+    unit = str(sub.header.get("xt_unit") or "")
+    suggest = "元" if direction > 0 and unit == "万元" else "万元" if unit == "元" and \
+        direction < 0 else ""
+    shown_cells = ", ".join(cells[:5]) + (f" … (+{len(cells) - 5})" if len(cells) > 5 else "")
+    size_zh, size_en = ("约为", "about 10,000 times larger") if direction > 0 else (
+        "仅约为", "about 10,000 times smaller")
+    multiple = "1 万倍" if direction > 0 else "万分之一"
+    fix_zh = (f"封面单位是“{unit}”，这些金额看起来是以“{suggest}”填写的：请把封面单位改为"
+              f"“{suggest}”" if suggest else "请核对金额及封面单位")
+    fix_en = (f"the cover's unit is {unit}, but these amounts look typed in {suggest}: set the "
+              f"cover's unit to {suggest}" if suggest else "check the amounts and the unit")
+    severity, zh_tail, en_tail = (
+        (Severity.WARNING, "（运营管理部已确认按原样接受）", " (accepted as it is by operations)")
+        if accepted else (Severity.ERROR, "", ""))
+    sub.add(severity, Reason.IMPLAUSIBLE_UNIT,
+            f"{len(cells)} 个项目的金额（{shown_cells}）{size_zh}其预算、近期月份或可研所示的"
+            f"{multiple}；{fix_zh}{zh_tail}",
+            f"the amounts of {len(cells)} project(s) ({shown_cells}) are {size_en} than "
+            f"their budget, recent months or feasibility study lead to expect; {fix_en}"
+            f"{en_tail}", sheet=data.sheet, cell=cells[0], key="xt_unit", value=unit)

@@ -98,7 +98,18 @@ class ReportData:
             "单位 Subsidiary": s.subsidiary, "名称 Name": s.name, "板块 Segment": s.segment,
             "类型 Kind": s.kind, "状态 Status": s.status, "文件 File": s.file,
             "收到时间 Received": s.received_at, "版本 Revision": s.revision,
-            "问题数 Findings": s.findings})
+            "问题数 Findings": s.findings, **self._evidence(s)})
+
+    @staticmethod
+    def _evidence(s: pd.DataFrame) -> dict[str, Any]:
+        """What each file's place rests on (status.EVIDENCE): the cover's preparation date,
+        when xltrack first received it, the file time (a hint), why it is the version in
+        force, what its attribution rests on, what became of it when looked at again."""
+        columns = {"填表日期 Prepared on": "prepared_on", "首次收到 First received":
+                   "first_received", "文件时间(仅参考) File time (hint)": "file_modified",
+                   "版本依据 Version order": "order_evidence",
+                   "归属依据 Attributed by": "attributed_by", "备注 Note": "note"}
+        return {label: s[key] if key in s else "" for label, key in columns.items()}
 
     def findings_sheet(self) -> pd.DataFrame:
         return self.findings
@@ -108,12 +119,14 @@ class ReportData:
         if r.empty:
             return pd.DataFrame(columns=["文件 File", "被更正文件 Superseded file",
                                          "项目 Project", "表 Table", "事项 Item", "月份 Month",
-                                         "原值 Old (万元)", "新值 New (万元)", "单元格 Cell"])
+                                         "原值 Old (万元)", "新值 New (万元)", "单元格 Cell",
+                                         "前期更正 Prior period"])
         return pd.DataFrame({
             "文件 File": r.file, "被更正文件 Superseded file": r.superseded_file,
             "项目 Project": r.project, "表 Table": r.tbl, "事项 Item": r.item,
             "月份 Month": r.month, "原值 Old (万元)": r.old_amount / WAN,
-            "新值 New (万元)": r.new_amount / WAN, "单元格 Cell": r.cell})
+            "新值 New (万元)": r.new_amount / WAN, "单元格 Cell": r.cell,
+            "前期更正 Prior period": ["是 yes" if p < self.period else "" for p in r.period]})
 
 
 def actions_frames(items: list[ActionItem], as_of: dt.date) -> tuple[pd.DataFrame,
@@ -161,7 +174,8 @@ def build_report_data(result: MonthResult, run_time: dt.datetime,
     flags = result.variances
     ev = result.earned_value.set_index("project")
     cards = _cards(result, majors, progress)
-    summary = _summary(c, majors, flags, ev, {card.project: card.row for card in cards})
+    summary = _summary(c, majors, flags, ev, {card.project: card.row for card in cards},
+                       _month_not_in(result.status))
     formats = {name: ReportData.column_formats(summary).get(name, "text")
                for name in summary.columns}
     formats.update({"SPI": "ratio", "CPI": "ratio", "差异数 Flags": "int"})
@@ -189,8 +203,19 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
 
+def _month_not_in(status: pd.DataFrame) -> dict[str, str]:
+    """Subsidiaries whose monthly figures for the period are not in: missing or rejected."""
+    monthly = status[(status.kind == "monthly") & status.status.isin(["missing", "rejected"])]
+    words = {"missing": "未报送 missing", "rejected": "被退回 rejected"}
+    return {str(code): words[str(state)] for code, state in zip(monthly.subsidiary,
+                                                                 monthly.status, strict=True)}
+
+
 def _summary(c: Consolidation, majors: pd.DataFrame, flags: pd.DataFrame, ev: pd.DataFrame,
-             card_rows: dict[str, int]) -> pd.DataFrame:
+             card_rows: dict[str, int], not_in: dict[str, str]) -> pd.DataFrame:
+    """One row per major project. A subsidiary whose month is missing or rejected gets a mark
+    and no budget or sales variance: its year to date lacks the month, and a variance
+    computed from nothing would be a false under-spend."""
     rows = []
     slips = c.milestones.groupby("project").slip_days.max()
     for p in majors.to_dict("records"):
@@ -206,21 +231,23 @@ def _summary(c: Consolidation, majors: pd.DataFrame, flags: pd.DataFrame, ev: pd
                                                         strict=True) if test(i)), default=2)
                   for area, test in _AREAS.items()}
         slip = slips.get(pid)
+        gap = not_in.get(str(p["subsidiary"]), "")
         rows.append({
             "板块 Segment": p["segment"], "单位 Subsidiary": p["subsidiary"],
             "项目编号 Project": pid, "项目名称 Name": p["name"],
             "完工预算 BAC (万元)": bac / WAN, "累计实际 Actual to date (万元)": ac / WAN,
             "投资完成 % spent": _ratio(ac, bac),
             "本年实际 Actual YTD (万元)": ytd_a / WAN, "本年预算 Budget YTD (万元)": ytd_p / WAN,
-            "预算差异 Budget var %": _ratio(ytd_a - ytd_p, ytd_p),
+            "预算差异 Budget var %": None if gap else _ratio(ytd_a - ytd_p, ytd_p),
             "本年销售 Sales YTD (万元)": sales_a / WAN,
             "本年预测 Forecast YTD (万元)": sales_p / WAN,
-            "销售完成 Sales %": _ratio(sales_a, sales_p),
+            "销售完成 Sales %": None if gap else _ratio(sales_a, sales_p),
             "SPI": ev.loc[pid, "spi"] if pid in ev.index else None,
             "CPI": ev.loc[pid, "cpi"] if pid in ev.index else None,
             "最大延误 Worst slip (天)": None if slip is None or pd.isna(slip) else int(slip),
             **lights, "总体 Overall": min(lights.values()),
-            "差异数 Flags": len(mine), "详情 Detail": "", "_card_row": card_rows.get(pid, 1)})
+            "差异数 Flags": len(mine), "本月数据 Month's figures": gap,
+            "详情 Detail": "", "_card_row": card_rows.get(pid, 1)})
     return pd.DataFrame(rows)
 
 
