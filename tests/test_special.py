@@ -85,9 +85,9 @@ def test_a_typed_assessment_survives_reruns_and_a_project_leaving(
 
     write_special_reports(demo_month, tmp_path)
     report = tmp_path / "专项报告-RE01-P01-2026-10.xlsx"
-    typed = {"原因分析": "钢材价格上涨，总包单价调整", "对投资价值的影响": "IRR 下降约 0.8 个百分点",
-             "纠偏措施": "=重新招标", "责任人": "张伟", "完成期限": dt.datetime(2026, 12, 31),
-             "领导批示": "同意，按月报告"}
+    typed = {"原因分析": "钢材价格上涨，总包单价调整",
+             "对投资价值的影响": "IRR 下降约 0.8 个百分点", "纠偏措施": "=重新招标",
+             "责任人": "张伟", "完成期限": dt.datetime(2026, 12, 31), "领导批示": "同意，按月报告"}
     _type_assessment(report, typed)
     for _ in range(2):
         write_special_reports(demo_month, tmp_path)

@@ -153,7 +153,7 @@ def actions_init(path: Path, lang: str) -> None:
 @actions.command("rollover")
 @click.option("--month", required=True, help="The month being closed, YYYY-MM.")
 @click.option("--table", "table", type=click.Path(path_type=Path, dir_okay=False),
-              help="The table to close (as for xltrack actions --table).")
+              help="The table to close (default: as for the key-work listing).")
 @click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Next month's table. Default: key-work-<next month>.xlsx beside the table.")
 @_json_option
