@@ -204,6 +204,40 @@ def test_three_bad_cells_still_give_the_whole_report(demo_month: MonthResult,
                                             ("重点工作 Key work!I7", None)]
     assert "来源只能是：领导批示、会议纪要、董事会决议" in found[1][3]
     assert [r[1] for r in rows if r[1] == "KW-0"] == ["KW-0"]  # the good row is still listed
+    total = next(r for r in rows if r[0] == "合计 Total")  # the month per department/person
+    assert total[2:7] == [0, 0, 1, 0, 0]  # only KW-0 could be read: open, not yet overdue
+    assert any(str(r[0]).startswith("重点工作月度小结 Key-work month 2026-11") for r in rows)
+
+
+def test_the_report_command_says_which_cells_to_correct(demo: Path, demo_month: MonthResult,
+                                                        tmp_path: Path) -> None:
+    path = write_table(tmp_path / "kw.xlsx", [item("KW-1", D(2026, 12, 1))], TODAY)
+    wb = load_workbook(path)
+    wb[SHEET]["M4"] = "finished"
+    wb.save(path)
+    result = _cli("report", "--period", "2026-10", "--db", str(demo_month.db), "--register",
+                  str(demo / "register.json"), "--actions", str(path), "--out",
+                  str(tmp_path / "r.xlsx"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "r.xlsx").exists()
+    assert "kw.xlsx 重点工作 Key work!M4: 状态填写为“finished”" in result.stderr
+
+
+def test_an_english_table_offers_english_words_and_reads_chinese_ones(tmp_path: Path) -> None:
+    result = _cli("actions", "init", "en.xlsx", "--lang", "en", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    wb = load_workbook(tmp_path / "en.xlsx")
+    lists = sorted(str(v.formula1) for v in wb[SHEET].data_validations.dataValidation
+                   if v.type == "list")
+    assert lists == ['"instruction,minutes,resolution"', '"open,in progress,done"']
+    ws = wb[SHEET]
+    for column, value in zip("ABDGHIKM", ("E1", "会议纪要", TODAY, "中文也可", "运营管理部",
+                                          "王敏", D(2026, 12, 1), "进行中"), strict=True):
+        ws[f"{column}4"] = value
+    wb.save(tmp_path / "en.xlsx")
+    work = read_key_work(tmp_path / "en.xlsx")
+    assert work.lang == "en" and not work.problems
+    assert (work.items[0].source, work.items[0].status) == (Source.MINUTES, Status.IN_PROGRESS)
 
 
 def test_an_unreadable_table_is_a_finding_not_a_stop(tmp_path: Path) -> None:

@@ -136,7 +136,8 @@ def _follow_ups(table: Path, day: dt.date, cadence: Cadence) -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the 来源 and 状态 drop-downs (both are read back).")
 @_json_option
-def actions_init(path: Path, lang: str) -> None:
+@click.pass_context
+def actions_init(ctx: click.Context, path: Path, lang: str) -> None:
     """Create an empty key-work tracking table at PATH.
 
     \b
@@ -145,7 +146,7 @@ def actions_init(path: Path, lang: str) -> None:
     """
     if path.exists():
         raise UsageError(f"{path} exists already; choose another name")
-    write_table(path, [], dt.date.today(), lang=lang)
+    write_table(path, [], dt.date.today(), ctx.meta["cadence"], lang=lang)
     emit({"table": str(path)}, f"wrote {path}: one row per instruction, minutes item or "
                                 "resolution")
 
