@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from xltrack.action_table import write_table
+from xltrack.action_book import write_table
 from xltrack.actions import ActionItem
 from xltrack.control import PROJECTS, RESULTS, SEGMENTS, load_control
 from xltrack.errors import RegisterError

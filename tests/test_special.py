@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -65,3 +66,52 @@ def test_submission_text_never_becomes_a_formula(tmp_path: Path) -> None:
     assert b"<f>" not in sheet and b"<f " not in sheet
     for text in hostile:
         assert text.replace('"', "&quot;") in strings or text in strings
+
+
+def _type_assessment(path: Path, typed: dict[str, object]) -> None:
+    wb = load_workbook(path)
+    ws = wb.active
+    for row in ws.iter_rows(min_col=1, max_col=1):
+        label = str(row[0].value or "")
+        for field, value in typed.items():
+            if label.startswith(field):
+                ws.cell(row[0].row, 2).value = value
+    wb.save(path)
+
+
+def test_a_typed_assessment_survives_reruns_and_a_project_leaving(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    from xltrack.report.special import NO_LONGER_MAJOR, read_assessment
+
+    write_special_reports(demo_month, tmp_path)
+    report = tmp_path / "专项报告-RE01-P01-2026-10.xlsx"
+    typed = {"原因分析": "钢材价格上涨，总包单价调整",
+             "对投资价值的影响": "IRR 下降约 0.8 个百分点", "纠偏措施": "=重新招标",
+             "责任人": "张伟", "完成期限": dt.datetime(2026, 12, 31), "领导批示": "同意，按月报告"}
+    _type_assessment(report, typed)
+    for _ in range(2):
+        write_special_reports(demo_month, tmp_path)
+        assert read_assessment(report) == typed
+    assert len(list((tmp_path / "backup").glob("专项报告-RE01-P01-2026-10-*.xlsx"))) >= 1
+    with zipfile.ZipFile(report) as zf:  # "=重新招标" typed as text stays text
+        assert b"<f>" not in zf.read("xl/worksheets/sheet1.xml")
+    # A late correction removes RE01-P01's major variances: its report stays, marked.
+    flags = demo_month.variances
+    calmer = flags.assign(severity=flags.severity.where(flags.project != "RE01-P01",
+                                                        "attention"))
+    written = write_special_reports(replace(demo_month, variances=calmer), tmp_path)
+    assert report in written and report.exists()
+    assert read_assessment(report) == typed
+    assert NO_LONGER_MAJOR in _text(report)
+
+
+def test_a_report_open_in_excel_is_not_replaced(demo_month: MonthResult,
+                                                tmp_path: Path) -> None:
+    write_special_reports(demo_month, tmp_path)
+    report = tmp_path / "专项报告-RE01-P01-2026-10.xlsx"
+    (tmp_path / "~$专项报告-RE01-P01-2026-10.xlsx").write_bytes(b"owner")
+    before = report.read_bytes()
+    written = write_special_reports(demo_month, tmp_path)
+    assert report.read_bytes() == before
+    assert report not in written and any(p.name.startswith("专项报告-RE01-P01-2026-10-")
+                                          for p in written)

@@ -24,8 +24,9 @@ from typing import Any
 import click
 
 from . import __version__
-from .action_table import read_table
-from .actions import ActionItem
+from .action_book import load_key_work
+from .action_table import KeyWork
+from .actions import DEFAULT_CADENCE, cadence_from
 from .control import ControlSettings, load_control
 from .errors import XltrackError
 from .excel.build import WORKBOOK
@@ -159,10 +160,13 @@ def resolve_rules(path: Path | None, control: Path | None = None) -> RuleSet:
     return load_rules(path)
 
 
-def resolve_actions(path: Path | None) -> list[ActionItem] | None:
-    if path is None and Path(KEY_WORK_TABLE).exists():
-        path = Path(KEY_WORK_TABLE)
-    return read_table(path)[0] if path else None
+def resolve_actions(path: Path | None, control: Path | None = None) -> KeyWork | None:
+    """The key-work table named, else the control workbook's, else key-work.xlsx; its latest
+    month's table (key-work-YYYY-MM.xlsx) when there is one. Never raises: its problems are
+    findings for the report."""
+    settings = _control_named(control)
+    named = path or (settings.path("key_work") if settings else Path(KEY_WORK_TABLE))
+    return load_key_work(named, cadence_from(settings.values) if settings else DEFAULT_CADENCE)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -5,60 +5,139 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
-from .action_table import read_table, write_table
-from .actions import cutoff, follow_ups, is_overdue, is_tracked, month_summary, rollover
-from .cli import KEY_WORK_TABLE, _json_option, cli, emit, wants_json
+from .action_book import current_table, write_table
+from .action_month import close_month
+from .action_table import read_key_work
+from .actions import (
+    CADENCE_SETTINGS,
+    Cadence,
+    cadence_from,
+    flag,
+    follow_ups,
+    is_overdue,
+    is_tracked,
+    next_follow_up,
+)
+from .cli import (
+    KEY_WORK_TABLE,
+    _control_named,
+    _control_option,
+    _json_option,
+    cli,
+    emit,
+    wants_json,
+)
 from .errors import UsageError
-from .models import add_months as add_period
-from .models import check_period
+
+
+class Day(click.ParamType[dt.date]):
+    """YYYY-MM-DD, or `today`."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        if str(value).strip().lower() == "today":
+            return dt.date.today()
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a date: give YYYY-MM-DD or today", param, ctx)
+
+
+_CADENCE_HELP = {"near_days": "Items due within this many days are in the near band [7].",
+                 "near_every": "…and are followed up every this many days [3].",
+                 "month_days": "Items due within this many days are in the month band [31].",
+                 "month_every": "…and are followed up every this many days [7]; later items "
+                                "monthly.",
+                 "cutoff_day": "Day of the month the table is summarised and rolled over [25]."}
+
+
+def _cadence_options(command: Any) -> Any:
+    for _, name in reversed(CADENCE_SETTINGS):
+        command = click.option(f"--{name.replace('_', '-')}", name, type=click.IntRange(0, 366),
+                               help=_CADENCE_HELP[name])(command)
+    return command
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="The day to plan for (default: today).")
+@click.option("--as-of", "as_of", type=Day(),
+              help="The day to plan for: YYYY-MM-DD or today (default: today).")
 @click.option("--table", "table", type=click.Path(path_type=Path, dir_okay=False),
-              default=KEY_WORK_TABLE, show_default=True, help="The key-work tracking table.")
+              help="The key-work tracking table. Default: the control workbook's, else "
+                   "key-work.xlsx; the latest month's table beside it (key-work-YYYY-MM.xlsx) "
+                   "is used when there is one.")
+@_control_option
+@_cadence_options
 @_json_option
 @click.pass_context
-def actions(ctx: click.Context, as_of: dt.datetime | None, table: Path) -> None:
+def actions(ctx: click.Context, /, as_of: dt.date | None, table: Path | None,
+            control_path: Path | None, **typed: int | None) -> None:
     """Key-work tracking: what to follow up today and what is overdue.
 
-    Items due within 7 days are chased every 3 days, within a month weekly, later monthly.
+    Items due within 7 days (today counts as 0) are chased every 3 days, within 31 days
+    weekly, later monthly, counted from the last contact; the cadence and the cut-off day
+    come from the control workbook's Control sheet, or from the options below.
 
     \b
     Examples:
       xltrack actions --as-of 2026-11-20 --table key-work.xlsx
+      xltrack actions --as-of today
       xltrack actions init key-work.xlsx
       xltrack actions rollover --month 2026-11 --table key-work.xlsx
     """
-    ctx.meta["table"] = table
-    if ctx.invoked_subcommand:
-        return
-    day = (as_of or dt.datetime.now()).date()
-    items, _ = read_table(table)
-    chase = follow_ups(items, day)
+    settings = _control_named(control_path)
+    cadence = cadence_from(settings.values) if settings else Cadence()
+    chosen = {k: v for k, v in typed.items() if v is not None}
+    try:
+        cadence = Cadence.model_validate({**cadence.model_dump(), **chosen})
+    except ValueError:
+        raise UsageError("--cutoff-day must be 1 to 31, the --…-every options at least 1"
+                         ) from None
+    named = table or (settings.path("key_work") if settings else Path(KEY_WORK_TABLE))
+    ctx.meta["table"], ctx.meta["cadence"] = current_table(named), cadence
+    if not ctx.invoked_subcommand:
+        _follow_ups(ctx.meta["table"], as_of or dt.date.today(), cadence)
+
+
+def _follow_ups(table: Path, day: dt.date, cadence: Cadence) -> None:
+    work = read_key_work(table, cadence)
+    items = work.items
+    chase = follow_ups(items, day, cadence)
     overdue = [i for i in items if is_overdue(i, day)]
+    for problem in work.problems:
+        click.echo(f"{table.name} {problem}", err=True)
     if wants_json():
-        click.echo(json.dumps({"as_of": day.isoformat(),
-                               "follow_up": [i.model_dump(mode="json") for i in chase],
-                               "overdue": [i.id for i in overdue]}, ensure_ascii=False,
-                              indent=2))
+        click.echo(json.dumps({
+            "as_of": day.isoformat(), "table": str(table),
+            "follow_up": [i.model_dump(mode="json") for i in chase],
+            "overdue": [i.id for i in overdue],
+            "items": [{"id": i.id, "deadline": i.deadline.isoformat(),
+                       "next_follow_up": next_follow_up(i, day, cadence).isoformat(),
+                       "flag": flag(i, day, cadence)} for i in items if is_tracked(i)],
+            "problems": [str(p) for p in work.problems]}, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{day}: {len(chase)} to follow up, {len(overdue)} overdue, "
-               f"{sum(is_tracked(i) for i in items)} open")
+    click.echo(f"{day} ({table.name}): {len(chase)} to follow up, {len(overdue)} overdue, "
+               f"{sum(is_tracked(i) for i in items)} open"
+               + (f", {len(work.problems)} cell(s) to correct" if work.problems else ""))
     for i in chase:
         mark = "OVERDUE " if is_overdue(i, day) else ""
-        click.echo(f"  {mark}{i.id}  due {i.deadline}  {i.department}/{i.person or '?'}  "
-                   f"{i.content}")
+        click.echo(f"  {mark}{i.id}  due {i.deadline}  {i.department}/{i.person}  {i.content}")
 
 
 @actions.command("init")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the 来源 and 状态 drop-downs (both are read back).")
 @_json_option
-def actions_init(path: Path) -> None:
+@click.pass_context
+def actions_init(ctx: click.Context, path: Path, lang: str) -> None:
     """Create an empty key-work tracking table at PATH.
 
     \b
@@ -67,35 +146,41 @@ def actions_init(path: Path) -> None:
     """
     if path.exists():
         raise UsageError(f"{path} exists already; choose another name")
-    write_table(path, [], dt.date.today())
+    write_table(path, [], dt.date.today(), ctx.meta["cadence"], lang=lang)
     emit({"table": str(path)}, f"wrote {path}: one row per instruction, minutes item or "
                                 "resolution")
 
 
 @actions.command("rollover")
 @click.option("--month", required=True, help="The month being closed, YYYY-MM.")
+@click.option("--table", "table", type=click.Path(path_type=Path, dir_okay=False),
+              help="The table to close (default: as for the key-work listing).")
 @click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Next month's table. Default: key-work-<next month>.xlsx beside the table.")
 @_json_option
 @click.pass_context
-def actions_rollover(ctx: click.Context, month: str, out_file: Path | None) -> None:
+def actions_rollover(ctx: click.Context, month: str, table: Path | None,
+                     out_file: Path | None) -> None:
     """Close the month at its cut-off (the 25th) and write next month's table.
 
-    Finished items leave the table; every unfinished item needs a newly agreed deadline in
-    the 新期限 New deadline column, else nothing is written and the items are named.
+    The closed table gets a 月度小结 summary sheet (per department and person: done on time,
+    done late, open, overdue, rolled over). Next month's table is a copy of it without the
+    finished items; every unfinished item needs a newly agreed deadline after the cut-off in
+    the 新期限 New deadline column, else nothing is written and the cells are named. An
+    existing next-month table is never overwritten: the roll-over refuses.
 
     \b
     Example:
       xltrack actions rollover --month 2026-11 --table key-work.xlsx
     """
-    table = ctx.meta["table"]
-    items, deadlines = read_table(table)
-    summary = month_summary(items, check_period(month))
-    carried = rollover(items, month, deadlines)
-    following = add_period(month, 1)
-    out = out_file or table.with_name(f"key-work-{following}.xlsx")
-    write_table(out, carried, cutoff(month), title=f"重点工作跟踪表 {following}")
-    emit({"month": month, "cutoff": str(summary["cutoff"]), "done": summary["done"],
-          "rolled_over": [i.id for i in carried], "table": str(out)},
-         f"{month} closed on {summary['cutoff']}: {len(summary['done'])} done "  # type: ignore[arg-type]
-         f"this month, {len(carried)} rolled over to {out}")
+    closed = close_month(current_table(table) if table else ctx.meta["table"], month,
+                         ctx.meta["cadence"], out_file)
+    done = closed.summary["done"]
+    emit({"month": month, "cutoff": str(closed.cutoff), "done": done,
+          "rolled_over": closed.carried, "table": str(closed.table),
+          "closed_table": str(closed.closed.path),
+          "backup": closed.closed.backup and str(closed.closed.backup)},
+         f"{month} closed on {closed.cutoff}: {len(done)} done this month, "
+         f"{len(closed.carried)} rolled over to {closed.table}; summary sheet added to "
+         f"{closed.closed.path}" + (f" (previous file kept as {closed.closed.backup})"
+                                    if closed.closed.backup else ""))

@@ -3,7 +3,6 @@ group in cli.py: each parses, calls the library, prints, and sets the exit code.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -12,8 +11,9 @@ from typing import Any
 import click
 
 from . import store
-from .action_table import read_table, write_table
-from .actions import ActionItem, items_for_major_variances
+from .action_book import track_major_variances
+from .action_table import problem_lines
+from .actions import ActionItem
 from .cli import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -141,12 +141,14 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
                        rules=resolve_rules(rules_path, control_path),
                        accept_units=[Path(name).name for name in accept_units])
     written = write_outputs(result, out_dir) + write_special_reports(result, out_dir / "special")
+    key_work = resolve_actions(actions_path, control_path)
     published = publish_report(result, out_dir / report_name(result.period, lang),
-                               actions=resolve_actions(actions_path))
+                               actions=key_work)
     written.append(published.placed.path)
-    for line in published.placed.notes:
+    for line in published.placed.notes + problem_lines(key_work):
         click.echo(line, err=True)
     summary = _run_json(result, written, out_dir / "feedback")
+    summary["key_work_problems"] = problem_lines(key_work)
     if wants_json():
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
@@ -188,8 +190,8 @@ def report(period: str, out_file: Path | None, lang: str, db: Path,
                                   resolve_rules(rules_path, control_path),
                                   CheckResult([]), db)
     target = out_file or Path("reports") / report_name(period, lang)
-    published = publish_report(result, target,
-                               actions=resolve_actions(actions_path))
+    key_work = resolve_actions(actions_path, control_path)
+    published = publish_report(result, target, actions=key_work)
     placed = published.placed
     emit({"report": str(placed.path), "backup": placed.backup and str(placed.backup),
           "redirected": placed.redirected, "comments_kept": published.comments_kept,
@@ -197,7 +199,7 @@ def report(period: str, out_file: Path | None, lang: str, db: Path,
          f"wrote {placed.path} ({published.comments_kept} comments kept, "
          f"{published.orphaned} orphaned)" +
          (f"\nprevious report kept as {placed.backup}" if placed.backup else ""))
-    for line in placed.notes:
+    for line in placed.notes + problem_lines(key_work):
         click.echo(line, err=True)
 
 
@@ -232,9 +234,8 @@ def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | 
     written = write_special_reports(result, out_dir)
     new: list[ActionItem] = []
     if track is not None and written:
-        items, _ = read_table(track) if track.exists() else ([], {})
-        new = items_for_major_variances(result.variances, period, items, dt.date.today())
-        write_table(track, items + new, dt.date.today())
+        track, new = track_major_variances(track, result.variances, period, out_dir,
+                                           register.operations_contact or "运营管理部")
     lines = [str(p) for p in written] + ([f"{len(new)} item(s) added to {track}"] if track
                                          and written else [])
     emit({"reports": [str(p) for p in written], "tracked": [i.id for i in new]},

@@ -11,7 +11,7 @@ import click
 
 from . import contract as c
 from . import store
-from .action_table import write_table
+from .action_book import write_table
 from .cli import (
     CONTROL_FILE,
     INBOX,

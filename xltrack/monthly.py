@@ -22,7 +22,7 @@ from .locking import run_lock
 from .models import check_period
 from .reader import file_digest
 from .report.placement import write_atomically
-from .report.special import report_name, write_special_report
+from .report.special import report_name, reported_projects, write_special_report
 from .safe import csv_frame, unique_names
 from .settings import Register
 from .status import attribute, status_board
@@ -158,21 +158,27 @@ def write_special_reports(result: MonthResult, out_dir: Path) -> list[Path]:
     """A special report for every project with a major variance."""
     flags = result.variances
     majors = sorted(set(flags[flags.severity == "major"].project))
-    if not majors:
+    projects = result.consolidation.projects.set_index("project", drop=False)
+    # A report written earlier for this period is kept and marked when its project no longer
+    # has a major variance (what operations typed into it is carried over).
+    former = [p for p in reported_projects(out_dir, result.period)
+              if p not in majors and p in projects.index]
+    if not majors and not former:
         return []
     trend = result.history[result.history.month >= f"{result.period[:4]}-01"]
-    projects = result.consolidation.projects.set_index("project", drop=False)
     earned = result.earned_value.set_index("project", drop=False)
     written = []
     # Two IDs may make one safe name ("a/b", "a_b"): the second report gets -2.
-    names = unique_names([report_name(p, result.period).removesuffix(".xlsx") for p in majors],
+    reported = majors + former
+    names = unique_names([report_name(p, result.period).removesuffix(".xlsx") for p in reported],
                          ".xlsx")
-    for project, name in zip(majors, names, strict=True):
+    for project, name in zip(reported, names, strict=True):
         path = out_dir / name
         written.append(write_special_report(
             path, result.period, projects.loc[project].to_dict(),
             flags[flags.project == project], trend[trend.project == project],
-            earned.loc[project].to_dict() if project in earned.index else None))
+            earned.loc[project].to_dict() if project in earned.index else None,
+            no_longer_major=project not in majors))
     return written
 
 

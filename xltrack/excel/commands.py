@@ -15,8 +15,9 @@ from typing import Any
 import pandas as pd
 
 from .. import store
-from ..action_table import read_table
-from ..actions import follow_ups, is_due_soon, is_overdue, next_follow_up
+from ..action_book import load_key_work
+from ..action_table import KeyWork, problem_lines
+from ..actions import cadence_from, flag, follow_ups, is_overdue, next_follow_up
 from ..control import RESULTS, ControlSettings
 from ..errors import UsageError
 from ..inbox import CheckResult, check_files
@@ -66,14 +67,16 @@ def run_month_command(port: WorkbookPort, settings: ControlSettings) -> str:
     port.status("写报告 Writing the report…")
     write_outputs(result, out)
     write_special_reports(result, out / "special")
-    published = publish_report(result, _report(settings, period), actions=_key_work(settings))
+    key_work = _key_work(settings)
+    published = publish_report(result, _report(settings, period), actions=key_work)
     _write_month(port, result)
     majors = sorted(set(result.variances[result.variances.severity == "major"].project))
     n = result.checked.counts()
     return (f"{period}: {n['files']} new files ({n['rejected']} rejected); "
             f"{len(majors)} 个重大差异项目 projects with a major variance"
             f"{': ' + ', '.join(majors) if majors else ''}. 报告 Report: {published.placed.path}"
-            + "".join(f"\n{line}" for line in published.placed.notes))
+            + "".join(f"\n{line}" for line in published.placed.notes
+                      + problem_lines(key_work)))
 
 
 def open_report(port: WorkbookPort, settings: ControlSettings) -> str:
@@ -98,17 +101,18 @@ def special_reports(port: WorkbookPort, settings: ControlSettings) -> str:
 def key_work_follow_ups(port: WorkbookPort, settings: ControlSettings,
                         today: dt.date | None = None) -> str:
     today = today or dt.date.today()
-    items = _key_work(settings)
-    if items is None:
+    work = _key_work(settings)
+    if work is None:
         raise UsageError(f"no key-work table at {settings.path('key_work')}; create one with "
                          "xltrack actions init")
-    due = follow_ups(items, today)
+    cadence = work.cadence
+    due = follow_ups(work.items, today, cadence)
     port.write_result(RESULTS["actions"].sheet, RESULTS["actions"].columns, [
         [i.id, i.project, i.content, i.department, i.person, i.deadline, i.status.value,
-         next_follow_up(i, today), "overdue 逾期" if is_overdue(i, today)
-         else "due soon 临期" if is_due_soon(i, today) else ""] for i in due])
+         next_follow_up(i, today, cadence), flag(i, today, cadence)] for i in due])
     overdue = sum(is_overdue(i, today) for i in due)
-    return f"{today}: {len(due)} 项待跟进 to follow up today, {overdue} 项逾期 overdue"
+    return (f"{today}: {len(due)} 项待跟进 to follow up today, {overdue} 项逾期 overdue "
+            f"({work.path.name})" + "".join(f"\n{line}" for line in problem_lines(work)))
 
 
 def _inbox(settings: ControlSettings, period: str | None) -> Path:
@@ -136,9 +140,10 @@ def _report(settings: ControlSettings, period: str) -> Path:
     return settings.path("output") / report_name(period, settings.values["language"])
 
 
-def _key_work(settings: ControlSettings) -> Any:
-    path = settings.path("key_work")
-    return read_table(path)[0] if path.is_file() else None
+def _key_work(settings: ControlSettings) -> KeyWork | None:
+    """The key-work table in force (the latest month's, key-work-YYYY-MM.xlsx, once a month
+    has been rolled over), read without stopping at a bad cell."""
+    return load_key_work(settings.path("key_work"), cadence_from(settings.values))
 
 
 def _from_store(settings: ControlSettings) -> MonthResult:

@@ -60,6 +60,8 @@ def write_report(path: Path, data: ReportData, comments: dict[str, str],
         _table(ws[ACTIONS_SHEET], f, "Departments", data.departments,
                "各部门未完成及逾期 Open and overdue per department",
                first_row=len(data.actions) + 6)
+        _key_work_tables(ws[ACTIONS_SHEET], f, data,
+                         len(data.actions) + len(data.departments) + 12)
     _table(ws["审核 Findings"], f, "Findings", data.findings_sheet(),
            "审核发现 Findings", severity="级别 Severity")
     _table(ws["更正 Restatements"], f, "Restatements",
@@ -73,6 +75,19 @@ def write_report(path: Path, data: ReportData, comments: dict[str, str],
                "项目已不在汇总表中的备注 Comments whose project left the summary")
     ws[CHART_DATA].hide()
     wb.close()
+
+
+def _key_work_tables(ws: Worksheet, f: dict[str, Any], data: ReportData, row: int) -> None:
+    """The key-work month per department and person (for the performance review), then the
+    cells of the key-work table to correct: the report is written whatever the table holds."""
+    if data.action_summary is None or data.action_problems is None:
+        return
+    _table(ws, f, "KeyWorkSummary", data.action_summary,
+           f"重点工作月度小结 Key-work month {data.action_month} per department and person",
+           first_row=row)
+    _table(ws, f, "KeyWorkProblems", data.action_problems,
+           f"重点工作表需更正 Key-work table: {len(data.action_problems)} cell(s) to correct",
+           severity="说明 Message", first_row=row + len(data.action_summary) + 6)
 
 
 def _formats(wb: Workbook) -> dict[str, Any]:

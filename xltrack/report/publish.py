@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..action_table import KeyWork
 from ..actions import ActionItem
 from ..monthly import MonthResult
 from .monitoring import COMMENT_HEADER, KEY_HEADER, ORPHANS_SHEET, SUMMARY_SHEET, write_report
@@ -21,7 +22,7 @@ class Published:
 
 
 def publish_report(result: MonthResult, target: Path, run_time: dt.datetime | None = None,
-                   actions: list[ActionItem] | None = None) -> Published:
+                   actions: list[ActionItem] | KeyWork | None = None) -> Published:
     """Write the month's report to `target`, keeping what people typed into the last one.
 
     Comments are carried over by project key; a comment whose project is no longer in the

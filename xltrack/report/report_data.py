@@ -6,11 +6,14 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..actions import ActionItem, is_overdue, is_tracked, next_follow_up
+from ..action_month import SUMMARY_HEADERS, key_work_month, summary_rows
+from ..action_table import KeyWork
+from ..actions import ActionItem, flag, is_overdue, is_tracked, month_summary, next_follow_up
 from ..consolidate import (
     ACTUAL,
     INVESTMENT,
@@ -56,6 +59,9 @@ class ReportData:
     inputs: list[tuple[str, str]]
     actions: pd.DataFrame | None = None  # open key-work items, overdue first
     departments: pd.DataFrame | None = None  # open / overdue counts per department
+    action_summary: pd.DataFrame | None = None  # the key-work month per department and person
+    action_problems: pd.DataFrame | None = None  # cells of the key-work table to correct
+    action_month: str = ""
     detail_column: str = "详情 Detail"
     light_columns: tuple[str, ...] = (*_AREAS, "总体 Overall")
     _formats: dict[str, str] = field(default_factory=dict)
@@ -129,17 +135,18 @@ class ReportData:
             "前期更正 Prior period": ["是 yes" if p < self.period else "" for p in r.period]})
 
 
-def actions_frames(items: list[ActionItem], as_of: dt.date) -> tuple[pd.DataFrame,
-                                                                       pd.DataFrame]:
+def actions_frames(items: list[ActionItem], as_of: dt.date,
+                   work: KeyWork | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Open items (overdue first, then by deadline) and the counts per department."""
+    cadence = work.cadence if work else KeyWork(Path()).cadence
     open_items = sorted((i for i in items if is_tracked(i)),
                         key=lambda i: (not is_overdue(i, as_of), i.deadline, i.id))
-    rows = [{"提示 Flag": "overdue 逾期" if is_overdue(i, as_of) else "",
+    rows = [{"提示 Flag": flag(i, as_of, cadence),
              "编号 ID": i.id, "工作内容 Content": i.content, "项目 Project": i.project,
              "责任部门 Department": i.department, "责任人 Person": i.person,
              "当前期限 Deadline": i.deadline, "原定期限 Original deadline": i.original_deadline,
              "滚动月数 Months rolled": i.months_rolled,
-             "下次跟进 Next follow-up": next_follow_up(i, as_of),
+             "下次跟进 Next follow-up": next_follow_up(i, as_of, cadence),
              "最新进展 Latest note": i.notes[-1].text if i.notes else ""} for i in open_items]
     frame = pd.DataFrame(rows, columns=["提示 Flag", "编号 ID", "工作内容 Content",
                                         "项目 Project", "责任部门 Department", "责任人 Person",
@@ -148,9 +155,24 @@ def actions_frames(items: list[ActionItem], as_of: dt.date) -> tuple[pd.DataFram
                                         "最新进展 Latest note"])
     counts = (frame.groupby("责任部门 Department")
               .agg(**{"未完成 Open": ("编号 ID", "count"),
-                      "逾期 Overdue": ("提示 Flag", lambda f: int((f != "").sum()))})
+                      "逾期 Overdue": ("提示 Flag",
+                                       lambda f: int(f.str.startswith("overdue").sum()))})
               .reset_index())
     return frame, counts
+
+
+def key_work_frames(work: KeyWork, as_of: dt.date) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """The key-work month in progress (or just closed) summarised per department and person,
+    and the table's cells to correct, each with the value typed."""
+    month = key_work_month(as_of, work.cadence)
+    summary = pd.DataFrame(summary_rows(month_summary(work.items, month, work.cadence)),
+                           columns=list(SUMMARY_HEADERS))
+    problems = pd.DataFrame(
+        [{"文件 File": work.path.name, "单元格 Cell": f"{p.sheet}!{p.cell}" if p.cell else "",
+          "填写值 Value": "" if p.value is None else str(p.value), "说明 Message": p.zh,
+          "Message": p.en} for p in work.problems],
+        columns=["文件 File", "单元格 Cell", "填写值 Value", "说明 Message", "Message"])
+    return month, summary, problems
 
 
 def _wan_or_none(values: pd.Series, indicators: pd.Series) -> list[float | None]:
@@ -167,7 +189,7 @@ def _wan_or_none(values: pd.Series, indicators: pd.Series) -> list[float | None]
 
 
 def build_report_data(result: MonthResult, run_time: dt.datetime,
-                      actions: list[ActionItem] | None = None) -> ReportData:
+                      actions: list[ActionItem] | KeyWork | None = None) -> ReportData:
     c = result.consolidation
     submissions, progress = result.submissions, result.progress
     majors = c.projects[c.projects.major].sort_values(["segment", "subsidiary", "project"])
@@ -179,8 +201,12 @@ def build_report_data(result: MonthResult, run_time: dt.datetime,
     formats = {name: ReportData.column_formats(summary).get(name, "text")
                for name in summary.columns}
     formats.update({"SPI": "ratio", "CPI": "ratio", "差异数 Flags": "int"})
-    open_items, departments = (actions_frames(actions, run_time.date()) if actions is not None
-                               else (None, None))
+    work = KeyWork(Path(), items=list(actions)) if isinstance(actions, list) else actions
+    open_items = departments = action_summary = action_problems = None
+    month = ""
+    if work is not None:
+        open_items, departments = actions_frames(work.items, run_time.date(), work)
+        month, action_summary, action_problems = key_work_frames(work, run_time.date())
     inputs = (submissions[submissions.period <= result.period]
               .drop_duplicates("sha256").sort_values("file"))
     return ReportData(
@@ -191,7 +217,8 @@ def build_report_data(result: MonthResult, run_time: dt.datetime,
         if not result.restatements.empty else result.restatements,
         trends=_trends(result), cards=cards,
         inputs=list(zip(inputs.file, inputs.sha256, strict=True)), actions=open_items,
-        departments=departments, _formats=formats)
+        departments=departments, action_summary=action_summary,
+        action_problems=action_problems, action_month=month, _formats=formats)
 
 
 def _fig(c: Consolidation, level: str, key: str, indicator: str, basis: str,

@@ -2,23 +2,32 @@
 
 Pre-filled with the figures, the rule that fired, the subsidiary's explanation and the trend
 of the year so far; the assessment operations writes for the VP / GM is left in clearly marked
-empty cells. Amounts are shown in 万元. Text from submissions is written with write_string, so
-it can never become a formula.
+cells. Amounts are shown in 万元. Text from submissions is written with write_string, so it can
+never become a formula.
+
+What operations typed is theirs: every rewrite carries the assessment over from the previous
+file of the same project and period (found by its labels, so a moved row still counts), keeps
+the previous file in backup/, and does not replace a file open in Excel (the monitoring
+report's rule, placement.place). A project that no longer has a major variance keeps its
+report, rewritten with a banner that says so, its assessment intact.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ..safe import file_name
 from .cells import new_workbook
-from .placement import write_atomically
+from .placement import place
 
 WAN = 10_000
 _FIELDS = (("原因分析", "Cause"), ("对投资价值的影响", "Impact on investment value"),
@@ -34,21 +43,61 @@ _COMPARISONS = {"actual_vs_plan": "实际 vs 计划 Actual vs plan",
                 "missing_actuals": "未报送 No figures received"}
 
 
+_PREFIX = "专项报告-"
+NO_LONGER_MAJOR = ("本期重新运行后该项目已无重大差异；本报告及已填写的意见保留备查。 "
+                   "After the latest run this project no longer has a major variance; the "
+                   "report and its assessment are kept for the record.")
+
+
 def report_name(project: str, period: str) -> str:
     """The file name of a project's report: its ID made safe for a file name (safe.py)."""
-    return file_name(f"专项报告-{project}", f"-{period}.xlsx")
+    return file_name(f"{_PREFIX}{project}", f"-{period}.xlsx")
+
+
+def reported_projects(folder: Path, period: str) -> list[str]:
+    """The projects that have a special report of `period` in `folder`."""
+    suffix = report_name("", period)[len(_PREFIX):]
+    return sorted(p.name[len(_PREFIX):-len(suffix)] for p in folder.glob(f"{_PREFIX}*{suffix}")
+                  if len(p.name) > len(_PREFIX) + len(suffix))
+
+
+def read_assessment(path: Path) -> dict[str, Any]:
+    """What was typed in the assessment fields of an earlier report, by field (原因分析 …).
+
+    Formulas are kept as the text typed (never evaluated, never trusted); an unreadable or
+    missing file gives nothing (the file itself is still kept in backup/ by the rewrite)."""
+    if not path.exists():
+        return {}
+    try:
+        wb = load_workbook(path)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return {}
+    typed: dict[str, Any] = {}
+    labels = {f"{zh} {en}": zh for zh, en in _FIELDS} | {zh: zh for zh, _ in _FIELDS}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(min_col=1, max_col=2):
+            label = str(row[0].value or "").strip()
+            if label in labels and labels[label] not in typed and len(row) > 1:
+                value = row[1].value
+                if value is not None and str(value).strip():
+                    typed[labels[label]] = value
+    return typed
 
 
 def write_special_report(path: Path, period: str, project: dict[str, Any],
                          flags: pd.DataFrame, trend: pd.DataFrame,
-                         earned: dict[str, Any] | None) -> Path:
-    """Write one project's special report to `path` (atomically)."""
-    write_atomically(path, lambda temp: _build(temp, period, project, flags, trend, earned))
-    return path
+                         earned: dict[str, Any] | None, no_longer_major: bool = False) -> Path:
+    """Write one project's special report to `path`, keeping the assessment typed into the
+    previous one; returns where it went (another name when `path` is open in Excel)."""
+    typed = read_assessment(path)
+    placed = place(path, lambda temp: _build(temp, period, project, flags, trend, earned,
+                                             typed, no_longer_major))
+    return placed.path
 
 
 def _build(path: Path, period: str, project: dict[str, Any], flags: pd.DataFrame,
-           trend: pd.DataFrame, earned: dict[str, Any] | None) -> None:
+           trend: pd.DataFrame, earned: dict[str, Any] | None, typed: dict[str, Any],
+           no_longer_major: bool) -> None:
     wb = new_workbook(path)
     wb.set_properties({"title": f"专项书面报告 {project['project']} {period}",
                        "author": "xltrack", "created": dt.datetime(2026, 1, 1)})
@@ -64,11 +113,13 @@ def _build(path: Path, period: str, project: dict[str, Any], flags: pd.DataFrame
                     f["title"])
     ws.write_string(1, 0, f"期间 Period {period} · 板块 {project['segment']} · "
                           f"单位 {project['subsidiary']} · 金额单位：万元", f["note"])
+    if no_longer_major:
+        ws.write_string(2, 0, NO_LONGER_MAJOR, f["banner"])
     row = _facts(ws, f, 3, project, earned)
     row = _flags(ws, f, row + 1, flags)
     row = _explanations(ws, f, row + 1, flags)
     row = _trend(wb, ws, f, row + 1, trend)
-    _assessment(ws, f, row + 1)
+    _assessment(ws, f, row + 1, typed)
     wb.close()
 
 
@@ -86,6 +137,10 @@ def _formats(wb: Workbook) -> dict[str, Any]:
         "major": wb.add_format({**base, "border": 1, "bg_color": "#FFC7CE", "bold": True}),
         "attention": wb.add_format({**base, "border": 1, "bg_color": "#FFEB9C"}),
         "note": wb.add_format({**base, "font_color": "#595959", "text_wrap": True}),
+        "banner": wb.add_format({**base, "bold": True, "font_color": "#9C0006"}),
+        "input_date": wb.add_format({**base, "bg_color": "#FFF2CC", "border": 2,
+                                     "border_color": "#BF8F00", "num_format": "yyyy-mm-dd",
+                                     "align": "left"}),
         "input": wb.add_format({**base, "bg_color": "#FFF2CC", "border": 2,
                                 "border_color": "#BF8F00", "text_wrap": True}),
     }
@@ -185,11 +240,23 @@ def _trend(wb: Workbook, ws: Worksheet, f: dict[str, Any], row: int,
     return max(row, first + 13) + 1
 
 
-def _assessment(ws: Worksheet, f: dict[str, Any], row: int) -> None:
+def _assessment(ws: Worksheet, f: dict[str, Any], row: int, typed: dict[str, Any]) -> None:
+    """The fields operations fill in, with what was typed before: dates stay dates, numbers
+    numbers, everything else is written as text (a typed "=…" never becomes a formula)."""
     ws.write_string(row, 0, "运营管理部意见（请填写）Operations' assessment — to be completed",
                     f["section"])
     for zh, en in _FIELDS:
         row += 1
         ws.write_string(row, 0, f"{zh} {en}", f["head"])
-        ws.merge_range(row, 1, row, 8, "", f["input"])
+        value = typed.get(zh)
+        if isinstance(value, dt.datetime | dt.date):
+            ws.merge_range(row, 1, row, 8, "", f["input_date"])
+            ws.write_datetime(row, 1, value if isinstance(value, dt.datetime)
+                              else dt.datetime.combine(value, dt.time()), f["input_date"])
+        else:
+            ws.merge_range(row, 1, row, 8, "", f["input"])
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                ws.write_number(row, 1, value, f["input"])
+            elif value is not None:
+                ws.write_string(row, 1, str(value), f["input"])
         ws.set_row(row, 45 if zh not in ("责任人", "完成期限") else 20)
