@@ -16,7 +16,7 @@ import xlwings as xw
 from openpyxl import load_workbook
 
 from tests import xlwings_memory_engine as memory
-from xltrack.action_table import write_table
+from xltrack.action_book import write_table
 from xltrack.actions import ActionItem
 from xltrack.control import PRODUCTS, RESULTS, load_control
 from xltrack.excel import entry
