@@ -254,11 +254,20 @@ def test_actions_commands(tmp_path: Path) -> None:
 
 
 def test_the_cadence_options_change_the_follow_ups(tmp_path: Path) -> None:
+    from contextlib import chdir
+
+    from click.testing import CliRunner
+
+    from xltrack.cli import cli
+
     write_table(tmp_path / "key-work.xlsx", [item("A", due=TODAY + dt.timedelta(days=10))],
                 TODAY)
-    plain = json.loads(_cli("actions", "--as-of", "2026-11-20", "--json", cwd=tmp_path).stdout)
+    with chdir(tmp_path):
+        plain = json.loads(CliRunner().invoke(cli, ["actions", "--as-of", "2026-11-20",
+                                                    "--json"]).stdout)
+        wide = json.loads(CliRunner().invoke(cli, ["actions", "--as-of", "2026-11-20",
+                                                   "--near-days", "14", "--near-every", "2",
+                                                   "--json"]).stdout)
     assert plain["items"][0]["next_follow_up"] == "2026-11-23"  # 7 days left on 23 Nov
-    wide = json.loads(_cli("actions", "--as-of", "2026-11-20", "--near-days", "14",
-                           "--near-every", "2", "--json", cwd=tmp_path).stdout)
     assert wide["items"][0]["next_follow_up"] == "2026-11-22"
     assert wide["items"][0]["flag"] == "due soon 临期"
