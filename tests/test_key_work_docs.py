@@ -70,8 +70,22 @@ def test_every_documented_key_work_command_runs(command: str, tmp_path: Path) ->
     assert result.exit_code == 0, (result.output, result.exception)
     if "rollover" in args:
         assert (tmp_path / "key-work-2026-12.xlsx").exists()
+        with chdir(tmp_path):
+            again = CliRunner().invoke(cli, [*args, "--json"])
+        assert "exists already" in str(again.exception)  # the second time: refused
     if "--json" in args:
         assert "follow_up" in json.loads(result.stdout)
+
+
+def test_rollover_json_gives_the_counts_for_the_performance_review(tmp_path: Path) -> None:
+    _table(tmp_path)
+    with chdir(tmp_path):
+        result = CliRunner().invoke(cli, ["actions", "rollover", "--month", "2026-11",
+                                          "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["summary"]
+    assert [(r["department"], r["person"], r["open"]) for r in summary] == [
+        ("财务管理部", "李娜", 1), ("运营管理部", "王敏", 1)]
 
 
 def test_special_reports_track_adds_to_the_table_in_force(demo: Path, demo_month: MonthResult,

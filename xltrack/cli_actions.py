@@ -176,8 +176,10 @@ def actions_rollover(ctx: click.Context, month: str, table: Path | None,
     closed = close_month(current_table(table) if table else ctx.meta["table"], month,
                          ctx.meta["cadence"], out_file)
     done = closed.summary["done"]
+    people = [{"department": d, "person": p, **counts}
+              for (d, p), counts in closed.summary["people"].items()]
     emit({"month": month, "cutoff": str(closed.cutoff), "done": done,
-          "rolled_over": closed.carried, "table": str(closed.table),
+          "rolled_over": closed.carried, "table": str(closed.table), "summary": people,
           "closed_table": str(closed.closed.path),
           "backup": closed.closed.backup and str(closed.closed.backup)},
          f"{month} closed on {closed.cutoff}: {len(done)} done this month, "
