@@ -264,7 +264,8 @@ def test_libreoffice_recalculates_what_xltrack_actions_says(tmp_path: Path) -> N
     for column, value in zip("ABDGHIKMN", ("H01", "会议纪要", today - dt.timedelta(days=5),
                                            "手工录入", "财务管理部", "李娜",
                                            today + dt.timedelta(days=9), "进行中",
-                                           f"{today - dt.timedelta(days=2)} 已督办"),
+                                           f"{today - dt.timedelta(days=9)} 已通知\r\n"
+                                           f"  {today - dt.timedelta(days=2)} 已督办\n\n"),
                              strict=True):
         ws[f"{column}12"] = value
     wb.save(path)
@@ -284,3 +285,6 @@ def test_libreoffice_recalculates_what_xltrack_actions_says(tmp_path: Path) -> N
         assert follow_up.date().isoformat() == said[key]["next_follow_up"], key
         assert (computed.cell(r, 21).value or "") == said[key]["flag"], key
     assert said["D08"]["next_follow_up"] == (today + dt.timedelta(days=3)).isoformat()
+    # 最近联系 of the hand-typed row: its last note, past the \r\n, spaces and blank lines.
+    assert computed.cell(12, 19).value.date() == today - dt.timedelta(days=2)
+    assert read_key_work(path).items[-1].last_contact == today - dt.timedelta(days=2)

@@ -347,10 +347,12 @@ def formulas(letters: dict[str, str], row: int, cadence: Cadence) -> dict[str, s
     """
     c = {key: f"{letter}{row}" for key, letter in letters.items()}
     notes, source, deadline, status = c["notes"], c["source_date"], c["deadline"], c["status"]
-    last_line = (f'TRIM(RIGHT(SUBSTITUTE({notes},CHAR(10),REPT(" ",LEN({notes}))),'
-                 f"LEN({notes})))")
-    note_day = (f"DATE(VALUE(LEFT({last_line},4)),VALUE(MID({last_line},6,2)),"
-                f"VALUE(MID({last_line},9,2)))")
+    # The notes without blank lines, \r or line breaks at the ends (as Python reads them):
+    # spaces to CHAR(1), line breaks to spaces, TRIM, and back.
+    lines = (f'SUBSTITUTE(SUBSTITUTE(TRIM(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({notes},CHAR(13),""),'
+             f'" ",CHAR(1)),CHAR(10)," "))," ",CHAR(10)),CHAR(1)," ")')
+    last_line = f'TRIM(RIGHT(SUBSTITUTE({lines},CHAR(10),REPT(" ",LEN({notes}))),LEN({notes})))'
+    note_day = f"DATEVALUE(LEFT({last_line},10))"
     done = (f'OR(TRIM({status})="{STATUS_WORDS["zh"][Status.DONE]}",'
             f'LOWER(TRIM({status}))="{Status.DONE.value}")')
     last = c["last_contact"]
