@@ -67,6 +67,7 @@ def _users_table(path: Path) -> Path:
         ws.cell(row, 22).value = text
         ws.cell(row, 22).fill = PatternFill("solid", fgColor="C6EFCE")
     ws["V6"].comment = Comment("下周再问", "李娜")
+    ws["V7"] = "留给下个事项"  # only their own column: the row is not free for xltrack
     ws["G6"].font = Font(name="Microsoft YaHei", size=9, bold=True)
     ws["R4"] = D(2027, 1, 10)  # 新期限 of KW-1, typed before the 25th
     ws["R6"] = D(2027, 1, 31)
@@ -106,10 +107,10 @@ def test_track_changes_only_the_new_rows(tmp_path: Path) -> None:
     assert table == path and [i.id for i in new] == ["KW-2026-10-RE01-P01"]
     after = _cells(path, SHEET)
     for (r, c), cell in before_main.items():
-        if r != 7 and c not in (19, 20, 21):  # row 7 was blank: the new item; S–U formulas
+        if r != 8 and c not in (19, 20, 21):  # row 8 was free: the new item; S–U formulas
             assert after[r, c] == cell, (r, c)
-    assert after[7, 1][0] == "KW-2026-10-RE01-P01" and after[7, 9][0] == "王敏"
-    assert after[7, 2][0] == "领导批示" and after[7, 13][0] == "未开始"  # the table's words
+    assert after[8, 1][0] == "KW-2026-10-RE01-P01" and after[8, 9][0] == "王敏"
+    assert after[8, 2][0] == "领导批示" and after[8, 13][0] == "未开始"  # the table's words
     assert _cells(path, "我的统计") == before_extra
     assert len(list((tmp_path / "backup").glob("key-work-*.xlsx"))) == 1
     assert [i.id for i in read_key_work(path).items] == ["KW-1", "KW-2", "KW-3",

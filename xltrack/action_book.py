@@ -221,9 +221,11 @@ def add_items(path: Path, items: list[ActionItem], lang: str,
     wb, ws, bounds = open_table(path)
     positions = column_positions(ws, bounds)
     letters = {k: get_column_letter(c) for k, c in positions.items()}
-    owned = [c for k, c in positions.items() if k not in COMPUTED]
+    # A row is free only when nothing is in it: not even in a column of the user's own.
+    typed = [c for c in range(bounds[0], bounds[2] + 1)
+             if c not in {positions.get(k) for k in COMPUTED}]
     blank = [r for r in range(bounds[1] + 1, bounds[3] + 1)
-             if all(ws.cell(r, c).value in (None, "") for c in owned)]
+             if all(ws.cell(r, c).value in (None, "") for c in typed)]
     last = bounds[3]
     if len(blank) < len(items):
         last = bounds[3] + len(items) - len(blank) + SPARE_ROWS
