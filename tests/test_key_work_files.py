@@ -289,3 +289,15 @@ def test_libreoffice_recalculates_what_xltrack_actions_says(tmp_path: Path) -> N
     # 最近联系 of the hand-typed row: its last note, past the \r\n, spaces and blank lines.
     assert computed.cell(12, 19).value.date() == today - dt.timedelta(days=2)
     assert read_key_work(path).items[-1].last_contact == today - dt.timedelta(days=2)
+
+
+def test_an_older_table_without_last_contact_still_gets_live_formulas() -> None:
+    from xltrack.action_table import COLUMNS, formulas
+    from xltrack.actions import Cadence
+
+    letters = {key: chr(65 + i) for i, (key, _, _) in enumerate(COLUMNS) if i < 18}
+    letters |= {"next_follow_up": "S", "flag": "T"}  # the layout before 最近联系 existed
+    live = formulas(letters, 9, Cadence())
+    assert set(live) == {"next_follow_up", "flag"}
+    assert "DATEVALUE" in live["next_follow_up"] and "N9" in live["next_follow_up"]
+    assert formulas({"id": "A"}, 9, Cadence()) == {}  # nothing to compute from

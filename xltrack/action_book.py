@@ -237,9 +237,8 @@ def add_items(path: Path, items: list[ActionItem], lang: str,
         blank += list(range(bounds[3] + 1, last + 1))
     for row, item in zip(blank, items, strict=False):
         write_item(ws, row, item, positions, lang)
-    if {"notes", "source_date", "deadline", "status", *COMPUTED} <= positions.keys():
-        for r in range(bounds[1] + 1, last + 1):
-            _formulas(ws, r, letters, positions, cadence)
+    for r in range(bounds[1] + 1, last + 1):
+        _formulas(ws, r, letters, positions, cadence)
     return place(path, wb.save)
 
 

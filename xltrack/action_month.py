@@ -21,7 +21,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .action_book import clear_row, current_table, month_table, move_row, refuse_if_open
 from .action_table import (
-    COMPUTED,
     HEADERS,
     KeyWork,
     TableProblem,
@@ -181,11 +180,10 @@ def _next_table(path: Path, work: KeyWork, carried: list[Any], following: str,
         clear_row(ws, r, style_row=last if last not in done_rows else first)
     for item in carried:
         _carry(ws, moved[work.rows[item.id]], item, positions)
-    if set(COMPUTED) <= positions.keys():
-        letters = {k: ws.cell(1, c).column_letter for k, c in positions.items()}
-        for r in range(first, last + 1):
-            for key, formula in formulas(letters, r, cadence).items():
-                ws.cell(r, positions[key]).value = formula
+    letters = {k: ws.cell(1, c).column_letter for k, c in positions.items()}
+    for r in range(first, last + 1):
+        for key, formula in formulas(letters, r, cadence).items():
+            ws.cell(r, positions[key]).value = formula
     title = ws.cell(1, 1)
     if isinstance(title.value, str) and title.value.startswith("重点工作跟踪表"):
         put_text(title, f"重点工作跟踪表 Key-work tracking {following}")

@@ -344,8 +344,12 @@ def formulas(letters: dict[str, str], row: int, cadence: Cadence) -> dict[str, s
     最近联系 is the source date or the date the last line of the progress notes starts with,
     whichever is later; 下次跟进 is actions.next_follow_up written for Excel (the same three
     candidates); 提示 is overdue (deadline before today) or due soon (within the near band).
+    Only the columns the table has are given; a table without 最近联系 (an older layout) gets
+    its expression inline. Without the four columns they read, there is nothing to compute.
     """
     c = {key: f"{letter}{row}" for key, letter in letters.items()}
+    if not {"notes", "source_date", "deadline", "status"} <= c.keys():
+        return {}
     notes, source, deadline, status = c["notes"], c["source_date"], c["deadline"], c["status"]
     # The notes without blank lines, \r or line breaks at the ends (as Python reads them):
     # spaces to CHAR(1), line breaks to spaces, TRIM, and back.
@@ -355,9 +359,10 @@ def formulas(letters: dict[str, str], row: int, cadence: Cadence) -> dict[str, s
     note_day = f"DATEVALUE(LEFT({last_line},10))"
     done = (f'OR(TRIM({status})="{STATUS_WORDS["zh"][Status.DONE]}",'
             f'LOWER(TRIM({status}))="{Status.DONE.value}")')
-    last = c["last_contact"]
-    return {
-        "last_contact": f'=IF({source}="","",MAX({source},IFERROR({note_day},{source})))',
+    contact = f'IF({source}="","",MAX({source},IFERROR({note_day},{source})))'
+    last = c.get("last_contact", f"({contact})")
+    live = {
+        "last_contact": f"={contact}",
         "next_follow_up": (
             f'=IF(OR({deadline}="",{last}="",{done}),"",MAX(TODAY(),MIN('
             f"MAX({last}+{cadence.near_every},{deadline}-{cadence.near_days}),"
@@ -366,3 +371,4 @@ def formulas(letters: dict[str, str], row: int, cadence: Cadence) -> dict[str, s
         "flag": (f'=IF(OR({deadline}="",{done}),"",IF({deadline}<TODAY(),"{OVERDUE}",'
                  f'IF({deadline}-TODAY()<={cadence.near_days},"{DUE_SOON}","")))'),
     }
+    return {key: formula for key, formula in live.items() if key in c}
