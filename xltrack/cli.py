@@ -46,7 +46,8 @@ _scheduler_option = click.option(
                         "its workers must see the same paths. Needs xltrack[distributed].")
 _actions_option = click.option(
     "--actions", "actions_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Key-work tracking table: its open items go to the report's Actions sheet.")
+    help="Key-work tracking table (its latest key-work-YYYY-MM.xlsx when there is one): its "
+         "open items, month summary and cells to correct go to the report's Actions sheet.")
 _register_option = click.option(
     "--register", "register_path", type=click.Path(path_type=Path, dir_okay=False),
     help="Project register (JSON), instead of the control workbook's. Default: the control "
