@@ -115,3 +115,22 @@ def test_a_report_open_in_excel_is_not_replaced(demo_month: MonthResult,
     assert report.read_bytes() == before
     assert report not in written and any(p.name.startswith("专项报告-RE01-P01-2026-10-")
                                           for p in written)
+
+
+def test_a_report_whose_id_needed_a_safe_file_name_is_still_kept_and_marked(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    from xltrack.report.special import NO_LONGER_MAJOR, report_name
+
+    flags = demo_month.variances
+    slashed = flags.assign(project=flags.project.replace("RE01-P01", "RE01/P01"))
+    projects = demo_month.consolidation.projects.assign(
+        project=demo_month.consolidation.projects.project.replace("RE01-P01", "RE01/P01"))
+    month = replace(demo_month, variances=slashed,
+                    consolidation=replace(demo_month.consolidation, projects=projects))
+    write_special_reports(month, tmp_path)
+    report = tmp_path / report_name("RE01/P01", "2026-10")
+    assert report.name == "专项报告-RE01_P01-2026-10.xlsx" and report.exists()
+    calmer = slashed.assign(severity=slashed.severity.where(slashed.project != "RE01/P01",
+                                                            "attention"))
+    assert report in write_special_reports(replace(month, variances=calmer), tmp_path)
+    assert NO_LONGER_MAJOR in _text(report)

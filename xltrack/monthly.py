@@ -22,7 +22,7 @@ from .locking import run_lock
 from .models import check_period
 from .reader import file_digest
 from .report.placement import write_atomically
-from .report.special import report_name, reported_projects, write_special_report
+from .report.special import report_name, write_special_report
 from .safe import csv_frame, unique_names
 from .settings import Register
 from .status import attribute, status_board
@@ -161,8 +161,9 @@ def write_special_reports(result: MonthResult, out_dir: Path) -> list[Path]:
     projects = result.consolidation.projects.set_index("project", drop=False)
     # A report written earlier for this period is kept and marked when its project no longer
     # has a major variance (what operations typed into it is carried over).
-    former = [p for p in reported_projects(out_dir, result.period)
-              if p not in majors and p in projects.index]
+    # Found by each project's own report name: a safe file name cannot be read back as an ID.
+    former = [p for p in sorted(projects.index) if p not in majors
+              and (out_dir / report_name(p, result.period)).exists()]
     if not majors and not former:
         return []
     trend = result.history[result.history.month >= f"{result.period[:4]}-01"]

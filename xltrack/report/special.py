@@ -54,13 +54,6 @@ def report_name(project: str, period: str) -> str:
     return file_name(f"{_PREFIX}{project}", f"-{period}.xlsx")
 
 
-def reported_projects(folder: Path, period: str) -> list[str]:
-    """The projects that have a special report of `period` in `folder`."""
-    suffix = report_name("", period)[len(_PREFIX):]
-    return sorted(p.name[len(_PREFIX):-len(suffix)] for p in folder.glob(f"{_PREFIX}*{suffix}")
-                  if len(p.name) > len(_PREFIX) + len(suffix))
-
-
 def read_assessment(path: Path) -> dict[str, Any]:
     """What was typed in the assessment fields of an earlier report, by field (原因分析 …).
 
