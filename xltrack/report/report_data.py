@@ -13,7 +13,15 @@ import pandas as pd
 
 from ..action_month import SUMMARY_HEADERS, key_work_month, summary_rows
 from ..action_table import KeyWork
-from ..actions import ActionItem, flag, is_overdue, is_tracked, month_summary, next_follow_up
+from ..actions import (
+    DEFAULT_CADENCE,
+    ActionItem,
+    flag,
+    is_overdue,
+    is_tracked,
+    month_summary,
+    next_follow_up,
+)
 from ..consolidate import (
     ACTUAL,
     INVESTMENT,
@@ -138,7 +146,7 @@ class ReportData:
 def actions_frames(items: list[ActionItem], as_of: dt.date,
                    work: KeyWork | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Open items (overdue first, then by deadline) and the counts per department."""
-    cadence = work.cadence if work else KeyWork(Path()).cadence
+    cadence = work.cadence if work else DEFAULT_CADENCE
     open_items = sorted((i for i in items if is_tracked(i)),
                         key=lambda i: (not is_overdue(i, as_of), i.deadline, i.id))
     rows = [{"提示 Flag": flag(i, as_of, cadence),
