@@ -199,8 +199,8 @@ def test_table_round_trip_and_clear_errors(tmp_path: Path) -> None:
 
 
 def test_three_bad_cells_are_named_with_what_was_typed(tmp_path: Path) -> None:
-    path = write_table(tmp_path / "kw.xlsx", [item("A"), item("B"), item("C"), item("D")],
-                       TODAY)
+    path = write_table(tmp_path / "kw.xlsx", [item("A"), item("B"), item("C"), item("D"),
+                                              item("E")], TODAY)
     wb = load_workbook(path)
     ws = wb[SHEET]
     ws["K5"] = "2027-13-01"  # a deadline that is no date, typed as text
@@ -208,7 +208,7 @@ def test_three_bad_cells_are_named_with_what_was_typed(tmp_path: Path) -> None:
     ws["I7"] = None  # no responsible person
     wb.save(path)
     work = read_key_work(path)
-    assert [i.id for i in work.items] == ["A"]
+    assert [i.id for i in work.items] == ["A", "E"]
     deadline, status, person = work.problems
     assert (deadline.cell, deadline.value) == ("K5", "2027-13-01")
     assert "当前期限填写为“2027-13-01”，不是日期" in deadline.zh
@@ -216,6 +216,10 @@ def test_three_bad_cells_are_named_with_what_was_typed(tmp_path: Path) -> None:
     assert status.cell == "M6" and "状态只能是：未开始、进行中、已完成" in status.zh
     assert "it can only be open, in progress, done" in status.en
     assert person.cell == "I7" and "责任人未填写" in person.zh
+    ws["A8"] = "A"  # the ID of row 4 again
+    wb.save(path)
+    duplicate = read_key_work(path).problems[-1]
+    assert (duplicate.cell, duplicate.value) == ("A8", "A") and "与第 4 行重复" in duplicate.zh
     for problem in work.problems:  # no library wording, no internal names
         text = str(problem)
         assert "Input should" not in text and "original_deadline" not in text

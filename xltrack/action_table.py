@@ -157,6 +157,7 @@ def read_key_work(path: Path, cadence: Cadence = DEFAULT_CADENCE) -> KeyWork:
             f"表格缺少列：{'、'.join(missing)}。", f"The table lacks the column(s) "
             f"{', '.join(missing)}."))
         return work
+    seen: dict[str, int] = {}  # ID → the first row it is in
     for r in range(bounds[1] + 1, bounds[3] + 1):
         cells = {k: ws.cell(r, c) for k, c in positions.items() if k not in COMPUTED}
         values = {k: cell.value for k, cell in cells.items()}
@@ -165,12 +166,13 @@ def read_key_work(path: Path, cadence: Cadence = DEFAULT_CADENCE) -> KeyWork:
         problems: list[TableProblem] = []
         typed_formulas = {k for k, cell in cells.items() if cell.data_type == "f"}
         item = _item(values, typed_formulas, RowCells(ws.title, r, work.letters), problems)
-        if item is not None and item.id in work.rows:
+        typed_id = _shown(values.get("id") or "")
+        if typed_id and typed_id in seen:  # also when the other row has problems of its own
             problems.append(RowCells(ws.title, r, work.letters).problem(
-                "id", item.id,
-                f"编号“{item.id}”与第 {work.rows[item.id]} 行重复；每项须有唯一编号。",
-                f"ID {item.id!r} is used in row {work.rows[item.id]} too; every item needs "
+                "id", typed_id, f"编号“{typed_id}”与第 {seen[typed_id]} 行重复；每项须有唯一编号。",
+                f"ID {typed_id!r} is used in row {seen[typed_id]} too; every item needs "
                 "its own ID."))
+        seen.setdefault(typed_id, r)
         work.problems.extend(problems)
         if item is None or problems:
             continue
