@@ -26,7 +26,7 @@ import click
 from . import __version__
 from .action_book import load_key_work
 from .action_table import KeyWork
-from .actions import DEFAULT_CADENCE, cadence_from
+from .actions import DEFAULT_CADENCE, Cadence, cadence_from
 from .control import ControlSettings, load_control
 from .errors import XltrackError
 from .excel.build import WORKBOOK
@@ -167,7 +167,13 @@ def resolve_actions(path: Path | None, control: Path | None = None) -> KeyWork |
     findings for the report."""
     settings = _control_named(control)
     named = path or (settings.path("key_work") if settings else Path(KEY_WORK_TABLE))
-    return load_key_work(named, cadence_from(settings.values) if settings else DEFAULT_CADENCE)
+    return load_key_work(named, resolve_cadence(control))
+
+
+def resolve_cadence(control: Path | None = None) -> Cadence:
+    """The key-work cadence of the control workbook's Control sheet, else the default."""
+    settings = _control_named(control)
+    return cadence_from(settings.values) if settings else DEFAULT_CADENCE
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

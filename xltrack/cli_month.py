@@ -29,6 +29,7 @@ from .cli import (
     emit,
     note,
     resolve_actions,
+    resolve_cadence,
     resolve_register,
     resolve_rules,
     wants_json,
@@ -235,7 +236,8 @@ def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | 
     new: list[ActionItem] = []
     if track is not None and written:
         track, new = track_major_variances(track, result.variances, period, out_dir,
-                                           register.operations_contact or "运营管理部")
+                                           register.operations_contact or "运营管理部",
+                                           resolve_cadence(control_path))
     lines = [str(p) for p in written] + ([f"{len(new)} item(s) added to {track}"] if track
                                          and written else [])
     emit({"reports": [str(p) for p in written], "tracked": [i.id for i in new]},
