@@ -15,7 +15,8 @@ from .models import Severity, check_period
 from .reader import Submission
 from .report.feedback import feedback_names
 from .settings import Register
-from .validate import UnitCheck, check_units, validate_all
+from .units import UnitCheck, check_units
+from .validate import validate_all
 from .workers import Isolation, examine_all, write_all_feedback
 
 

@@ -26,7 +26,7 @@ from .report.special import report_name, reported_projects, write_special_report
 from .safe import csv_frame, unique_names
 from .settings import Register
 from .status import attribute, status_board
-from .validate import UnitCheck
+from .units import UnitCheck
 from .variance import (
     RuleSet,
     default_rules,
