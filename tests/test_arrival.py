@@ -422,3 +422,20 @@ def test_run_names_rejected_files_and_their_feedback_and_json_lists_every_file(
     assert files["RE02-monthly-2026-10.xlsx"]["status"] == "accepted"
     assert files["TRD03-monthly-2026-10.xls"]["subsidiary"] == "TRD03"
     assert again["status"]["rejected"] == 2
+
+
+def test_every_file_and_its_evidence_is_written_beside_the_status_board(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    from xltrack.monthly import write_outputs
+
+    written = write_outputs(demo_month, tmp_path)
+    [csv] = [p for p in written if p.name == "submissions-2026-10.csv"]
+    files = pd.read_csv(csv, encoding="utf-8-sig").set_index("file")
+    original, corrected = (files.loc[f"RE03-monthly-2026-09{s}.xlsx"] for s in ("",
+                                                                               "-corrected"))
+    assert (original.status, original.superseded_by) == (
+        "superseded", "RE03-monthly-2026-09-corrected.xlsx")
+    assert (corrected.status, corrected.order_evidence) == ("accepted", "later_prepared_on")
+    assert corrected.prepared_on > original.prepared_on
+    assert files.loc["INF03-monthly-2026-10.xlsx", "status"] == "rejected"
+    assert len(files) == len(demo_month.submissions)  # the demo's every file, up to October

@@ -25,7 +25,7 @@ from .report.placement import write_atomically
 from .report.special import report_name, reported_projects, write_special_report
 from .safe import csv_frame, unique_names
 from .settings import Register
-from .status import attribute, status_board
+from .status import attribute, file_evidence, status_board
 from .units import UnitCheck
 from .variance import (
     RuleSet,
@@ -112,7 +112,7 @@ def run_files(result: MonthResult) -> list[dict[str, Any]]:
     shows, its findings and feedback workbook."""
     new = {s.sha256 for s in result.checked.submissions}
     digests = new | set(result.checked.stored_before.values())
-    codes = set(result.status.subsidiary)
+    codes = _codes(result)
     placed = attribute(result.submissions[result.submissions.sha256.isin(digests)], codes)
     feedback = result.checked.feedback_of
     return [{"file": r["file"], "path": r["path"], "status": r["status"],
@@ -122,6 +122,11 @@ def run_files(result: MonthResult) -> list[dict[str, Any]]:
              "errors": int(r["errors"]), "new": r["sha256"] in new,
              "feedback": str(feedback[r["sha256"]]) if r["sha256"] in feedback else None}
             for r in placed.to_dict("records")]
+
+
+def _codes(result: MonthResult) -> set[str]:
+    """The register's subsidiary codes, as the status board has them."""
+    return {str(code) for code in result.status.subsidiary if code}
 
 
 def prior_period_restatements(result: MonthResult) -> pd.DataFrame:
@@ -135,11 +140,12 @@ def prior_period_restatements(result: MonthResult) -> pd.DataFrame:
 
 
 def write_outputs(result: MonthResult, out_dir: Path) -> list[Path]:
-    """The consolidated figures, milestones and status board as CSV (UTF-8 with BOM, so Excel
-    shows the Chinese names)."""
+    """The consolidated figures, milestones, status board and every file with its evidence as
+    CSV (UTF-8 with BOM, so Excel shows the Chinese names)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     frames = {"figures": result.consolidation.figures,
               "milestones": result.consolidation.milestones, "status": result.status,
+              "submissions": file_evidence(result.submissions, _codes(result), result.period),
               "variances": result.variances, "earned-value": result.earned_value}
     written = []
     for name, frame in frames.items():
