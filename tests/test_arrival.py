@@ -439,3 +439,26 @@ def test_every_file_and_its_evidence_is_written_beside_the_status_board(
     assert corrected.prepared_on > original.prepared_on
     assert files.loc["INF03-monthly-2026-10.xlsx", "status"] == "rejected"
     assert len(files) == len(demo_month.submissions)  # the demo's every file, up to October
+
+
+def test_a_budget_in_yuan_under_a_wan_cover_is_caught_against_the_feasibility_study(
+        fill: Fill, register: Register) -> None:
+    """Without a history (xltrack validate), a plan is judged against the study: a budget
+    whose months add up to the study's total in 元, typed under a 万元 cover."""
+    from xltrack.units import UnitCheck, check_units
+    from xltrack.workers import examine
+
+    study = next(p for p in register.projects if p.id == "RE01-P01").feasibility
+    month = round(study.total_investment / 12, 2)
+    row = {"project_id": "RE01-P01", "cost_code": "0101", "description": "土地出让金",
+           "year": 2026, **{key: month for key in c.MONTH_KEYS}}
+    sub = examine(fill(c.Kind.BUDGET, {"Budget": [row]}, unit="万元"), (register, PERIOD))
+    check_units(sub, register, UnitCheck())
+    [finding] = [f for f in sub.findings if f.reason is Reason.IMPLAUSIBLE_UNIT]
+    assert (finding.severity, finding.cell) == (Severity.ERROR, "E5")
+    assert "set the cover's unit to 元" in finding.message_en
+    right = examine(fill(c.Kind.BUDGET, {"Budget": [{**row, **{
+        key: round(month / 10_000, 6) for key in c.MONTH_KEYS}}]}, name="right.xlsx",
+        unit="万元"), (register, PERIOD))
+    check_units(right, register, UnitCheck())
+    assert not [f for f in right.findings if f.reason is Reason.IMPLAUSIBLE_UNIT]
