@@ -25,7 +25,13 @@ from xltrack import store
 from xltrack.arrival import folder_period, name_evidence, received_day
 from xltrack.inbox import CheckResult, check_files
 from xltrack.models import Reason, Severity
-from xltrack.monthly import MonthResult, month_from_store, prior_period_restatements, run_month
+from xltrack.monthly import (
+    MonthResult,
+    month_from_store,
+    prior_period_restatements,
+    run_files,
+    run_month,
+)
 from xltrack.report.report_data import build_report_data
 from xltrack.settings import Register, load_register
 from xltrack.variance import default_rules
@@ -176,6 +182,8 @@ def test_an_older_version_arriving_later_is_stored_and_the_newer_stays_in_force(
     [finding] = [f for f in _findings(result, "RE01-old.xlsx")
                  if f["reason"] == Reason.OLDER_VERSION]
     assert "RE01-new.xlsx stays in force" in finding["message_en"]
+    [old] = [f for f in run_files(result) if f["file"] == "RE01-old.xlsx"]  # what run prints
+    assert old["versions"] == [finding["message_en"]] and old["new"]
     assert _figures(result, "RE01") == _figures(first, "RE01")
     assert _re02_unchanged(result)
 

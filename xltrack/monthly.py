@@ -5,6 +5,7 @@ Variances and the summary report are added to this run by their own modules as t
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from .consolidate import Consolidation, consolidate
 from .earned_value import project_earned_value
 from .inbox import CheckResult, check_files, find_files
 from .locking import run_lock
-from .models import check_period
+from .models import Reason, check_period
 from .reader import file_digest
 from .report.placement import write_atomically
 from .report.special import report_name, reported_projects, write_special_report
@@ -120,8 +121,15 @@ def run_files(result: MonthResult) -> list[dict[str, Any]]:
              "kind": r["att_kind"], "attributed_by": r["attributed_by"],
              "findings": int(r["errors"]) + int(r["warnings"]),
              "errors": int(r["errors"]), "new": r["sha256"] in new,
-             "feedback": str(feedback[r["sha256"]]) if r["sha256"] in feedback else None}
+             "feedback": str(feedback[r["sha256"]]) if r["sha256"] in feedback else None,
+             "order_evidence": r["order_evidence"],
+             "versions": [f["message_en"] for f in json.loads(r["findings"])
+                          if f["reason"] in _VERSION_REASONS]}
             for r in placed.to_dict("records")]
+
+
+# Findings the history adds when it puts a slot's versions in order (versions.py).
+_VERSION_REASONS = {Reason.OLDER_VERSION, Reason.UNORDERED_VERSIONS}
 
 
 def _codes(result: MonthResult) -> set[str]:
