@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 from tests.conftest import Fill, cost_row
 from xltrack import contract as c
@@ -32,6 +33,7 @@ from xltrack.monthly import (
     run_files,
     run_month,
 )
+from xltrack.report.feedback import FINDINGS_SHEET
 from xltrack.report.report_data import build_report_data
 from xltrack.settings import Register, load_register
 from xltrack.variance import default_rules
@@ -152,10 +154,14 @@ def test_two_versions_of_one_day_received_together_are_a_finding_naming_both(
     for name, amount in (("RE01-a.xlsx", 100_000.0), ("RE01-b.xlsx", 200_000.0)):
         fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount=amount)]},
              name=f"inbox/2026-10/{name}")
-    result = _month(month_inbox, register, tmp_path / "h.sqlite")
+    result = _month(month_inbox, register, tmp_path / "h.sqlite", feedback_dir=tmp_path / "fb")
     for name in ("RE01-a.xlsx", "RE01-b.xlsx"):
         [finding] = [f for f in _findings(result, name)
                      if f["reason"] == Reason.UNORDERED_VERSIONS]
+        # The sender is told too: the feedback, written once the files are stored, says it.
+        book = load_workbook(tmp_path / "fb" / name.replace(".xlsx", "-feedback.xlsx"))
+        listed = [row[1].value for row in book[FINDINGS_SHEET].iter_rows(min_row=2)]
+        assert Reason.UNORDERED_VERSIONS.value in listed
         assert finding["severity"] == Severity.WARNING
         assert "RE01-a.xlsx" in finding["message_en"] and "RE01-b.xlsx" in finding["message_en"]
         assert "later preparation date" in finding["message_en"]

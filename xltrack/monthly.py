@@ -18,7 +18,7 @@ import pandas as pd
 from . import store
 from .consolidate import Consolidation, consolidate
 from .earned_value import project_earned_value
-from .inbox import CheckResult, check_files, find_files
+from .inbox import CheckResult, check_files, find_files, write_feedback_of
 from .locking import run_lock
 from .models import Reason, check_period
 from .reader import file_digest
@@ -74,7 +74,7 @@ def run_month(inbox: Path, register: Register, period: str, db: Path,
         files = ([p for p in everything if digests[p] not in known] if known
                  else everything)  # a new history: no file to skip, none to hash for it
         planned, recent = store.unit_expectations(conn, period)
-        checked = check_files(files, register, period, feedback_dir, isolation, progress,
+        checked = check_files(files, register, period, None, isolation, progress,
                               store.plan_milestones(conn, period),
                               UnitCheck(planned, recent, frozenset(accept_units)))
         checked.already_stored = len(everything) - len(files)
@@ -84,7 +84,23 @@ def run_month(inbox: Path, register: Register, period: str, db: Path,
             # Stored, its tables live in the history; the run keeps only what it reports
             # (findings, header), so that memory does not grow with the number of files.
             sub.tables.clear()
+        if feedback_dir is not None:
+            _feedback(conn, checked, feedback_dir, isolation)
         return month_from_store(conn, register, period, rules or default_rules(), checked, db)
+
+
+def _feedback(conn: sqlite3.Connection, checked: CheckResult, feedback_dir: Path,
+              isolation: Isolation | None) -> None:
+    """Feedback written once the files are stored, so that it also says what storing found
+    (an older version than the one in force, two versions that cannot be ordered); what the
+    feedback copy itself adds (a copy that failed) goes into the history after."""
+    for sub in checked.submissions:
+        sub.findings.extend(store.findings_in_history(conn, sub))
+    before = {id(sub): len(sub.findings) for sub in checked.submissions}
+    write_feedback_of(checked, feedback_dir, isolation)
+    store.add_findings(conn, {sub.sha256: sub.findings[before[id(sub)]:]
+                              for sub in checked.submissions
+                              if len(sub.findings) > before[id(sub)]})
 
 
 def month_from_store(conn: sqlite3.Connection, register: Register, period: str,

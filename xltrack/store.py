@@ -27,7 +27,7 @@ import pandas as pd
 from . import arrival, versions
 from . import contract as c
 from .errors import HistoryError, HistoryNotWritten, HistoryTooNew
-from .models import CONTEXT_REASONS, Reason, Severity, add_months
+from .models import CONTEXT_REASONS, Finding, Reason, Severity, add_months
 from .reader import ROW, Submission, TableData
 from .schema import MIGRATIONS
 
@@ -175,6 +175,33 @@ def _import(conn: sqlite3.Connection, sub: Submission, first_seen: str) -> list[
 def _context_only(findings: str) -> bool:
     errors = {f["reason"] for f in json.loads(findings) if f["severity"] == Severity.ERROR}
     return bool(errors) and errors <= CONTEXT_REASONS
+
+
+def findings_in_history(conn: sqlite3.Connection, sub: Submission) -> list[Finding]:
+    """Findings the history gave a file's record when storing it (its version's order, a
+    refusal at the door) that the file does not hold yet: so that its feedback says them."""
+    have = [f.to_json() for f in sub.findings]
+    found = []
+    for (text,) in conn.execute("SELECT findings FROM submissions WHERE sha256 = ?"
+                                " ORDER BY id", (sub.sha256,)):
+        for finding in json.loads(text):
+            if finding not in have:
+                have.append(finding)
+                found.append(Finding.model_validate(finding))
+    return found
+
+
+def add_findings(conn: sqlite3.Connection, found: dict[str, list[Finding]]) -> None:
+    """Findings made after files were stored (about their feedback copy), added to their
+    records: sha256 -> findings."""
+    with _transaction(conn):
+        for sha, findings in found.items():
+            for sub_id, text in conn.execute("SELECT id, findings FROM submissions"
+                                             " WHERE sha256 = ?", (sha,)).fetchall():
+                kept = json.loads(text)
+                new = [f.to_json() for f in findings if f.to_json() not in kept]
+                if new:
+                    versions.set_findings(conn, sub_id, kept + new)
 
 
 def reconsidered_digests(conn: sqlite3.Connection) -> set[str]:
