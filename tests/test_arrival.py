@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 from tests.conftest import Fill, cost_row
 from xltrack import contract as c
@@ -25,7 +26,14 @@ from xltrack import store
 from xltrack.arrival import folder_period, name_evidence, received_day
 from xltrack.inbox import CheckResult, check_files
 from xltrack.models import Reason, Severity
-from xltrack.monthly import MonthResult, month_from_store, prior_period_restatements, run_month
+from xltrack.monthly import (
+    MonthResult,
+    month_from_store,
+    prior_period_restatements,
+    run_files,
+    run_month,
+)
+from xltrack.report.feedback import FINDINGS_SHEET
 from xltrack.report.report_data import build_report_data
 from xltrack.settings import Register, load_register
 from xltrack.variance import default_rules
@@ -146,10 +154,14 @@ def test_two_versions_of_one_day_received_together_are_a_finding_naming_both(
     for name, amount in (("RE01-a.xlsx", 100_000.0), ("RE01-b.xlsx", 200_000.0)):
         fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount=amount)]},
              name=f"inbox/2026-10/{name}")
-    result = _month(month_inbox, register, tmp_path / "h.sqlite")
+    result = _month(month_inbox, register, tmp_path / "h.sqlite", feedback_dir=tmp_path / "fb")
     for name in ("RE01-a.xlsx", "RE01-b.xlsx"):
         [finding] = [f for f in _findings(result, name)
                      if f["reason"] == Reason.UNORDERED_VERSIONS]
+        # The sender is told too: the feedback, written once the files are stored, says it.
+        book = load_workbook(tmp_path / "fb" / name.replace(".xlsx", "-feedback.xlsx"))
+        listed = [row[1].value for row in book[FINDINGS_SHEET].iter_rows(min_row=2)]
+        assert Reason.UNORDERED_VERSIONS.value in listed
         assert finding["severity"] == Severity.WARNING
         assert "RE01-a.xlsx" in finding["message_en"] and "RE01-b.xlsx" in finding["message_en"]
         assert "later preparation date" in finding["message_en"]
@@ -176,6 +188,8 @@ def test_an_older_version_arriving_later_is_stored_and_the_newer_stays_in_force(
     [finding] = [f for f in _findings(result, "RE01-old.xlsx")
                  if f["reason"] == Reason.OLDER_VERSION]
     assert "RE01-new.xlsx stays in force" in finding["message_en"]
+    [old] = [f for f in run_files(result) if f["file"] == "RE01-old.xlsx"]  # what run prints
+    assert old["versions"] == [finding["message_en"]] and old["new"]
     assert _figures(result, "RE01") == _figures(first, "RE01")
     assert _re02_unchanged(result)
 
@@ -422,3 +436,43 @@ def test_run_names_rejected_files_and_their_feedback_and_json_lists_every_file(
     assert files["RE02-monthly-2026-10.xlsx"]["status"] == "accepted"
     assert files["TRD03-monthly-2026-10.xls"]["subsidiary"] == "TRD03"
     assert again["status"]["rejected"] == 2
+
+
+def test_every_file_and_its_evidence_is_written_beside_the_status_board(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    from xltrack.monthly import write_outputs
+
+    written = write_outputs(demo_month, tmp_path)
+    [csv] = [p for p in written if p.name == "submissions-2026-10.csv"]
+    files = pd.read_csv(csv, encoding="utf-8-sig").set_index("file")
+    original, corrected = (files.loc[f"RE03-monthly-2026-09{s}.xlsx"] for s in ("",
+                                                                               "-corrected"))
+    assert (original.status, original.superseded_by) == (
+        "superseded", "RE03-monthly-2026-09-corrected.xlsx")
+    assert (corrected.status, corrected.order_evidence) == ("accepted", "later_prepared_on")
+    assert corrected.prepared_on > original.prepared_on
+    assert files.loc["INF03-monthly-2026-10.xlsx", "status"] == "rejected"
+    assert len(files) == len(demo_month.submissions)  # the demo's every file, up to October
+
+
+def test_a_budget_in_yuan_under_a_wan_cover_is_caught_against_the_feasibility_study(
+        fill: Fill, register: Register) -> None:
+    """Without a history (xltrack validate), a plan is judged against the study: a budget
+    whose months add up to the study's total in 元, typed under a 万元 cover."""
+    from xltrack.units import UnitCheck, check_units
+    from xltrack.workers import examine
+
+    study = next(p for p in register.projects if p.id == "RE01-P01").feasibility
+    month = round(study.total_investment / 12, 2)
+    row = {"project_id": "RE01-P01", "cost_code": "0101", "description": "土地出让金",
+           "year": 2026, **{key: month for key in c.MONTH_KEYS}}
+    sub = examine(fill(c.Kind.BUDGET, {"Budget": [row]}, unit="万元"), (register, PERIOD))
+    check_units(sub, register, UnitCheck())
+    [finding] = [f for f in sub.findings if f.reason is Reason.IMPLAUSIBLE_UNIT]
+    assert (finding.severity, finding.cell) == (Severity.ERROR, "E5")
+    assert "set the cover's unit to 元" in finding.message_en
+    right = examine(fill(c.Kind.BUDGET, {"Budget": [{**row, **{
+        key: round(month / 10_000, 6) for key in c.MONTH_KEYS}}]}, name="right.xlsx",
+        unit="万元"), (register, PERIOD))
+    check_units(right, register, UnitCheck())
+    assert not [f for f in right.findings if f.reason is Reason.IMPLAUSIBLE_UNIT]

@@ -62,7 +62,7 @@ def name_evidence(file: str, codes: Iterable[str]) -> tuple[str | None, str | No
     stem = Path(file).stem.strip()
     upper = stem.upper()
     subsidiary = next((code for code in sorted(codes, key=len, reverse=True)
-                       if upper.startswith(code.upper()) and
+                       if code and upper.startswith(code.upper()) and
                        not upper[len(code):len(code) + 1].isalnum()), None)
     month = _MONTH_IN_NAME.search(stem)
     period = f"{month.group(1)}-{month.group(2)}" if month else None

@@ -317,6 +317,9 @@ def _print_run(summary: dict[str, Any]) -> None:
             click.echo(f"rejected: {f['file']} ({f['subsidiary'] or '?'} {f['kind'] or '?'} "
                        f"{f['period'] or '?'}, {f['errors']} errors) feedback: "
                        f"{f['feedback'] or 'written when it was first read'}")
+    for f in summary["files"]:
+        for message in f["versions"] if f["new"] else ():
+            click.echo(f"version: {f['file']}: {message}")
     if any(f["status"] == "rejected" for f in summary["files"]):
         click.echo(f"feedback workbooks for the senders: {summary['feedback_folder']}")
     for r in summary["prior_period_restatements"]:

@@ -15,7 +15,8 @@ from .models import Severity, check_period
 from .reader import Submission
 from .report.feedback import feedback_names
 from .settings import Register
-from .validate import UnitCheck, check_units, validate_all
+from .units import UnitCheck, check_units
+from .validate import validate_all
 from .workers import Isolation, examine_all, write_all_feedback
 
 
@@ -83,10 +84,17 @@ def check_files(paths: Iterable[Path], register: Register, period: str | None = 
             check_units(sub, register, units or UnitCheck())
     result = CheckResult(subs, locks)
     if feedback_dir is not None:
-        # In worker processes, like reading: a copy that fails is its file's finding.
-        result.feedback = write_all_feedback(subs, feedback_dir, isolation)
-        wanted = [s for s in subs if s.findings]
-        written = set(result.feedback)
-        result.feedback_of = {s.sha256: feedback_dir / name for s, name in zip(
-            wanted, feedback_names(wanted), strict=True) if feedback_dir / name in written}
+        write_feedback_of(result, feedback_dir, isolation)
     return result
+
+
+def write_feedback_of(result: CheckResult, feedback_dir: Path,
+                      isolation: Isolation | None = None) -> None:
+    """A feedback workbook for every file of `result` with findings, in worker processes like
+    reading: a copy that fails is its file's finding."""
+    subs = result.submissions
+    result.feedback = write_all_feedback(subs, feedback_dir, isolation)
+    wanted = [s for s in subs if s.findings]
+    written = set(result.feedback)
+    result.feedback_of = {s.sha256: feedback_dir / name for s, name in zip(
+        wanted, feedback_names(wanted), strict=True) if feedback_dir / name in written}

@@ -5,6 +5,7 @@ Variances and the summary report are added to this run by their own modules as t
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,16 +18,16 @@ import pandas as pd
 from . import store
 from .consolidate import Consolidation, consolidate
 from .earned_value import project_earned_value
-from .inbox import CheckResult, check_files, find_files
+from .inbox import CheckResult, check_files, find_files, write_feedback_of
 from .locking import run_lock
-from .models import check_period
+from .models import Reason, check_period
 from .reader import file_digest
 from .report.placement import write_atomically
 from .report.special import report_name, write_special_report
 from .safe import csv_frame, unique_names
 from .settings import Register
-from .status import attribute, status_board
-from .validate import UnitCheck
+from .status import attribute, file_evidence, status_board
+from .units import UnitCheck
 from .variance import (
     RuleSet,
     default_rules,
@@ -73,7 +74,7 @@ def run_month(inbox: Path, register: Register, period: str, db: Path,
         files = ([p for p in everything if digests[p] not in known] if known
                  else everything)  # a new history: no file to skip, none to hash for it
         planned, recent = store.unit_expectations(conn, period)
-        checked = check_files(files, register, period, feedback_dir, isolation, progress,
+        checked = check_files(files, register, period, None, isolation, progress,
                               store.plan_milestones(conn, period),
                               UnitCheck(planned, recent, frozenset(accept_units)))
         checked.already_stored = len(everything) - len(files)
@@ -83,7 +84,23 @@ def run_month(inbox: Path, register: Register, period: str, db: Path,
             # Stored, its tables live in the history; the run keeps only what it reports
             # (findings, header), so that memory does not grow with the number of files.
             sub.tables.clear()
+        if feedback_dir is not None:
+            _feedback(conn, checked, feedback_dir, isolation)
         return month_from_store(conn, register, period, rules or default_rules(), checked, db)
+
+
+def _feedback(conn: sqlite3.Connection, checked: CheckResult, feedback_dir: Path,
+              isolation: Isolation | None) -> None:
+    """Feedback written once the files are stored, so that it also says what storing found
+    (an older version than the one in force, two versions that cannot be ordered); what the
+    feedback copy itself adds (a copy that failed) goes into the history after."""
+    for sub in checked.submissions:
+        sub.findings.extend(store.findings_in_history(conn, sub))
+    before = {id(sub): len(sub.findings) for sub in checked.submissions}
+    write_feedback_of(checked, feedback_dir, isolation)
+    store.add_findings(conn, {sub.sha256: sub.findings[before[id(sub)]:]
+                              for sub in checked.submissions
+                              if len(sub.findings) > before[id(sub)]})
 
 
 def month_from_store(conn: sqlite3.Connection, register: Register, period: str,
@@ -112,7 +129,7 @@ def run_files(result: MonthResult) -> list[dict[str, Any]]:
     shows, its findings and feedback workbook."""
     new = {s.sha256 for s in result.checked.submissions}
     digests = new | set(result.checked.stored_before.values())
-    codes = set(result.status.subsidiary)
+    codes = _codes(result)
     placed = attribute(result.submissions[result.submissions.sha256.isin(digests)], codes)
     feedback = result.checked.feedback_of
     return [{"file": r["file"], "path": r["path"], "status": r["status"],
@@ -120,8 +137,20 @@ def run_files(result: MonthResult) -> list[dict[str, Any]]:
              "kind": r["att_kind"], "attributed_by": r["attributed_by"],
              "findings": int(r["errors"]) + int(r["warnings"]),
              "errors": int(r["errors"]), "new": r["sha256"] in new,
-             "feedback": str(feedback[r["sha256"]]) if r["sha256"] in feedback else None}
+             "feedback": str(feedback[r["sha256"]]) if r["sha256"] in feedback else None,
+             "order_evidence": r["order_evidence"],
+             "versions": [f["message_en"] for f in json.loads(r["findings"])
+                          if f["reason"] in _VERSION_REASONS]}
             for r in placed.to_dict("records")]
+
+
+# Findings the history adds when it puts a slot's versions in order (versions.py).
+_VERSION_REASONS = {Reason.OLDER_VERSION, Reason.UNORDERED_VERSIONS}
+
+
+def _codes(result: MonthResult) -> set[str]:
+    """The register's subsidiary codes, as the status board has them."""
+    return {str(code) for code in result.status.subsidiary if code}
 
 
 def prior_period_restatements(result: MonthResult) -> pd.DataFrame:
@@ -135,11 +164,12 @@ def prior_period_restatements(result: MonthResult) -> pd.DataFrame:
 
 
 def write_outputs(result: MonthResult, out_dir: Path) -> list[Path]:
-    """The consolidated figures, milestones and status board as CSV (UTF-8 with BOM, so Excel
-    shows the Chinese names)."""
+    """The consolidated figures, milestones, status board and every file with its evidence as
+    CSV (UTF-8 with BOM, so Excel shows the Chinese names)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     frames = {"figures": result.consolidation.figures,
               "milestones": result.consolidation.milestones, "status": result.status,
+              "submissions": file_evidence(result.submissions, _codes(result), result.period),
               "variances": result.variances, "earned-value": result.earned_value}
     written = []
     for name, frame in frames.items():

@@ -118,3 +118,22 @@ def _shown(r: Mapping[Hashable, Any], status: str, revision: int | None) -> dict
             "order_evidence": evidence,
             "attributed_by": _text(r.get("attributed_by")) or "", "note": _text(r.get("notes"))
             or ""}
+
+
+def file_evidence(submissions: pd.DataFrame, codes: set[str], period: str) -> pd.DataFrame:
+    """Every file stored up to `period`, one row per kind, with the evidence its place rests
+    on: where it was attributed, its version's order, and its times (the file time a hint)."""
+    placed = attribute(submissions, codes)
+    placed = placed[placed.att_period.isna() | (placed.att_period <= period)]
+    files = dict(zip(submissions.id, submissions.file, strict=True))
+    return pd.DataFrame({
+        "file": placed.file, "path": placed.path, "status": placed.status,
+        "subsidiary": placed.att_subsidiary, "period": placed.att_period,
+        "kind": placed.att_kind, "revision": placed.revision,
+        "prepared_on": placed.prepared_on, "first_received": placed.imported_at,
+        "received_at": placed.received_at, "file_modified": placed.file_modified,
+        "order_evidence": placed.order_evidence,
+        "superseded_by": [files.get(i) if i == i and i is not None else None
+                          for i in placed.superseded_by],
+        "attributed_by": placed.attributed_by, "note": placed.notes,
+        "errors": placed.errors, "warnings": placed.warnings})

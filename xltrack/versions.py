@@ -94,14 +94,14 @@ def _add_finding(conn: sqlite3.Connection, version: _Version, severity: Severity
                       message_zh=zh, message_en=en).to_json()
     findings = _findings(conn, version.id)
     if finding not in findings:
-        _set_findings(conn, version.id, [*findings, finding])
+        set_findings(conn, version.id, [*findings, finding])
 
 
 def _drop_findings(conn: sqlite3.Connection, sub_id: int, reason: Reason) -> None:
     findings = _findings(conn, sub_id)
     kept = [f for f in findings if f["reason"] != reason]
     if len(kept) != len(findings):
-        _set_findings(conn, sub_id, kept)
+        set_findings(conn, sub_id, kept)
 
 
 def _findings(conn: sqlite3.Connection, sub_id: int) -> list[dict[str, Any]]:
@@ -110,7 +110,8 @@ def _findings(conn: sqlite3.Connection, sub_id: int) -> list[dict[str, Any]]:
     return findings
 
 
-def _set_findings(conn: sqlite3.Connection, sub_id: int, findings: list[dict[str, Any]]) -> None:
+def set_findings(conn: sqlite3.Connection, sub_id: int, findings: list[dict[str, Any]]) -> None:
+    """A record's findings replaced, with its counts of errors and warnings."""
     conn.execute("UPDATE submissions SET findings=?, errors=?, warnings=? WHERE id=?",
                  (json.dumps(findings, ensure_ascii=False),
                   sum(f["severity"] == Severity.ERROR for f in findings),
