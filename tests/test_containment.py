@@ -149,6 +149,21 @@ def test_feedback_time_grows_linearly_with_the_findings(tmp_path: Path) -> None:
     assert rows == 5001
 
 
+def test_beyond_the_bound_the_first_findings_are_listed_and_the_rest_counted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from xltrack.report import feedback
+
+    monkeypatch.setattr(feedback, "MAX_LISTED", 50)
+    sub = _findings(120)
+    warnings = [f.model_copy(update={"severity": Severity.WARNING}) for f in sub.findings[:100]]
+    sub.findings[:100] = warnings  # 100 warnings, then 20 errors: the errors come first
+    write_feedback(sub, tmp_path / "many.xlsx", None)
+    rows = list(load_workbook(tmp_path / "many.xlsx")[FINDINGS_SHEET].iter_rows(
+        min_row=2, values_only=True))
+    assert len(rows) == 51 and [r[0] for r in rows[:20]] == ["error"] * 20
+    assert rows[-1][0] == "info" and "70 more findings" in str(rows[-1][7])
+
+
 def _slow_copy(sub: Submission) -> None:
     if "hang" in sub.path.name:
         time.sleep(60)

@@ -69,10 +69,12 @@ def _build(sub: Submission, theirs: Workbook | None) -> Workbook:
         ws = wb.active
         ws.title = FINDINGS_SHEET
     else:
-        _mark_cells(wb, sub.findings)
+        _mark_cells(wb, _listed(sub.findings))
         ws = wb.create_sheet(FINDINGS_SHEET, 0)
     assert ws is not None
-    last = _list_findings(ws, sub.findings)
+    last = _list_findings(ws, _listed(sub.findings))
+    if len(sub.findings) > MAX_LISTED:
+        last = _more(ws, last, len(sub.findings) - MAX_LISTED)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     if last > 1:
@@ -93,6 +95,26 @@ def _build(sub: Submission, theirs: Workbook | None) -> Workbook:
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
+# A file with more findings than this is broken throughout: the first ones (errors first) are
+# listed and marked, and a last row says how many more there are. Without a bound, 200,000
+# findings would take minutes and gigabytes, beyond any worker's budget.
+MAX_LISTED = 10_000
+
+
+def _listed(findings: list[Finding]) -> list[Finding]:
+    ordered = sorted(findings, key=lambda f: (_ORDER[f.severity], f.sheet, _row_of(f.cell)))
+    return ordered[:MAX_LISTED]
+
+
+def _more(ws: Worksheet, last: int, more: int) -> int:
+    ws.cell(last + 1, 1, Severity.INFO.value).fill = _FILL[Severity.INFO]
+    put_text(ws.cell(last + 1, 7), f"另有 {more:,} 条问题未列出（只列出前 {MAX_LISTED:,} 条）；"
+             "请先改正以上问题，重新发送后将列出其余问题")
+    put_text(ws.cell(last + 1, 8), f"{more:,} more findings are not listed (only the first "
+             f"{MAX_LISTED:,} are); correct these and send the file again to see the rest")
+    return last + 1
+
+
 def _list_findings(ws: Worksheet, findings: list[Finding]) -> int:
     """One row per finding under the headers; returns the last row. Linear in the findings:
     rows are counted here (openpyxl's max_row scans every cell: 5,000 findings took 8 s and
@@ -111,7 +133,7 @@ def _list_findings(ws: Worksheet, findings: list[Finding]) -> int:
             cell._style = copy(first._style)
 
     last = 1
-    for f in sorted(findings, key=lambda f: (_ORDER[f.severity], f.sheet, _row_of(f.cell))):
+    for f in findings:  # in _listed's order
         last += 1
         severity = ws.cell(last, 1, f.severity.value)
         style(severity, f.severity, partial(_fill, _FILL[f.severity]))
