@@ -115,8 +115,15 @@ def test_the_feedback_copy_keeps_their_formulas_as_text(fill: Fill, register: Re
     ws = wb[COST]
     ws["H20"] = '=HYPERLINK("http://example.com/x","click")'
     ws["H21"] = "=cmd|' /c calc'!A0"
+    from openpyxl.formatting.rule import FormulaRule
     from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.worksheet.datavalidation import DataValidation
     wb.defined_names["evil"] = DefinedName("evil", attr_text="=cmd|' /c calc'!A0")
+    ws.conditional_formatting.add("H22", FormulaRule(formula=["cmd|' /c calc'!A0"]))
+    evil = DataValidation(type="list", formula1="=cmd|' /c calc'!A0")
+    ws.add_data_validation(evil)
+    evil.add("H23")
+    validations = len(ws.data_validations.dataValidation)
     kept = sorted(wb.defined_names)
     wb.save(path)
     [feedback] = check_files([path], register, "2026-10", feedback_dir=tmp_path / "fb").feedback
@@ -124,8 +131,13 @@ def test_the_feedback_copy_keeps_their_formulas_as_text(fill: Fill, register: Re
     assert copy[COST]["H20"].value == '=HYPERLINK("http://example.com/x","click")'
     assert copy[COST]["H21"].data_type == "s" and copy[COST]["H21"].value.startswith("=cmd|")
     assert sorted(copy.defined_names) == [n for n in kept if n != "evil"]
+    assert not copy[COST].conditional_formatting  # evaluated on opening: none kept
+    assert len(copy[COST].data_validations.dataValidation) == validations - 1  # theirs only
     with zipfile.ZipFile(feedback) as z:
-        assert not [n for n in z.namelist() if b"<f>" in z.read(n) or b"<f " in z.read(n)]
+        parts = {n: z.read(n) for n in z.namelist()}
+    assert not [n for n, xml in parts.items() if b"<f>" in xml or b"<f " in xml]
+    assert not [n for n, xml in parts.items()  # no DDE call in any formula Excel evaluates
+                if re.search(rb"<(formula\d?|definedName)\b[^>]*>[^<]*cmd\|", xml)]
 
 
 def _findings(n: int) -> Submission:

@@ -16,6 +16,7 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
+from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -163,17 +164,28 @@ def _row_of(cell: str) -> int:
 def _defuse(wb: Workbook) -> None:
     """Drop what would run when the copy is opened: a formula that came with the submission
     (a DDE call, HYPERLINK, WEBSERVICE …) is kept as its text; links to other workbooks and
-    DDE servers, and defined names that are not plain references, are dropped."""
+    DDE servers, conditional formats, validations that call out and defined names that are
+    not plain references are dropped."""
     for ws in wb.worksheets:
         for cells in ws.iter_rows():
             for cell in cells:
                 if cell.data_type == "f":
                     text = getattr(cell.value, "text", None) or str(cell.value)
                     put_text(cell, text if text.startswith("=") else f"={text}")
+        # Conditional formats are evaluated as the sheet is shown (the templates have none);
+        # a validation that calls out (DDE app|topic, [another workbook]) goes too.
+        ws.conditional_formatting = ConditionalFormattingList()
+        validations = ws.data_validations.dataValidation
+        ws.data_validations.dataValidation = [
+            v for v in validations if not (_calls_out(v.formula1) or _calls_out(v.formula2))]
     wb._external_links = []
     for names in (wb.defined_names, *(ws.defined_names for ws in wb.worksheets)):
         for name in [n for n, d in names.items() if not _REFERENCE.match(d.attr_text or "")]:
             del names[name]
+
+
+def _calls_out(formula: str | None) -> bool:
+    return formula is not None and ("|" in formula or "[" in formula)
 
 
 # A defined name Excel only points with: Sheet!$A$1, 'My sheet'!A1:B9, a whole row or column.
