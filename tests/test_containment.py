@@ -140,6 +140,23 @@ def test_the_feedback_copy_keeps_their_formulas_as_text(fill: Fill, register: Re
                 if re.search(rb"<(formula\d?|definedName)\b[^>]*>[^<]*cmd\|", xml)]
 
 
+def test_their_own_table_named_findings_does_not_cost_the_copy(
+        fill: Fill, register: Register, tmp_path: Path) -> None:
+    from openpyxl.worksheet.table import Table
+
+    path = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount="12x")]})
+    wb = load_workbook(path)
+    wb[COST]["H30"], wb[COST]["H31"] = "their list", 1
+    wb[COST].add_table(Table(displayName="Findings", ref="H30:H31"))
+    wb.save(path)
+    result = check_files([path], register, "2026-10", feedback_dir=tmp_path / "fb")
+    [sub], [feedback] = result.submissions, result.feedback
+    assert not [f for f in sub.findings if f.reason is Reason.FEEDBACK_FAILED]
+    copy = load_workbook(feedback)
+    assert COST in copy.sheetnames and "Findings" in copy[COST].tables
+    assert list(copy[FINDINGS_SHEET].tables) == ["xltrack_Findings"]
+
+
 def _findings(n: int) -> Submission:
     return Submission(path=Path("many.xlsx"), sha256="", size=0, findings=[Finding(
         severity=Severity.ERROR, reason=Reason.BAD_NUMBER, file="many.xlsx", sheet=COST,

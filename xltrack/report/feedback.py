@@ -79,7 +79,10 @@ def _build(sub: Submission, theirs: Workbook | None) -> Workbook:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     if last > 1:
-        table = Table(displayName="Findings", ref=f"A1:H{last}")
+        taken = {name.casefold() for sheet in wb.worksheets for name in sheet.tables}
+        name = next(n for n in ("Findings", "xltrack_Findings", "xltrack_Findings_2")
+                    if n.casefold() not in taken)  # their tables may not be named both
+        table = Table(displayName=name, ref=f"A1:H{last}")
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
         ws.add_table(table)
     ws.freeze_panes = "A2"
