@@ -264,6 +264,20 @@ def test_the_history_refuses_a_non_finite_amount_and_the_run_goes_on(
     assert any("refused" in f.message_en for f in subs[0].findings)
 
 
+def test_a_revision_beyond_64_bits_is_refused_and_stored_as_rejected(
+        fill: Fill, register: Register, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    budget = [{"project_id": "RE01-P01", "cost_code": "0101", "year": 2026, "m10": 5.0}]
+    fill(c.Kind.BUDGET, {"Budget": budget}, name="inbox/huge.xlsx", revision=1e30)
+    fill(c.Kind.MONTHLY, {"ActualCost": [cost_row()]}, name="inbox/good.xlsx")
+    result = run_month(inbox, register, "2026-10", tmp_path / "h.sqlite")
+    status = dict(zip(result.submissions.file, result.submissions.status, strict=True))
+    assert status == {"huge.xlsx": "rejected", "good.xlsx": "accepted"}
+    [huge] = [s for s in result.checked.submissions if s.file == "huge.xlsx"]
+    assert [(f.reason, f.key) for f in huge.findings if f.severity is Severity.ERROR][0] == (
+        Reason.OUT_OF_RANGE, "xt_revision")
+
+
 def test_an_existing_history_gets_the_guard_too(tmp_path: Path) -> None:
     from xltrack import store
 

@@ -104,6 +104,14 @@ def _header(sub: Submission, register: Register, period: str | None) -> None:
         sub.add(Severity.ERROR, Reason.OUT_OF_RANGE, "版本号应为 1 或以上（1 为基准版本）",
                 "the revision must be 1 or more (1 is the baseline)", sheet=sheet, cell=cell,
                 key="xt_revision", value=revision)
+    elif revision is not None and revision > MAX_REVISION:
+        sheet, cell = sub.header_cells["xt_revision"]
+        sub.add(Severity.ERROR, Reason.OUT_OF_RANGE, f"版本号不能大于 {MAX_REVISION}",
+                f"the revision cannot be above {MAX_REVISION}", sheet=sheet, cell=cell,
+                key="xt_revision", value=revision)
+
+
+MAX_REVISION = 999  # a plan revised monthly for 80 years; a larger one is a slip (or 1e30)
 
 
 def as_typed(text: str) -> str:
