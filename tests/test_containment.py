@@ -454,3 +454,14 @@ def test_a_full_disk_at_the_historys_creation_is_not_called_damage(tmp_path: Pat
     for line in lines:
         assert line.startswith("HistoryNotWritten") and "disk is full" in line
         assert "damaged" not in line and "backup" not in line
+
+
+def test_feedback_is_written_by_spawned_workers_as_on_windows(
+        fill: Fill, register: Register, tmp_path: Path) -> None:
+    path = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount="12x")]})
+    result = check_files([path], register, "2026-10", tmp_path / "fb",
+                         Isolation(workers=1, start_method="spawn"))
+    [feedback] = result.feedback
+    assert COST in load_workbook(feedback).sheetnames  # their copy, marked
+    assert not [f for s in result.submissions for f in s.findings
+                if f.reason is Reason.FEEDBACK_FAILED]
