@@ -115,8 +115,15 @@ def test_the_feedback_copy_keeps_their_formulas_as_text(fill: Fill, register: Re
     ws = wb[COST]
     ws["H20"] = '=HYPERLINK("http://example.com/x","click")'
     ws["H21"] = "=cmd|' /c calc'!A0"
+    from openpyxl.formatting.rule import FormulaRule
     from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.worksheet.datavalidation import DataValidation
     wb.defined_names["evil"] = DefinedName("evil", attr_text="=cmd|' /c calc'!A0")
+    ws.conditional_formatting.add("H22", FormulaRule(formula=["cmd|' /c calc'!A0"]))
+    evil = DataValidation(type="list", formula1="=cmd|' /c calc'!A0")
+    ws.add_data_validation(evil)
+    evil.add("H23")
+    validations = len(ws.data_validations.dataValidation)
     kept = sorted(wb.defined_names)
     wb.save(path)
     [feedback] = check_files([path], register, "2026-10", feedback_dir=tmp_path / "fb").feedback
@@ -124,8 +131,30 @@ def test_the_feedback_copy_keeps_their_formulas_as_text(fill: Fill, register: Re
     assert copy[COST]["H20"].value == '=HYPERLINK("http://example.com/x","click")'
     assert copy[COST]["H21"].data_type == "s" and copy[COST]["H21"].value.startswith("=cmd|")
     assert sorted(copy.defined_names) == [n for n in kept if n != "evil"]
+    assert not copy[COST].conditional_formatting  # evaluated on opening: none kept
+    assert len(copy[COST].data_validations.dataValidation) == validations - 1  # theirs only
     with zipfile.ZipFile(feedback) as z:
-        assert not [n for n in z.namelist() if b"<f>" in z.read(n) or b"<f " in z.read(n)]
+        parts = {n: z.read(n) for n in z.namelist()}
+    assert not [n for n, xml in parts.items() if b"<f>" in xml or b"<f " in xml]
+    assert not [n for n, xml in parts.items()  # no DDE call in any formula Excel evaluates
+                if re.search(rb"<(formula\d?|definedName)\b[^>]*>[^<]*cmd\|", xml)]
+
+
+def test_their_own_table_named_findings_does_not_cost_the_copy(
+        fill: Fill, register: Register, tmp_path: Path) -> None:
+    from openpyxl.worksheet.table import Table
+
+    path = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount="12x")]})
+    wb = load_workbook(path)
+    wb[COST]["H30"], wb[COST]["H31"] = "their list", 1
+    wb[COST].add_table(Table(displayName="Findings", ref="H30:H31"))
+    wb.save(path)
+    result = check_files([path], register, "2026-10", feedback_dir=tmp_path / "fb")
+    [sub], [feedback] = result.submissions, result.feedback
+    assert not [f for f in sub.findings if f.reason is Reason.FEEDBACK_FAILED]
+    copy = load_workbook(feedback)
+    assert COST in copy.sheetnames and "Findings" in copy[COST].tables
+    assert list(copy[FINDINGS_SHEET].tables) == ["xltrack_Findings"]
 
 
 def _findings(n: int) -> Submission:
@@ -147,6 +176,21 @@ def test_feedback_time_grows_linearly_with_the_findings(tmp_path: Path) -> None:
     assert timings[1] < 20 * timings[0], timings
     rows = load_workbook(tmp_path / "5000.xlsx", read_only=True)[FINDINGS_SHEET].max_row
     assert rows == 5001
+
+
+def test_beyond_the_bound_the_first_findings_are_listed_and_the_rest_counted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from xltrack.report import feedback
+
+    monkeypatch.setattr(feedback, "MAX_LISTED", 50)
+    sub = _findings(120)
+    warnings = [f.model_copy(update={"severity": Severity.WARNING}) for f in sub.findings[:100]]
+    sub.findings[:100] = warnings  # 100 warnings, then 20 errors: the errors come first
+    write_feedback(sub, tmp_path / "many.xlsx", None)
+    rows = list(load_workbook(tmp_path / "many.xlsx")[FINDINGS_SHEET].iter_rows(
+        min_row=2, values_only=True))
+    assert len(rows) == 51 and [r[0] for r in rows[:20]] == ["error"] * 20
+    assert rows[-1][0] == "info" and "70 more findings" in str(rows[-1][7])
 
 
 def _slow_copy(sub: Submission) -> None:
@@ -218,6 +262,20 @@ def test_the_history_refuses_a_non_finite_amount_and_the_run_goes_on(
         facts = store.facts_in_force(conn, "2026-10")
     assert facts.amount.tolist() == [1000.0]
     assert any("refused" in f.message_en for f in subs[0].findings)
+
+
+def test_a_revision_beyond_64_bits_is_refused_and_stored_as_rejected(
+        fill: Fill, register: Register, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    budget = [{"project_id": "RE01-P01", "cost_code": "0101", "year": 2026, "m10": 5.0}]
+    fill(c.Kind.BUDGET, {"Budget": budget}, name="inbox/huge.xlsx", revision=1e30)
+    fill(c.Kind.MONTHLY, {"ActualCost": [cost_row()]}, name="inbox/good.xlsx")
+    result = run_month(inbox, register, "2026-10", tmp_path / "h.sqlite")
+    status = dict(zip(result.submissions.file, result.submissions.status, strict=True))
+    assert status == {"huge.xlsx": "rejected", "good.xlsx": "accepted"}
+    [huge] = [s for s in result.checked.submissions if s.file == "huge.xlsx"]
+    assert [(f.reason, f.key) for f in huge.findings if f.severity is Severity.ERROR][0] == (
+        Reason.OUT_OF_RANGE, "xt_revision")
 
 
 def test_an_existing_history_gets_the_guard_too(tmp_path: Path) -> None:
@@ -376,23 +434,34 @@ from pathlib import Path
 from xltrack import store
 from xltrack.errors import XltrackError
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG
-resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), int(sys.argv[2])))
-try:
-    store.connect(Path(sys.argv[1]))
-except XltrackError as exc:
-    print(type(exc).__name__, exc)
+for room in (1000, 8192):  # the first write of the file; the shared-memory index of the WAL
+    resource.setrlimit(resource.RLIMIT_FSIZE, (room, 8192))  # like `ulimit -f`
+    try:
+        store.connect(Path(sys.argv[1]) / f"h{room}.sqlite")
+    except XltrackError as exc:
+        print(type(exc).__name__, exc)
 """
 
 
-@pytest.mark.parametrize("room", [1000, 8192])
-def test_a_full_disk_at_the_historys_creation_is_not_called_damage(tmp_path: Path,
-                                                                    room: int) -> None:
+def test_a_full_disk_at_the_historys_creation_is_not_called_damage(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-c", CREATE_ON_A_FULL_DISK,
-                             str(tmp_path / "h.sqlite"), str(room)],
+    result = subprocess.run([sys.executable, "-c", CREATE_ON_A_FULL_DISK, str(tmp_path)],
                             capture_output=True, text=True, timeout=120)
-    assert result.stdout.startswith("HistoryNotWritten"), (result.stdout, result.stderr)
-    assert "disk is full" in result.stdout and "damaged" not in result.stdout
-    assert "backup" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2, (result.stdout, result.stderr)
+    for line in lines:
+        assert line.startswith("HistoryNotWritten") and "disk is full" in line
+        assert "damaged" not in line and "backup" not in line
+
+
+def test_feedback_is_written_by_spawned_workers_as_on_windows(
+        fill: Fill, register: Register, tmp_path: Path) -> None:
+    path = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount="12x")]})
+    result = check_files([path], register, "2026-10", tmp_path / "fb",
+                         Isolation(workers=1, start_method="spawn"))
+    [feedback] = result.feedback
+    assert COST in load_workbook(feedback).sheetnames  # their copy, marked
+    assert not [f for s in result.submissions for f in s.findings
+                if f.reason is Reason.FEEDBACK_FAILED]

@@ -19,6 +19,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -153,12 +154,23 @@ def _import_contained(conn: sqlite3.Connection, sub: Submission,
         conn.execute("ROLLBACK TO one_file")
         conn.execute("RELEASE one_file")
         sub.add(Severity.ERROR, Reason.OUT_OF_RANGE,
-                f"历史库拒收本文件的数值（{exc}），请核对各金额后重新发送",
-                f"the history refused this file's figures ({exc}); check its amounts and "
-                "send it again")
-        return _import(conn, sub, first_seen)  # rejected now: its figures are not stored
+                f"历史库拒收本文件（{exc}），已作为退回文件保存；请核对各数值后重新发送",
+                f"the history refused this file as it is ({exc}); it is kept as rejected. "
+                "Check its numbers and send it again")
+        return _import(conn, _storable(sub), first_seen)  # rejected: no figure stored
     conn.execute("RELEASE one_file")
     return ids
+
+
+def _storable(sub: Submission) -> Submission:
+    """`sub` without the header numbers SQLite cannot hold (beyond 64 bits): what is stored
+    of a rejected file is its findings, which say what was wrong."""
+    def fits(value: object) -> bool:
+        return not isinstance(value, int) or -2**63 <= value < 2**63
+
+    version = sub.contract_version if fits(sub.contract_version) else None
+    return replace(sub, header={k: v for k, v in sub.header.items() if fits(v)},
+                   contract_version=version)
 
 
 def _import(conn: sqlite3.Connection, sub: Submission, first_seen: str) -> list[int]:

@@ -331,18 +331,17 @@ def write_all_feedback(subs: Sequence[Submission], folder: Path,
 
 def _feedback_task(task: tuple[Submission, Path, float]) -> _Feedback:
     sub, path, copy_seconds = task
-    note = None
     try:
-        with _time_limit(copy_seconds):
-            copy = their_copy(sub)
+        with _time_limit(copy_seconds):  # opening, marking and saving their copy
+            write_feedback(sub, path, their_copy(sub))
+        return _Feedback(path)
     except Exception as exc:  # noqa: BLE001 - their file, not ours: the findings alone
-        copy = None
         note = _feedback_note(sub, Severity.INFO, f"无法在您文件的副本上标注问题（{_why(exc)}），"
                               "问题均列在“审核意见 Findings”工作表中",
                               f"your file could not be copied with the problems marked "
                               f"({_why(exc)}); the Findings sheet lists them all")
-        sub.findings.append(note)
-    write_feedback(sub, path, copy)
+    sub.findings.append(note)
+    write_feedback(sub, path, None)
     return _Feedback(path, note)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
+from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -69,14 +70,19 @@ def _build(sub: Submission, theirs: Workbook | None) -> Workbook:
         ws = wb.active
         ws.title = FINDINGS_SHEET
     else:
-        _mark_cells(wb, sub.findings)
+        _mark_cells(wb, _listed(sub.findings))
         ws = wb.create_sheet(FINDINGS_SHEET, 0)
     assert ws is not None
-    last = _list_findings(ws, sub.findings)
+    last = _list_findings(ws, _listed(sub.findings))
+    if len(sub.findings) > MAX_LISTED:
+        last = _more(ws, last, len(sub.findings) - MAX_LISTED)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     if last > 1:
-        table = Table(displayName="Findings", ref=f"A1:H{last}")
+        taken = {name.casefold() for sheet in wb.worksheets for name in sheet.tables}
+        name = next(n for n in ("Findings", "xltrack_Findings", "xltrack_Findings_2")
+                    if n.casefold() not in taken)  # their tables may not be named both
+        table = Table(displayName=name, ref=f"A1:H{last}")
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
         ws.add_table(table)
     ws.freeze_panes = "A2"
@@ -91,6 +97,26 @@ def _build(sub: Submission, theirs: Workbook | None) -> Workbook:
 
 
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+# A file with more findings than this is broken throughout: the first ones (errors first) are
+# listed and marked, and a last row says how many more there are. Without a bound, 200,000
+# findings would take minutes and gigabytes, beyond any worker's budget.
+MAX_LISTED = 10_000
+
+
+def _listed(findings: list[Finding]) -> list[Finding]:
+    ordered = sorted(findings, key=lambda f: (_ORDER[f.severity], f.sheet, _row_of(f.cell)))
+    return ordered[:MAX_LISTED]
+
+
+def _more(ws: Worksheet, last: int, more: int) -> int:
+    ws.cell(last + 1, 1, Severity.INFO.value).fill = _FILL[Severity.INFO]
+    put_text(ws.cell(last + 1, 7), f"另有 {more:,} 条问题未列出（只列出前 {MAX_LISTED:,} 条）；"
+             "请先改正以上问题，重新发送后将列出其余问题")
+    put_text(ws.cell(last + 1, 8), f"{more:,} more findings are not listed (only the first "
+             f"{MAX_LISTED:,} are); correct these and send the file again to see the rest")
+    return last + 1
 
 
 def _list_findings(ws: Worksheet, findings: list[Finding]) -> int:
@@ -111,7 +137,7 @@ def _list_findings(ws: Worksheet, findings: list[Finding]) -> int:
             cell._style = copy(first._style)
 
     last = 1
-    for f in sorted(findings, key=lambda f: (_ORDER[f.severity], f.sheet, _row_of(f.cell))):
+    for f in findings:  # in _listed's order
         last += 1
         severity = ws.cell(last, 1, f.severity.value)
         style(severity, f.severity, partial(_fill, _FILL[f.severity]))
@@ -141,17 +167,28 @@ def _row_of(cell: str) -> int:
 def _defuse(wb: Workbook) -> None:
     """Drop what would run when the copy is opened: a formula that came with the submission
     (a DDE call, HYPERLINK, WEBSERVICE …) is kept as its text; links to other workbooks and
-    DDE servers, and defined names that are not plain references, are dropped."""
+    DDE servers, conditional formats, validations that call out and defined names that are
+    not plain references are dropped."""
     for ws in wb.worksheets:
         for cells in ws.iter_rows():
             for cell in cells:
                 if cell.data_type == "f":
                     text = getattr(cell.value, "text", None) or str(cell.value)
                     put_text(cell, text if text.startswith("=") else f"={text}")
+        # Conditional formats are evaluated as the sheet is shown (the templates have none);
+        # a validation that calls out (DDE app|topic, [another workbook]) goes too.
+        ws.conditional_formatting = ConditionalFormattingList()
+        validations = ws.data_validations.dataValidation
+        ws.data_validations.dataValidation = [
+            v for v in validations if not (_calls_out(v.formula1) or _calls_out(v.formula2))]
     wb._external_links = []
     for names in (wb.defined_names, *(ws.defined_names for ws in wb.worksheets)):
         for name in [n for n, d in names.items() if not _REFERENCE.match(d.attr_text or "")]:
             del names[name]
+
+
+def _calls_out(formula: str | None) -> bool:
+    return formula is not None and ("|" in formula or "[" in formula)
 
 
 # A defined name Excel only points with: Sheet!$A$1, 'My sheet'!A1:B9, a whole row or column.
