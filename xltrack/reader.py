@@ -1,8 +1,9 @@
 """One submission workbook → typed tables, found through the `_xltrack` column map.
 
-Values come from python-calamine; the places of tables and header fields come from the package
-XML (package.py). Every value keeps its origin: a table's frame has the Excel row of each record
-(`_row`) and `TableData.letters` gives each key's column, so a finding can name its cell.
+Values come from one parse of each sheet's XML (sheet_xml.py); the places of tables and header
+fields come from the package XML (package.py). Every value keeps its origin: a table's frame has
+the Excel row of each record (`_row`) and `TableData.letters` gives each key's column, so a
+finding can name its cell.
 Amounts are normalised to yuan here (xt_unit), once.
 """
 
@@ -14,14 +15,16 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
-import python_calamine
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
 from . import contract as c
 from .models import Finding, Reason, Severity, shown
-from .package import Package, PackageError, SheetMarks, read_package, sheet_marks
+from .package import Package, PackageError, read_package
+from .sheet_xml import Book, Cells, SheetTooLarge, date_styles, read_sheet, shared_strings
+from .structure import check_map, check_structure, check_tables
 from .values import (
     UNTYPED,
     Refused,
@@ -110,7 +113,8 @@ def file_digest(path: Path) -> tuple[str, int]:
 
 
 def read_submission(path: Path, data: bytes | None = None,
-                    sheets: dict[str, bytes] | None = None) -> Submission:
+                    sheets: dict[str, bytes] | None = None,
+                    max_cells: int = 5_000_000) -> Submission:
     """Read one workbook. Problems become findings on the result; nothing is raised for them.
 
     Everything comes from one read of the file (`data`, or read here): the hash recorded is the
@@ -121,16 +125,18 @@ def read_submission(path: Path, data: bytes | None = None,
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             package = read_package(zf)
-            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-            try:
-                _Reading(sub, zf, package, book, sheets or {}).run()
-            finally:
-                book.close()
+            strings = (shared_strings(zf.read(package.strings_part))
+                       if package.strings_part else [])
+            dates, styles = (date_styles(zf.read(package.styles_part))
+                             if package.styles_part else (frozenset(), 0))
+            book = Book(strings, dates, styles, package.date1904)
+            _Reading(sub, zf, package, book, sheets or {}, max_cells).run()
+    except SheetTooLarge as exc:
+        sub.add(Severity.ERROR, Reason.SHEET_TOO_LARGE, exc.zh, exc.en)
     except PackageError as exc:
         sub.add(Severity.ERROR, Reason.WRONG_FORMAT if exc.wrong_format else Reason.READER_FAILED,
                 exc.zh, exc.en)
-    except (zipfile.BadZipFile, python_calamine.CalamineError, KeyError,
-            ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, ParseError, KeyError, ValueError, OSError) as exc:
         sub.add(Severity.ERROR, Reason.READER_FAILED, f"文件无法读取：{exc}",
                 f"the file cannot be read: {exc}. Open it in Excel, save it as .xlsx and send "
                 "it again")
@@ -138,19 +144,28 @@ def read_submission(path: Path, data: bytes | None = None,
 
 
 class _Reading:
-    def __init__(self, sub: Submission, zf: zipfile.ZipFile, package: Package,
-                 book: python_calamine.CalamineWorkbook, sheets: dict[str, bytes]) -> None:
+    def __init__(self, sub: Submission, zf: zipfile.ZipFile, package: Package, book: Book,
+                 sheets: dict[str, bytes], max_cells: int) -> None:
         self.sub, self.zf, self.package, self.book = sub, zf, package, book
-        self.sheets = sheets
-        self._grids: dict[str, _Grid] = {}
+        self.sheets, self.max_cells = sheets, max_cells
+        self.map_cells: dict[tuple[str, str], str] = {}  # (table, key) -> its map header cell
+        self._grids: dict[str, Grid] = {}
 
-    def grid(self, sheet: str) -> _Grid:
+    def grid(self, sheet: str) -> Grid:
+        """The sheet's cells, parsed once; what is wrong in its XML becomes findings here."""
         if sheet not in self._grids:
             info = self.package.sheet(sheet)
-            marks = (sheet_marks(self.zf, info.part, self.sheets.get(info.part))
-                     if info and info.part in self.package.parts
-                     else SheetMarks({}, frozenset()))
-            self._grids[sheet] = _Grid(self.book.get_sheet_by_name(sheet), marks)
+            if info is None or info.part not in self.package.parts:
+                raise PackageError(f"工作表“{sheet}”的内容缺失，请在 Excel 中另存后重新发送",
+                                   f"the sheet {sheet!r} has no content in the package; open "
+                                   "the file in Excel, save it and send it again")
+            data = self.sheets.get(info.part)
+            cells = _read_sheet(self.zf.read(info.part) if data is None else data, self.book,
+                                self.max_cells, again=sheet == c.MAP_SHEET)
+            for flaw in cells.flaws:
+                self.sub.add(Severity.ERROR, Reason.SHEET_XML, flaw.zh, flaw.en, sheet=sheet,
+                             cell=flaw.cell)
+            self._grids[sheet] = Grid(cells)
         return self._grids[sheet]
 
     def run(self) -> None:
@@ -163,22 +178,22 @@ class _Reading:
                     "table). Fill the standard template sent by operations")
             return
         column_map = self._read_map()
-        if column_map is None:
+        if column_map is None or not check_map(sub, column_map, self.map_cells) or not check_tables(
+                sub, self.package):
             return
         sub.hidden_sheets = [s.name for s in self.package.sheets
                              if s.state != "visible" and not s.name.startswith("_")]
         self._read_header()
         for spec in c.tables_of(sub.kinds):
             self._read_table(spec, column_map)
+        check_structure(sub, self.package, {name: self.grid(self.package.tables[name].sheet)
+                                            for name in sub.tables})
 
     def _read_map(self) -> dict[tuple[str, str], str] | None:
         sub, grid = self.sub, self.grid(c.MAP_SHEET)
         labels = {str(grid.value(r, 1)).strip(): grid.value(r, 2) for r in range(1, 5)}
         version = labels.get(c.MAP_VERSION_LABEL)
-        try:
-            sub.contract_version = int(float(str(version)))
-        except ValueError:
-            sub.contract_version = None
+        sub.contract_version = _whole_version(version)
         if sub.contract_version not in c.SUPPORTED_VERSIONS:
             version = "(empty)" if is_blank(version) else parse_code(version)
             sub.add(Severity.ERROR, Reason.UNSUPPORTED_VERSION,
@@ -208,7 +223,9 @@ class _Reading:
         for row in range(table.min_row + 1, table.max_row + 1):
             values = [grid.value(row, table.min_col + i) for i in (t_i, k_i, h_i)]
             if not is_blank(values[0]):
-                column_map[(str(values[0]).strip(), str(values[1]).strip())] = str(values[2])
+                place = (str(values[0]).strip(), str(values[1]).strip())
+                column_map[place] = str(values[2])
+                self.map_cells[place] = f"{get_column_letter(table.min_col + h_i)}{row}"
         return column_map
 
     def _read_header(self) -> None:
@@ -223,7 +240,11 @@ class _Reading:
                 continue
             sub.header_cells[f.name] = place
             sheet, cell = place
-            raw = self.grid(sheet).at(cell)
+            grid = self.grid(sheet)
+            raw = grid.at(cell)
+            if cell in grid.errors_at or cell in grid.formulas_at:
+                self._refuse_header(f, sheet, cell, grid)
+                continue
             if is_blank(raw):
                 sub.header[f.name] = None
                 continue
@@ -236,6 +257,23 @@ class _Reading:
                 sub.header[f.name] = None
                 sub.add(Severity.ERROR, r.reason, f"{f.label_zh}：{r.zh}", f"{f.label_en}: {r.en}",
                         sheet=sheet, cell=cell, key=f.name, value=raw)
+
+    def _refuse_header(self, f: c.HeaderField, sheet: str, cell: str, grid: Grid) -> None:
+        """A header cell holding an error or a formula: its cached value is never used."""
+        self.sub.header[f.name] = None
+        if cell in grid.errors_at:
+            text = grid.errors_at[cell]
+            self.sub.add(Severity.ERROR, Reason.ERROR_VALUE,
+                         f"{f.label_zh}：单元格为错误值 {text}，请直接填写",
+                         f"{f.label_en}: the cell holds the error {text}; type the value",
+                         sheet=sheet, cell=cell, key=f.name, value=text)
+            return
+        formula = grid.formulas_at[cell]
+        self.sub.add(Severity.ERROR, Reason.FORMULA,
+                     f"{f.label_zh}：单元格含公式“={formula}”，请直接填写",
+                     f"{f.label_en}: the cell holds the formula ={formula}, whose result "
+                     "xltrack cannot verify; type the value itself", sheet=sheet, cell=cell,
+                     key=f.name, value="=" + formula)
 
     def _read_table(self, spec: c.Table, column_map: dict[tuple[str, str], str]) -> None:
         sub = self.sub
@@ -271,25 +309,23 @@ class _Reading:
         data = _TableReader(self, spec, where.sheet, letters, grid).columns(header_row + 1,
                                                                             last)
         sub.tables[spec.name] = TableData(spec, where.sheet, letters, data)
-        if grid.marks.hidden_rows:
-            sub.hidden_rows[where.sheet] = grid.marks.hidden_rows
+        if grid.hidden_rows:
+            sub.hidden_rows[where.sheet] = grid.hidden_rows
 
 
-class _Grid:
-    """A sheet's values addressed by 1-based row and column, as calamine gives them."""
+class Grid:
+    """A sheet's values addressed by 1-based row and column."""
 
-    def __init__(self, sheet: python_calamine.CalamineSheet, marks: SheetMarks) -> None:
-        self.rows = sheet.to_python(skip_empty_area=True)
-        self.row0, self.col0 = sheet.start or (0, 0)
-        self.marks = marks
+    def __init__(self, cells: Cells) -> None:
+        self.rows = cells.rows
+        self.errors_at, self.formulas_at = cells.errors, cells.formulas
+        self.hidden_rows = cells.hidden_rows
         # Error and formula cells as column letter -> row -> text, for reading column-wise.
-        self.errors, self.formulas = _by_column(marks.errors), _by_column(marks.formulas)
+        self.errors, self.formulas = _by_column(cells.errors), _by_column(cells.formulas)
 
     def value(self, row: int, col: int) -> Any:
-        r, k = row - 1 - self.row0, col - 1 - self.col0
-        if 0 <= r < len(self.rows) and 0 <= k < len(self.rows[r]):
-            return self.rows[r][k]
-        return ""
+        values = self.rows.get(row, ())
+        return values[col - 1] if 0 < col <= len(values) else ""
 
     def at(self, cell: str) -> Any:
         letters, row = coordinate_from_string(cell)
@@ -304,7 +340,7 @@ class _TableReader:
     that may refuse them. Findings are then put in row order, as a person reads the sheet."""
 
     def __init__(self, reading: _Reading, spec: c.Table, sheet: str, letters: dict[str, str],
-                 grid: _Grid) -> None:
+                 grid: Grid) -> None:
         self.sub, self.spec, self.sheet, self.letters, self.grid = (
             reading.sub, spec, sheet, letters, grid)
         self.date1904 = reading.package.date1904
@@ -313,16 +349,15 @@ class _TableReader:
 
     def columns(self, first: int, last: int) -> dict[str, list[Any]]:
         spec, grid = self.spec, self.grid
-        places = {k: column_index_from_string(v) - 1 - grid.col0 for k, v in self.letters.items()}
+        places = {k: column_index_from_string(v) - 1 for k, v in self.letters.items()}
         inputs = [places[col.key] for col in spec.columns if not col.computed]
         errors = {k: grid.errors.get(letter, {}) for k, letter in self.letters.items()}
         formulas = {k: grid.formulas.get(letter, {}) for k, letter in self.letters.items()}
         error_rows = {row for cells in errors.values() for row in cells}
-        grid_rows, row0 = grid.rows, grid.row0
+        grid_rows = grid.rows
         kept = []
         for row in range(first, last + 1):
-            r = row - 1 - row0
-            values = grid_rows[r] if 0 <= r < len(grid_rows) else ()
+            values = grid_rows.get(row, ())
             # Entirely blank rows are ignored (TEMPLATES.md); a row with an error cell is not.
             if row in error_rows or _filled(values, inputs):
                 kept.append((row, values))
@@ -447,6 +482,31 @@ class _TableReader:
             severity=severity, reason=reason, file=self.sub.file, sheet=self.sheet,
             cell=f"{self.letters[key]}{row}", key=key,
             value="" if value == "" else shown(value), message_zh=zh, message_en=en)))
+
+
+# The `_xltrack` map sheet of one template version is the same bytes in every file filled from
+# it: a reader process parses it once, not once per file (a quarter of a pack's rows).
+_MAPS_READ: dict[tuple[bytes, int, frozenset[int], int, bool], Cells] = {}
+
+
+def _read_sheet(data: bytes, book: Book, max_cells: int, *, again: bool) -> Cells:
+    if not again or book.strings:  # shared strings differ between files: no reuse
+        return read_sheet(data, book, max_cells)
+    key = (data, max_cells, book.date_styles, book.style_count, book.date1904)
+    if key not in _MAPS_READ:
+        if len(_MAPS_READ) >= 8:
+            _MAPS_READ.clear()
+        _MAPS_READ[key] = read_sheet(data, book, max_cells)
+    return _MAPS_READ[key]
+
+
+def _whole_version(version: object) -> int | None:
+    """The contract version in the map: a whole number (1, "1", 1.0), never 1.9 taken as 1."""
+    if isinstance(version, float) and version.is_integer():
+        return int(version)
+    if isinstance(version, str) and version.strip().isdigit():
+        return int(version.strip())
+    return None
 
 
 def _filled(values: Any, inputs: list[int]) -> bool:

@@ -51,10 +51,34 @@ def check_file(sub: Submission, register: Register, period: str | None = None) -
         _hidden_rows(sub, data)
     _plan(sub)
     _progress_dates(sub)
+    _no_data(sub)
     for sheet in sub.hidden_sheets:
-        sub.add(Severity.INFO, Reason.HIDDEN, f"工作表“{sheet}”被隐藏，未读取其中内容",
-                f"sheet {sheet!r} is hidden; nothing on it is read", sheet=sheet)
+        _hidden_sheet(sub, sheet)
     return sub
+
+
+def _hidden_sheet(sub: Submission, sheet: str) -> None:
+    read = [data.spec.name for data in sub.tables.values() if data.sheet == sheet]
+    if read:  # a table is read wherever it is: hiding its sheet does not leave it out
+        names = ", ".join(read)
+        sub.add(Severity.INFO, Reason.HIDDEN,
+                f"工作表“{sheet}”被隐藏，但其中的表格 {names} 照常读取；请取消隐藏并核对",
+                f"sheet {sheet!r} is hidden, but its table {names} is read all the same; "
+                "unhide it and check what it holds", sheet=sheet)
+        return
+    sub.add(Severity.INFO, Reason.HIDDEN, f"工作表“{sheet}”被隐藏，未读取其中内容",
+            f"sheet {sheet!r} is hidden; nothing on it is read", sheet=sheet)
+
+
+def _no_data(sub: Submission) -> None:
+    """A monthly file whose every table is empty would replace the month with nothing."""
+    monthly = [t.name for t in c.tables_of((c.Kind.MONTHLY,))]
+    if c.Kind.MONTHLY in sub.kinds and all(
+            name in sub.tables and len(sub.tables[name]) == 0 for name in monthly):
+        sub.add(Severity.ERROR, Reason.NO_DATA,
+                "月度文件的所有表格均为空；请填写本月数据后重新发送（没有投资的月份也应填写进度）",
+                "every table of this monthly file is empty; fill in the month's figures and "
+                "send it again (a month without costs still reports its progress)")
 
 
 def plan_milestones(subs: Iterable[Submission]) -> dict[str, set[str]]:
