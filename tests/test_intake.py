@@ -239,6 +239,8 @@ def test_a_cell_reads_as_excel_shows_it_however_it_is_spelled(tmp_path: Path, va
     (b'<c r="C5" t="s"><v>99</v></c>', Reason.SHEET_XML),  # a shared string that is not there
     (b'<c r="C5"><v>1e999</v></c>', Reason.SHEET_XML),  # a number that is not finite
     (b'<c r="C6"><v>7</v></c>', Reason.SHEET_XML),  # a cell of another row
+    (b'<y:c xmlns:y="urn:other" r="C5"><y:v>7</y:v></y:c>', Reason.SHEET_XML),  # not a cell
+    (b'<c r="C5"><v>7</v><w>8</w></c>', Reason.SHEET_XML),  # something else inside a cell
 ])
 def test_a_cell_excel_would_not_show_as_read_gets_a_finding(tmp_path: Path, valid: Path,
                                                             cell: bytes,
@@ -246,7 +248,7 @@ def test_a_cell_excel_would_not_show_as_read_gets_a_finding(tmp_path: Path, vali
     sub = examine(_with_c5(valid, tmp_path / "odd.xlsx", cell))
     errors = [f for f in sub.findings if f.severity is Severity.ERROR]
     assert [f.reason for f in errors] == [reason]
-    assert errors[0].cell in ("C5", "") and errors[0].message_zh and errors[0].message_en
+    assert errors[0].cell in ("C5", "A5", "") and errors[0].message_zh and errors[0].message_en
 
 
 def test_a_row_listed_twice_is_a_finding(tmp_path: Path, valid: Path) -> None:

@@ -25,6 +25,7 @@ from .values import excel_serial_date
 _M = f"{{{NS['m']}}}"
 WORKSHEET, SHEET_DATA, ROW, CELL = (f"{_M}worksheet", f"{_M}sheetData", f"{_M}row", f"{_M}c")
 _V, _F, _IS, _T, _R, _SI = (f"{_M}v", f"{_M}f", f"{_M}is", f"{_M}t", f"{_M}r", f"{_M}si")
+_EXT = f"{_M}extLst"
 MAX_ROW, MAX_COL = 1_048_576, 16_384  # Excel's grid
 # xsd:double as Excel writes it; float() alone would also take "inf", "nan" and "1_000".
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -139,7 +140,8 @@ class _Pass:
         hidden, last = set(), 0
         for row in rows:
             if row.tag != ROW:
-                continue  # extension lists and the like hold no cell values
+                self.stray(row, "")
+                continue
             number = self.row_number(row, last)
             if number is None:
                 continue
@@ -170,6 +172,10 @@ class _Pass:
 
     def read_row(self, row: Element, number: int) -> None:
         cells = [cell for cell in row if cell.tag == CELL]
+        if len(cells) != len(row):
+            for other in row:
+                if other.tag != CELL:
+                    self.stray(other, f"A{number}")
         refs = [cell.get("r") for cell in cells]
         if None in refs or len(set(refs)) != len(refs):
             self.read_row_in_order(cells, number)
@@ -252,6 +258,17 @@ class _Pass:
             return
         values[column - 1] = value
 
+    def stray(self, element: Element, where: str) -> None:
+        """An element where the format allows only rows (in sheetData) or cells (in a row):
+        a cell outside a row, or one in another namespace, would otherwise vanish unseen."""
+        if element.tag == _EXT:
+            return  # extension lists hold no values
+        self.flaw(where, "工作表中有无法识别的结构，其中的数值可能未被读取；"
+                  "请在 Excel 中另存后重新发送",
+                  f"the sheet's XML holds an element {element.tag!r} where only rows and cells "
+                  "belong, so values in it could go unread; open the file in Excel, save it "
+                  "and send it again")
+
     def bad_reference(self, ref: str, row: int) -> None:
         self.flaw("", f"第 {row} 行含有无效的单元格引用“{ref}”，请在 Excel 中另存后重新发送",
                   f"row {row} holds a cell referenced as {ref!r}, which is not a cell of that "
@@ -294,6 +311,9 @@ class _Pass:
                           "file in Excel, save it and send it again")
                 return ""
             seen.add(tag)
+            if tag not in (_V, _F, _IS, _EXT):
+                self.stray(child, where)
+                return ""
             if tag == _V:
                 stored = child.text or ""
             elif tag == _F:

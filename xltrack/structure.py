@@ -14,7 +14,8 @@ from .models import Reason, Severity
 from .package import Package, TablePart
 
 if TYPE_CHECKING:
-    from .reader import Grid, Submission
+    from .reader import Submission
+    from .table_reader import Grid
 
 OUTSIDE_SHOWN = 10  # cells named one by one per sheet; the rest are counted in one finding
 
@@ -99,10 +100,11 @@ def _outside(sub: Submission, sheet: str, tables: list[TablePart], grid: Grid) -
     for row in sorted(r for r in grid.rows if r >= top):
         values = grid.rows[row]
         inside = [(first, last) for low, high, first, last in spans if low <= row <= high]
+        if len(inside) == 1 and len(values) <= inside[0][1] and not any(
+                _filled(v) for v in values[:inside[0][0] - 1]):
+            continue  # the common row: all its values within its one table
         for col, value in enumerate(values, start=1):
-            if value == "" or (isinstance(value, str) and not value.strip()):
-                continue
-            if not any(first <= col <= last for first, last in inside):
+            if _filled(value) and not any(first <= col <= last for first, last in inside):
                 found.append((row, col, value))
     for row, col, value in found[:OUTSIDE_SHOWN]:
         below = any(row > high and first <= col <= last for _, high, first, last in spans)
@@ -118,6 +120,10 @@ def _outside(sub: Submission, sheet: str, tables: list[TablePart], grid: Grid) -
                 f"另有 {len(found) - OUTSIDE_SHOWN} 个单元格在表格之外，未被读取",
                 f"{len(found) - OUTSIDE_SHOWN} more cells outside the tables are not read",
                 sheet=sheet)
+
+
+def _filled(value: Any) -> bool:
+    return value != "" and not (isinstance(value, str) and not value.strip())
 
 
 def _letters(column: int) -> str:
