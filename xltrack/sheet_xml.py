@@ -199,12 +199,16 @@ class _Pass:
                     continue
                 ref = upper
             # The two cells a sheet is mostly made of, read here; all else by value().
-            if children == 1:
-                fast = self.plain_value(cell)
-                if fast is not None:
-                    self.place(values, column, fast, ref)
+            value = self.plain_value(cell) if children == 1 else None
+            if value is None:
+                value = self.value(cell, ref)
+                if value == "":
                     continue
-            self.place(values, column, self.value(cell, ref), ref)
+            if column <= len(values) or column > len(values) + 1:
+                self.place(values, column, value, ref)
+            else:  # the next cell of the row, as nearly every cell is
+                values.append(value)
+                self.laid_out += 1
         if values:
             self.cells.rows[number] = values
 
