@@ -14,6 +14,7 @@ from xltrack import contract as c
 from xltrack.intake import OLE_MAGIC, check, is_lock_file
 from xltrack.models import Reason, Severity
 from xltrack.package import read_package
+from xltrack.settings import Register
 from xltrack.workers import examine
 
 from .conftest import Fill, cost_row
@@ -339,3 +340,32 @@ def test_a_value_typed_below_the_table_is_a_warning_on_its_cell(fill: Fill) -> N
                        (Severity.WARNING, "C40", "555555.55")]
     assert "below the table, not read — extend the table" in sub.findings[-1].message_en
     assert sub.tables["ActualCost"].columns["amount"] == [1000.0]
+
+
+def test_a_sheet_with_its_cells_twice_is_a_finding(tmp_path: Path, valid: Path) -> None:
+    with zipfile.ZipFile(valid) as zf:
+        sheet = zf.read("xl/worksheets/sheet2.xml")
+    start, end = sheet.index(b"<sheetData>"), sheet.index(b"</sheetData>") + 12
+    twice = sheet[:end] + sheet[start:end].replace(b">1000<", b">9000<") + sheet[end:]
+    sub = examine(_rezip(valid, tmp_path / "data2.xlsx", {"xl/worksheets/sheet2.xml": twice}))
+    assert [f.reason for f in sub.findings if f.severity is Severity.ERROR] == [
+        Reason.SHEET_XML]
+
+
+def test_a_hidden_sheet_whose_table_is_read_says_so(fill: Fill, register: Register) -> None:
+    from openpyxl import load_workbook
+
+    path = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row()]})
+    wb = load_workbook(path)
+    next(ws for ws in wb.worksheets if "ActualCost" in ws.tables).sheet_state = "hidden"
+    wb.save(path)
+    sub = examine(path, (register, "2026-10"))
+    [hidden] = [f for f in sub.findings if f.reason is Reason.HIDDEN]
+    assert "is read all the same" in hidden.message_en and "照常读取" in hidden.message_zh
+    assert sub.tables["ActualCost"].columns["amount"] == [1000.0]
+
+
+def test_a_monthly_file_with_every_table_empty_is_refused(fill: Fill,
+                                                           register: Register) -> None:
+    sub = examine(fill(c.Kind.MONTHLY, {}), (register, "2026-10"))
+    assert [f.reason for f in sub.findings if f.severity is Severity.ERROR] == [Reason.NO_DATA]

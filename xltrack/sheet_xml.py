@@ -32,7 +32,9 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # Excel's escape for control characters
 # Built-in number formats that show a date (ECMA-376 18.8.30 and the East Asian ones).
 _DATE_FORMAT_IDS = frozenset([*range(14, 18), 22, *range(27, 37), *range(50, 59)])
-_QUOTED = re.compile(r'"[^"]*"|\\.|_.|\*.|\[[^\]]*\]')
+# Quoted text, escapes, fills and brackets ([Red], [$-804]) show no date; elapsed [h] [mm] [ss]
+# are kept, to tell minutes from months.
+_QUOTED = re.compile(r'"[^"]*"|\\.|_.|\*.|\[(?![hms]+\])[^\]]*\]', re.IGNORECASE)
 
 
 class SheetTooLarge(PackageError):
@@ -124,8 +126,14 @@ def read_sheet(data: bytes, book: Book, max_cells: int) -> Cells:
         raise PackageError("工作表内容不是 Excel 工作表格式，请在 Excel 中另存为 .xlsx",
                            "a sheet's XML is not an Excel worksheet; open the file in Excel "
                            "and save it again as .xlsx")
-    sheet_data = root.find(SHEET_DATA)
-    return _Pass(book, max_cells).run(() if sheet_data is None else sheet_data)
+    found = root.findall(SHEET_DATA)
+    cells = _Pass(book, max_cells).run(found[0] if found else ())
+    if len(found) > 1:  # Excel reads one; which one another reader takes is not certain
+        cells.flaws.append(Flaw("", "工作表含有两份单元格数据 (sheetData)，"
+                                "请在 Excel 中另存后重新发送",
+                                "the sheet's XML holds its cells twice (two sheetData "
+                                "elements); open the file in Excel, save it and send it again"))
+    return cells
 
 
 class _Pass:
