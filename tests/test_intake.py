@@ -367,5 +367,11 @@ def test_a_hidden_sheet_whose_table_is_read_says_so(fill: Fill, register: Regist
 
 def test_a_monthly_file_with_every_table_empty_is_refused(fill: Fill,
                                                            register: Register) -> None:
+    """RE01's projects are under way in October: an empty month would erase its figures."""
     sub = examine(fill(c.Kind.MONTHLY, {}), (register, "2026-10"))
-    assert [f.reason for f in sub.findings if f.severity is Severity.ERROR] == [Reason.NO_DATA]
+    [empty] = [f for f in sub.findings if f.severity is Severity.ERROR]
+    assert empty.reason is Reason.NO_DATA and "RE01-P01" in empty.message_en
+    # INF02's first project starts in February: its empty January is the honest return.
+    before = examine(fill(c.Kind.MONTHLY, {}, name="jan.xlsx", subsidiary="INF02",
+                          period="2026-01"), (register, "2026-10"))
+    assert before.findings == []

@@ -54,7 +54,7 @@ def test_header_checks(fill: Fill, register: Register) -> None:
     path = fill(c.Kind.MONTHLY, {}, subsidiary="ZZ99", period="2026-11", unit="千元")
     found = _findings(path, register)
     assert found == {("unknown_subsidiary", "封面", "B4"), ("wrong_period", "封面", "B5"),
-                     ("bad_choice", "封面", "B8"), ("no_data", "", "")}
+                     ("bad_choice", "封面", "B8")}
 
 
 def test_period_written_as_a_date_or_in_chinese_is_understood(fill: Fill,
