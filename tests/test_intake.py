@@ -14,6 +14,7 @@ from xltrack import contract as c
 from xltrack.intake import OLE_MAGIC, check, is_lock_file
 from xltrack.models import Reason, Severity
 from xltrack.package import read_package
+from xltrack.settings import Register
 from xltrack.workers import examine
 
 from .conftest import Fill, cost_row
@@ -192,3 +193,185 @@ def test_marks_are_found_however_the_attributes_are_written(tmp_path: Path,
         sub = examine(odd)
         assert [(f.reason, f.cell) for f in sub.findings if f.severity is Severity.ERROR] == [
             (expected, "C5")]
+
+
+# One reading of the sheet XML (issue 17): however a cell is spelled, it reads as Excel shows it
+# or it gets a finding. C5 is the amount of the first ActualCost row (1,000 in the file).
+_MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _with_c5(valid: Path, target: Path, cell: bytes) -> Path:
+    with zipfile.ZipFile(valid) as zf:
+        sheet = zf.read("xl/worksheets/sheet2.xml")
+    start = sheet.index(b'<c r="C5"')
+    end = sheet.index(b"</c>", start) + 4
+    return _rezip(valid, target, {"xl/worksheets/sheet2.xml": sheet[:start] + cell + sheet[end:]})
+
+
+@pytest.mark.parametrize(("cell", "amount"), [
+    (b'<c s="12"><v>1234.5</v></c>', 1234.5),  # no r=: it follows B5
+    (b'<c r="c5" s="12"><v>1234.5</v></c>', 1234.5),  # a lowercase reference
+    (b'<x:c xmlns:x="' + _MAIN + b'" r="C5"><x:v>1234.5</x:v></x:c>', 1234.5),  # a prefix
+    (b'<c r="C5"><v>2<!-- typed -->0000</v></c>', 20000.0),  # a comment inside the value
+    (b'<c r="C5"><v><![CDATA[247.62]]></v></c>', 247.62),
+    (b'<c r="C5"><v>2&#52;7.62</v></c>', 247.62),  # a character reference
+    (b'<c r="C5" t="inlineStr"><is><t>(-5,000.00)</t></is></c>', -5000.0),
+    (b'<c r="C5" t="inlineStr"><is><r><t>1,2</t></r><r><t>34.50</t></r></is></c>', 1234.5),
+])
+def test_a_cell_reads_as_excel_shows_it_however_it_is_spelled(tmp_path: Path, valid: Path,
+                                                              cell: bytes,
+                                                              amount: float) -> None:
+    sub = examine(_with_c5(valid, tmp_path / "odd.xlsx", cell))
+    assert not sub.has_errors, sub.findings
+    assert sub.tables["ActualCost"].columns["amount"] == [amount]
+
+
+@pytest.mark.parametrize(("cell", "reason"), [
+    (b'<c s="12"><f>A1*2</f><v>7</v></c>', Reason.FORMULA),  # a formula without r=
+    (b'<c r="c5"><f>A1*2</f><v>7</v></c>', Reason.FORMULA),
+    (b'<x:c xmlns:x="' + _MAIN + b'" r="C5"><x:f>A1*2</x:f><x:v>7</x:v></x:c>', Reason.FORMULA),
+    (b'<c r="C5"><!-- why --><f>A1*2</f><v>7</v></c>', Reason.FORMULA),
+    (b'<c t="e"><v>#N/A</v></c>', Reason.ERROR_VALUE),  # an error cell without r=
+    ('<c r="C5" t="inlineStr"><is><t>5000¹</t></is></c>'.encode(),
+     Reason.BAD_NUMBER),  # a superscript
+    (b'<c r="C5"><v>7</v></c><c r="C5"><v>8</v></c>', Reason.SHEET_XML),  # twice
+    (b'<c r="C5"><v>7</v></c><c r="c5"><v>8</v></c>', Reason.SHEET_XML),  # twice, spelt two ways
+    (b'<c r="C5"><v>7</v><v>8</v></c>', Reason.SHEET_XML),  # two values in one cell
+    (b'<c r="C5" t="s"><v>99</v></c>', Reason.SHEET_XML),  # a shared string that is not there
+    (b'<c r="C5"><v>1e999</v></c>', Reason.SHEET_XML),  # a number that is not finite
+    (b'<c r="C6"><v>7</v></c>', Reason.SHEET_XML),  # a cell of another row
+    (b'<y:c xmlns:y="urn:other" r="C5"><y:v>7</y:v></y:c>', Reason.SHEET_XML),  # not a cell
+    (b'<c r="C5"><v>7</v><w>8</w></c>', Reason.SHEET_XML),  # something else inside a cell
+])
+def test_a_cell_excel_would_not_show_as_read_gets_a_finding(tmp_path: Path, valid: Path,
+                                                            cell: bytes,
+                                                            reason: Reason) -> None:
+    sub = examine(_with_c5(valid, tmp_path / "odd.xlsx", cell))
+    errors = [f for f in sub.findings if f.severity is Severity.ERROR]
+    assert [f.reason for f in errors] == [reason]
+    assert errors[0].cell in ("C5", "A5", "") and errors[0].message_zh and errors[0].message_en
+
+
+def test_a_row_listed_twice_is_a_finding(tmp_path: Path, valid: Path) -> None:
+    with zipfile.ZipFile(valid) as zf:
+        sheet = zf.read("xl/worksheets/sheet2.xml")
+    start = sheet.index(b'<row r="5"')
+    end = sheet.index(b"</row>", start) + 6
+    twice = sheet[:end] + sheet[start:end].replace(b">1000<", b">9000<") + sheet[end:]
+    sub = examine(_rezip(valid, tmp_path / "rows.xlsx", {"xl/worksheets/sheet2.xml": twice}))
+    assert [(f.reason, f.cell) for f in sub.findings if f.severity is Severity.ERROR] == [
+        (Reason.SHEET_XML, "A5")]
+
+
+def test_a_second_table_of_the_same_name_is_a_finding(tmp_path: Path, valid: Path) -> None:
+    """A copy of ActualCost on the hidden _lists sheet must not replace (or hide) the real one."""
+    with zipfile.ZipFile(valid) as zf:
+        table = zf.read("xl/tables/table1.xml").replace(b'id="1"', b'id="99"')
+        types = zf.read("[Content_Types].xml")
+    rels = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            b'relationships"><Relationship Type="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships/table" Target="/xl/tables/table99.xml" '
+            b'Id="rId1"/></Relationships>')
+    types = types.replace(b"</Types>", b'<Override PartName="/xl/tables/table99.xml" '
+                          b'ContentType="application/vnd.openxmlformats-officedocument.'
+                          b'spreadsheetml.table+xml"/></Types>')
+    copy = _rezip(valid, tmp_path / "copy.xlsx", {
+        "xl/tables/table99.xml": table, "xl/worksheets/_rels/sheet7.xml.rels": rels,
+        "[Content_Types].xml": types})
+    sub = examine(copy)
+    assert [f.reason for f in sub.findings if f.severity is Severity.ERROR] == [
+        Reason.DUPLICATE_TABLE]
+    assert "ActualCost" in sub.findings[0].message_en
+
+
+def test_a_totals_row_count_larger_than_the_table_is_a_finding(tmp_path: Path,
+                                                                valid: Path) -> None:
+    with zipfile.ZipFile(valid) as zf:
+        table = zf.read("xl/tables/table1.xml")
+    table = table.replace(b'headerRowCount="1"', b'headerRowCount="1" totalsRowCount="40"')
+    sub = examine(_rezip(valid, tmp_path / "totals.xlsx", {"xl/tables/table1.xml": table}))
+    assert [f.reason for f in sub.findings if f.severity is Severity.ERROR] == [
+        Reason.TABLE_SHAPE]
+
+
+def test_a_map_whose_labels_were_swapped_is_a_finding(fill: Fill) -> None:
+    """Swapping two headers in the hidden map would read each column's values as the other's."""
+    from openpyxl import load_workbook
+
+    path = fill(c.Kind.BUDGET, {})
+    wb = load_workbook(path)
+    ws = wb[c.MAP_SHEET]
+    rows = {(r[0].value, r[1].value): r[2] for r in ws.iter_rows(min_row=6)}
+    january, february = rows[("Budget", "m01")], rows[("Budget", "m02")]
+    january.value, february.value = february.value, january.value
+    wb.save(path)
+    sub = examine(path)
+    found = [(f.reason, f.sheet, f.key) for f in sub.findings if f.severity is Severity.ERROR]
+    assert found == [(Reason.MAP_MISMATCH, c.MAP_SHEET, "m01"),
+                     (Reason.MAP_MISMATCH, c.MAP_SHEET, "m02")]
+
+
+@pytest.mark.parametrize("version", [1.9, "1.9", "1x", 2])
+def test_a_version_that_is_not_a_supported_whole_number_is_refused(fill: Fill,
+                                                                  version: object) -> None:
+    from openpyxl import load_workbook
+
+    path = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row()]})
+    wb = load_workbook(path)
+    wb[c.MAP_SHEET]["B1"] = version
+    wb.save(path)
+    assert [f.reason for f in examine(path).findings] == [Reason.UNSUPPORTED_VERSION]
+
+
+def test_a_value_typed_below_the_table_is_a_warning_on_its_cell(fill: Fill) -> None:
+    """Issue 16: a row typed under the table (555,555.55) is not read, and says so."""
+    from openpyxl import load_workbook
+
+    path = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row()]})
+    wb = load_workbook(path)
+    sheet = next(ws for ws in wb.worksheets if "ActualCost" in ws.tables)
+    sheet["A40"], sheet["C40"] = "RE01-P01", 555555.55
+    sheet["F5"] = 12.0  # beside the table, in one of its rows
+    wb.save(path)
+    sub = examine(path)
+    outside = [(f.severity, f.cell, f.value) for f in sub.findings
+               if f.reason is Reason.OUTSIDE_TABLE]
+    assert outside == [(Severity.WARNING, "F5", "12.0"), (Severity.WARNING, "A40", "RE01-P01"),
+                       (Severity.WARNING, "C40", "555555.55")]
+    assert "below the table, not read — extend the table" in sub.findings[-1].message_en
+    assert sub.tables["ActualCost"].columns["amount"] == [1000.0]
+
+
+def test_a_sheet_with_its_cells_twice_is_a_finding(tmp_path: Path, valid: Path) -> None:
+    with zipfile.ZipFile(valid) as zf:
+        sheet = zf.read("xl/worksheets/sheet2.xml")
+    start, end = sheet.index(b"<sheetData>"), sheet.index(b"</sheetData>") + 12
+    twice = sheet[:end] + sheet[start:end].replace(b">1000<", b">9000<") + sheet[end:]
+    sub = examine(_rezip(valid, tmp_path / "data2.xlsx", {"xl/worksheets/sheet2.xml": twice}))
+    assert [f.reason for f in sub.findings if f.severity is Severity.ERROR] == [
+        Reason.SHEET_XML]
+
+
+def test_a_hidden_sheet_whose_table_is_read_says_so(fill: Fill, register: Register) -> None:
+    from openpyxl import load_workbook
+
+    path = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row()]})
+    wb = load_workbook(path)
+    next(ws for ws in wb.worksheets if "ActualCost" in ws.tables).sheet_state = "hidden"
+    wb.save(path)
+    sub = examine(path, (register, "2026-10"))
+    [hidden] = [f for f in sub.findings if f.reason is Reason.HIDDEN]
+    assert "is read all the same" in hidden.message_en and "照常读取" in hidden.message_zh
+    assert sub.tables["ActualCost"].columns["amount"] == [1000.0]
+
+
+def test_a_monthly_file_with_every_table_empty_is_refused(fill: Fill,
+                                                           register: Register) -> None:
+    """RE01's projects are under way in October: an empty month would erase its figures."""
+    sub = examine(fill(c.Kind.MONTHLY, {}), (register, "2026-10"))
+    [empty] = [f for f in sub.findings if f.severity is Severity.ERROR]
+    assert empty.reason is Reason.NO_DATA and "RE01-P01" in empty.message_en
+    # INF02's first project starts in February: its empty January is the honest return.
+    before = examine(fill(c.Kind.MONTHLY, {}, name="jan.xlsx", subsidiary="INF02",
+                          period="2026-01"), (register, "2026-10"))
+    assert before.findings == []

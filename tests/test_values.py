@@ -154,3 +154,26 @@ def test_a_column_typed_at_once_agrees_with_each_cell_parsed(column_type: c.Colu
             continue
         expected = None if is_blank(cell) else parse(column_type, cell, allowed)
         assert typed == expected and type(typed) is type(expected), (cell, typed, expected)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("(-5,000.00)", -5000.0),  # the minus and the brackets say it once, not twice
+    ("（－５，０００．００）", -5000.0),
+    ("－１２３", -123.0),  # a full-width minus
+    ("￥1,200", 1200.0),
+])
+def test_negative_and_full_width_amounts(typed: str, expected: float) -> None:
+    assert parse_number(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["5000¹", "⑤", "５０⁰", "½", "-(5)", "(--5)", "(+5)", "+-5",
+                                   "- -5", "1٢3", "5000²"])
+def test_superscripts_circled_digits_and_double_negatives_are_refused(typed: str) -> None:
+    """NFKC would read 5000¹ as 50001 and ⑤ as 5: only the documented forms are amounts."""
+    with pytest.raises(Refused) as refused:
+        parse_number(typed)
+    assert refused.value.reason is Reason.BAD_NUMBER
+
+
+def test_full_width_percent() -> None:
+    assert parse_percent("１２％") == pytest.approx(0.12)

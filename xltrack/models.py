@@ -54,12 +54,18 @@ class Reason(StrEnum):
     EMBEDDED_OBJECT = "embedded_object"
     READER_FAILED = "reader_failed"
     FEEDBACK_FAILED = "feedback_failed"  # the feedback workbook: no copy, or none at all
+    SHEET_XML = "sheet_xml"  # a sheet's XML lists a cell twice, out of order, or unreadable
     # the template contract
     NOT_A_TEMPLATE = "not_a_template"
     UNSUPPORTED_VERSION = "unsupported_version"
     MISSING_TABLE = "missing_table"
     MISSING_COLUMN = "missing_column"
     MISSING_HEADER = "missing_header"
+    DUPLICATE_TABLE = "duplicate_table"  # two tables of the same name
+    MAP_MISMATCH = "map_mismatch"  # the _xltrack map disagrees with the contract it claims
+    TABLE_SHAPE = "table_shape"  # a table's header or totals rows make no sense
+    OUTSIDE_TABLE = "outside_table"  # values typed outside a table, not read
+    NO_DATA = "no_data"  # a monthly file whose every table is empty
     # values
     REQUIRED = "required"
     BAD_NUMBER = "bad_number"

@@ -1,8 +1,9 @@
 """One submission workbook → typed tables, found through the `_xltrack` column map.
 
-Values come from python-calamine; the places of tables and header fields come from the package
-XML (package.py). Every value keeps its origin: a table's frame has the Excel row of each record
-(`_row`) and `TableData.letters` gives each key's column, so a finding can name its cell.
+Values come from one parse of each sheet's XML (sheet_xml.py); the places of tables and header
+fields come from the package XML (package.py). Every value keeps its origin: a table's frame has
+the Excel row of each record (`_row`) and `TableData.letters` gives each key's column, so a
+finding can name its cell.
 Amounts are normalised to yuan here (xt_unit), once.
 """
 
@@ -14,27 +15,26 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
-import python_calamine
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+from openpyxl.utils.cell import get_column_letter
 
 from . import contract as c
 from .models import Finding, Reason, Severity, shown
-from .package import Package, PackageError, SheetMarks, read_package, sheet_marks
+from .package import Package, PackageError, read_package
+from .sheet_xml import Book, Cells, SheetTooLarge, date_styles, read_sheet, shared_strings
+from .structure import check_map, check_structure, check_tables
+from .table_reader import ROW, Grid, TableReader
 from .values import (
-    UNTYPED,
     Refused,
-    evaluate_arithmetic,
     is_blank,
     parse,
     parse_code,
-    parse_number,
     parse_period,
-    type_column,
 )
 
-ROW = "_row"  # the Excel row of each record, in every table
+__all__ = ["ROW", "Submission", "TableData", "file_digest", "read_submission"]
 
 
 @dataclass
@@ -110,7 +110,8 @@ def file_digest(path: Path) -> tuple[str, int]:
 
 
 def read_submission(path: Path, data: bytes | None = None,
-                    sheets: dict[str, bytes] | None = None) -> Submission:
+                    sheets: dict[str, bytes] | None = None,
+                    max_cells: int = 5_000_000) -> Submission:
     """Read one workbook. Problems become findings on the result; nothing is raised for them.
 
     Everything comes from one read of the file (`data`, or read here): the hash recorded is the
@@ -121,16 +122,18 @@ def read_submission(path: Path, data: bytes | None = None,
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             package = read_package(zf)
-            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-            try:
-                _Reading(sub, zf, package, book, sheets or {}).run()
-            finally:
-                book.close()
+            strings = (shared_strings(zf.read(package.strings_part))
+                       if package.strings_part else [])
+            dates, styles = (date_styles(zf.read(package.styles_part))
+                             if package.styles_part else (frozenset(), 0))
+            book = Book(strings, dates, styles, package.date1904)
+            _Reading(sub, zf, package, book, sheets or {}, max_cells).run()
+    except SheetTooLarge as exc:
+        sub.add(Severity.ERROR, Reason.SHEET_TOO_LARGE, exc.zh, exc.en)
     except PackageError as exc:
         sub.add(Severity.ERROR, Reason.WRONG_FORMAT if exc.wrong_format else Reason.READER_FAILED,
                 exc.zh, exc.en)
-    except (zipfile.BadZipFile, python_calamine.CalamineError, KeyError,
-            ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, ParseError, KeyError, ValueError, OSError) as exc:
         sub.add(Severity.ERROR, Reason.READER_FAILED, f"文件无法读取：{exc}",
                 f"the file cannot be read: {exc}. Open it in Excel, save it as .xlsx and send "
                 "it again")
@@ -138,19 +141,28 @@ def read_submission(path: Path, data: bytes | None = None,
 
 
 class _Reading:
-    def __init__(self, sub: Submission, zf: zipfile.ZipFile, package: Package,
-                 book: python_calamine.CalamineWorkbook, sheets: dict[str, bytes]) -> None:
+    def __init__(self, sub: Submission, zf: zipfile.ZipFile, package: Package, book: Book,
+                 sheets: dict[str, bytes], max_cells: int) -> None:
         self.sub, self.zf, self.package, self.book = sub, zf, package, book
-        self.sheets = sheets
-        self._grids: dict[str, _Grid] = {}
+        self.sheets, self.max_cells = sheets, max_cells
+        self.map_cells: dict[tuple[str, str], str] = {}  # (table, key) -> its map header cell
+        self._grids: dict[str, Grid] = {}
 
-    def grid(self, sheet: str) -> _Grid:
+    def grid(self, sheet: str) -> Grid:
+        """The sheet's cells, parsed once; what is wrong in its XML becomes findings here."""
         if sheet not in self._grids:
             info = self.package.sheet(sheet)
-            marks = (sheet_marks(self.zf, info.part, self.sheets.get(info.part))
-                     if info and info.part in self.package.parts
-                     else SheetMarks({}, frozenset()))
-            self._grids[sheet] = _Grid(self.book.get_sheet_by_name(sheet), marks)
+            if info is None or info.part not in self.package.parts:
+                raise PackageError(f"工作表“{sheet}”的内容缺失，请在 Excel 中另存后重新发送",
+                                   f"the sheet {sheet!r} has no content in the package; open "
+                                   "the file in Excel, save it and send it again")
+            data = self.sheets.get(info.part)
+            cells = _read_sheet(self.zf.read(info.part) if data is None else data, self.book,
+                                self.max_cells, again=sheet == c.MAP_SHEET)
+            for flaw in cells.flaws:
+                self.sub.add(Severity.ERROR, Reason.SHEET_XML, flaw.zh, flaw.en, sheet=sheet,
+                             cell=flaw.cell)
+            self._grids[sheet] = Grid(cells)
         return self._grids[sheet]
 
     def run(self) -> None:
@@ -163,22 +175,22 @@ class _Reading:
                     "table). Fill the standard template sent by operations")
             return
         column_map = self._read_map()
-        if column_map is None:
+        if column_map is None or not check_map(sub, column_map, self.map_cells) or not check_tables(
+                sub, self.package):
             return
         sub.hidden_sheets = [s.name for s in self.package.sheets
                              if s.state != "visible" and not s.name.startswith("_")]
         self._read_header()
         for spec in c.tables_of(sub.kinds):
             self._read_table(spec, column_map)
+        check_structure(sub, self.package, {name: self.grid(self.package.tables[name].sheet)
+                                            for name in sub.tables})
 
     def _read_map(self) -> dict[tuple[str, str], str] | None:
         sub, grid = self.sub, self.grid(c.MAP_SHEET)
         labels = {str(grid.value(r, 1)).strip(): grid.value(r, 2) for r in range(1, 5)}
         version = labels.get(c.MAP_VERSION_LABEL)
-        try:
-            sub.contract_version = int(float(str(version)))
-        except ValueError:
-            sub.contract_version = None
+        sub.contract_version = _whole_version(version)
         if sub.contract_version not in c.SUPPORTED_VERSIONS:
             version = "(empty)" if is_blank(version) else parse_code(version)
             sub.add(Severity.ERROR, Reason.UNSUPPORTED_VERSION,
@@ -208,7 +220,9 @@ class _Reading:
         for row in range(table.min_row + 1, table.max_row + 1):
             values = [grid.value(row, table.min_col + i) for i in (t_i, k_i, h_i)]
             if not is_blank(values[0]):
-                column_map[(str(values[0]).strip(), str(values[1]).strip())] = str(values[2])
+                place = (str(values[0]).strip(), str(values[1]).strip())
+                column_map[place] = str(values[2])
+                self.map_cells[place] = f"{get_column_letter(table.min_col + h_i)}{row}"
         return column_map
 
     def _read_header(self) -> None:
@@ -223,7 +237,11 @@ class _Reading:
                 continue
             sub.header_cells[f.name] = place
             sheet, cell = place
-            raw = self.grid(sheet).at(cell)
+            grid = self.grid(sheet)
+            raw = grid.at(cell)
+            if cell in grid.errors_at or cell in grid.formulas_at:
+                self._refuse_header(f, sheet, cell, grid)
+                continue
             if is_blank(raw):
                 sub.header[f.name] = None
                 continue
@@ -236,6 +254,23 @@ class _Reading:
                 sub.header[f.name] = None
                 sub.add(Severity.ERROR, r.reason, f"{f.label_zh}：{r.zh}", f"{f.label_en}: {r.en}",
                         sheet=sheet, cell=cell, key=f.name, value=raw)
+
+    def _refuse_header(self, f: c.HeaderField, sheet: str, cell: str, grid: Grid) -> None:
+        """A header cell holding an error or a formula: its cached value is never used."""
+        self.sub.header[f.name] = None
+        if cell in grid.errors_at:
+            text = grid.errors_at[cell]
+            self.sub.add(Severity.ERROR, Reason.ERROR_VALUE,
+                         f"{f.label_zh}：单元格为错误值 {text}，请直接填写",
+                         f"{f.label_en}: the cell holds the error {text}; type the value",
+                         sheet=sheet, cell=cell, key=f.name, value=text)
+            return
+        formula = grid.formulas_at[cell]
+        self.sub.add(Severity.ERROR, Reason.FORMULA,
+                     f"{f.label_zh}：单元格含公式“={formula}”，请直接填写",
+                     f"{f.label_en}: the cell holds the formula ={formula}, whose result "
+                     "xltrack cannot verify; type the value itself", sheet=sheet, cell=cell,
+                     key=f.name, value="=" + formula)
 
     def _read_table(self, spec: c.Table, column_map: dict[tuple[str, str], str]) -> None:
         sub = self.sub
@@ -268,203 +303,36 @@ class _Reading:
                 return
             letters[column.key] = get_column_letter(positions[label.strip()])
         last = where.max_row - where.totals_rows
-        data = _TableReader(self, spec, where.sheet, letters, grid).columns(header_row + 1,
-                                                                            last)
+        data = TableReader(sub, spec, where.sheet, letters, grid,
+                           self.package.date1904).columns(header_row + 1, last)
         sub.tables[spec.name] = TableData(spec, where.sheet, letters, data)
-        if grid.marks.hidden_rows:
-            sub.hidden_rows[where.sheet] = grid.marks.hidden_rows
+        if grid.hidden_rows:
+            sub.hidden_rows[where.sheet] = grid.hidden_rows
 
 
-class _Grid:
-    """A sheet's values addressed by 1-based row and column, as calamine gives them."""
-
-    def __init__(self, sheet: python_calamine.CalamineSheet, marks: SheetMarks) -> None:
-        self.rows = sheet.to_python(skip_empty_area=True)
-        self.row0, self.col0 = sheet.start or (0, 0)
-        self.marks = marks
-        # Error and formula cells as column letter -> row -> text, for reading column-wise.
-        self.errors, self.formulas = _by_column(marks.errors), _by_column(marks.formulas)
-
-    def value(self, row: int, col: int) -> Any:
-        r, k = row - 1 - self.row0, col - 1 - self.col0
-        if 0 <= r < len(self.rows) and 0 <= k < len(self.rows[r]):
-            return self.rows[r][k]
-        return ""
-
-    def at(self, cell: str) -> Any:
-        letters, row = coordinate_from_string(cell)
-        return self.value(row, column_index_from_string(letters))
+# The `_xltrack` map sheet of one template version is the same bytes in every file filled from
+# it: a reader process parses it once, not once per file (a quarter of a pack's rows).
+_MAPS_READ: dict[tuple[bytes, int, frozenset[int], int, bool], Cells] = {}
 
 
-class _TableReader:
-    """A table's rows typed column by column.
-
-    A column of numbers is typed in one comprehension; only the cells that are not already of
-    their column's type (text to parse, blanks, error and formula cells) take the slow path
-    that may refuse them. Findings are then put in row order, as a person reads the sheet."""
-
-    def __init__(self, reading: _Reading, spec: c.Table, sheet: str, letters: dict[str, str],
-                 grid: _Grid) -> None:
-        self.sub, self.spec, self.sheet, self.letters, self.grid = (
-            reading.sub, spec, sheet, letters, grid)
-        self.date1904 = reading.package.date1904
-        self.factor = c.UNIT_FACTOR.get(str(self.sub.header.get("xt_unit")), 1)
-        self.found: list[tuple[int, int, Finding]] = []  # (row, column, finding), sorted later
-
-    def columns(self, first: int, last: int) -> dict[str, list[Any]]:
-        spec, grid = self.spec, self.grid
-        places = {k: column_index_from_string(v) - 1 - grid.col0 for k, v in self.letters.items()}
-        inputs = [places[col.key] for col in spec.columns if not col.computed]
-        errors = {k: grid.errors.get(letter, {}) for k, letter in self.letters.items()}
-        formulas = {k: grid.formulas.get(letter, {}) for k, letter in self.letters.items()}
-        error_rows = {row for cells in errors.values() for row in cells}
-        grid_rows, row0 = grid.rows, grid.row0
-        kept = []
-        for row in range(first, last + 1):
-            r = row - 1 - row0
-            values = grid_rows[r] if 0 <= r < len(grid_rows) else ()
-            # Entirely blank rows are ignored (TEMPLATES.md); a row with an error cell is not.
-            if row in error_rows or _filled(values, inputs):
-                kept.append((row, values))
-        rows = [row for row, _ in kept]
-        at = {row: j for j, row in enumerate(rows)}
-        raw = {k: [values[i] if 0 <= i < len(values) else "" for _, values in kept]
-               for k, i in places.items()}
-        out: dict[str, list[Any]] = {}
-        for position, col in enumerate(spec.columns):
-            if col.computed:
-                out[col.key] = [None] * len(rows)
-                continue
-            marked = {at[row]: ("error", text) for row, text in errors[col.key].items()
-                      if row in at}
-            for row, formula in formulas[col.key].items():
-                if row in at and at[row] not in marked:
-                    marked[at[row]] = ("formula", formula)
-            out[col.key] = self._typed(position, col, raw[col.key], rows, marked)
-        self._to_yuan(out)
-        if "total" in self.letters:
-            self._total(out, raw["total"], rows)
-        out[ROW] = rows
-        for _, _, finding in sorted(self.found, key=lambda found: found[:2]):
-            self.sub.findings.append(finding)
-        return {k: out[k] for k in [*spec.keys, ROW]}
-
-    def _typed(self, position: int, col: c.Column, values: list[Any], rows: list[int],
-               marked: dict[int, tuple[str, str]]) -> list[Any]:
-        typed = type_column(col.type, values)
-        for j, (what, text) in marked.items():
-            if what == "error":
-                self._refuse(rows[j], position, col, text, Reason.ERROR_VALUE,
-                             f"单元格为错误值 {text}，请改正公式或直接填写数值",
-                             f"the cell holds the error {text}; fix the formula or type the "
-                             "value")
-                typed[j] = None
-                continue
-            # A formula in an input cell: plain arithmetic is recomputed, anything else
-            # refused. The value cached in the file is never used: a non-Excel writer caches
-            # 0 or nothing, and an edited file may cache anything.
-            value = evaluate_arithmetic(text)
-            if value is None:
-                self._refuse(rows[j], position, col, "=" + text, Reason.FORMULA,
-                             f"单元格含公式“={text}”，无法核实其结果；请直接填写数值",
-                             f"the cell holds the formula ={text}, whose result xltrack "
-                             "cannot verify; type the value itself")
-                typed[j] = None
-            else:
-                typed[j] = self._parse(rows[j], position, col, value)
-        known: dict[Any, Any] = {}  # a choice column repeats few values: each parsed once
-        for j, value in enumerate(typed):
-            if value is UNTYPED and j not in marked:
-                raw = values[j]
-                if type(raw) is str and raw in known:
-                    typed[j] = known[raw]
-                    continue
-                typed[j] = self._parse(rows[j], position, col, raw)
-                if type(raw) is str and typed[j] is not None:
-                    known[raw] = typed[j]
-        return typed
-
-    def _parse(self, row: int, position: int, col: c.Column, value: Any) -> Any:
-        if is_blank(value):
-            return None
-        try:
-            return parse(col.type, value, col.allowed, self.date1904)
-        except Refused as r:
-            self._refuse(row, position, col, value, r.reason, r.zh, r.en)
-            return None
-
-    def _to_yuan(self, out: dict[str, list[Any]]) -> None:
-        if self.factor == 1:
-            return
-        factor = self.factor
-        measures = out.get("measure")
-        for col in self.spec.columns:
-            if col.computed or col.type not in (c.ColumnType.MONEY, c.ColumnType.QUANTITY):
-                continue
-            values = out[col.key]
-            if col.type is c.ColumnType.MONEY or measures is None:
-                out[col.key] = [None if v is None else round(v * factor, 2) for v in values]
-            else:  # a quantity is money only on an AMOUNT row
-                out[col.key] = [round(v * factor, 2) if v is not None and m == c.MONEY_MEASURE
-                                else v for v, m in zip(values, measures, strict=True)]
-
-    def _total(self, out: dict[str, list[Any]], cached: list[Any], rows: list[int]) -> None:
-        """Recompute the total; a typed-over total that disagrees is reported, never used."""
-        months = [out[k] for k in self.spec.month_keys]
-        totals = [round(sum((v or 0.0) for v in values), 6)
-                  for values in zip(*months, strict=True)]
-        out["total"] = totals
-        measures = out.get("measure")
-        position = self.spec.keys.index("total")
-        for j, shown_total in enumerate(cached):
-            if is_blank(shown_total):
-                continue
-            try:
-                shown_total = parse_number(shown_total)
-            except Refused:
-                continue
-            if shown_total == 0:
-                continue
-            money_row = measures is None or measures[j] == c.MONEY_MEASURE
-            expected = totals[j] / (self.factor if money_row else 1)
-            if abs(shown_total - expected) > 0.005:
-                column = self.spec.column("total")
-                self._add(rows[j], position, Severity.WARNING, Reason.TOTAL_MISMATCH,
-                          f"合计 {shown_total:,.2f} 与各月之和 {expected:,.2f} 不符；"
-                          "已按各月之和计算",
-                          f"the total {shown_total:,.2f} differs from the sum of the months "
-                          f"{expected:,.2f}; the sum of the months is used",
-                          key=column.key, value=cached[j])
-
-    def _refuse(self, row: int, position: int, col: c.Column, value: object, reason: Reason,
-                zh: str, en: str) -> None:
-        self._add(row, position, Severity.ERROR, reason, f"{col.label_zh}：{zh}",
-                  f"{col.label_en}: {en}", key=col.key, value=value)
-
-    def _add(self, row: int, position: int, severity: Severity, reason: Reason, zh: str,
-             en: str, *, key: str, value: object) -> None:
-        self.found.append((row, position, Finding(
-            severity=severity, reason=reason, file=self.sub.file, sheet=self.sheet,
-            cell=f"{self.letters[key]}{row}", key=key,
-            value="" if value == "" else shown(value), message_zh=zh, message_en=en)))
+def _read_sheet(data: bytes, book: Book, max_cells: int, *, again: bool) -> Cells:
+    if not again or book.strings:  # shared strings differ between files: no reuse
+        return read_sheet(data, book, max_cells)
+    key = (data, max_cells, book.date_styles, book.style_count, book.date1904)
+    if key not in _MAPS_READ:
+        if len(_MAPS_READ) >= 8:
+            _MAPS_READ.clear()
+        _MAPS_READ[key] = read_sheet(data, book, max_cells)
+    return _MAPS_READ[key]
 
 
-def _filled(values: Any, inputs: list[int]) -> bool:
-    """Whether any input cell of the row holds something (not blank, not only spaces)."""
-    for i in inputs:
-        if 0 <= i < len(values):
-            v = values[i]
-            if v is not None and (type(v) is not str or v.strip()):
-                return True
-    return False
-
-
-def _by_column(cells: dict[str, str]) -> dict[str, dict[int, str]]:
-    found: dict[str, dict[int, str]] = {}
-    for cell, text in cells.items():
-        letters, row = coordinate_from_string(cell)
-        found.setdefault(letters, {})[row] = text
-    return found
+def _whole_version(version: object) -> int | None:
+    """The contract version in the map: a whole number (1, "1", 1.0), never 1.9 taken as 1."""
+    if isinstance(version, float) and version.is_integer():
+        return int(version)
+    if isinstance(version, str) and version.strip().isdigit():
+        return int(version.strip())
+    return None
 
 
 _NUMERIC = {c.ColumnType.MONEY, c.ColumnType.QUANTITY, c.ColumnType.PERCENT}

@@ -52,10 +52,44 @@ def check_file(sub: Submission, register: Register, period: str | None = None) -
         _hidden_rows(sub, data)
     _plan(sub)
     _progress_dates(sub)
+    _no_data(sub, register)
     for sheet in sub.hidden_sheets:
-        sub.add(Severity.INFO, Reason.HIDDEN, f"工作表“{sheet}”被隐藏，未读取其中内容",
-                f"sheet {sheet!r} is hidden; nothing on it is read", sheet=sheet)
+        _hidden_sheet(sub, sheet)
     return sub
+
+
+def _hidden_sheet(sub: Submission, sheet: str) -> None:
+    read = [data.spec.name for data in sub.tables.values() if data.sheet == sheet]
+    if read:  # a table is read wherever it is: hiding its sheet does not leave it out
+        names = ", ".join(read)
+        sub.add(Severity.INFO, Reason.HIDDEN,
+                f"工作表“{sheet}”被隐藏，但其中的表格 {names} 照常读取；请取消隐藏并核对",
+                f"sheet {sheet!r} is hidden, but its table {names} is read all the same; "
+                "unhide it and check what it holds", sheet=sheet)
+        return
+    sub.add(Severity.INFO, Reason.HIDDEN, f"工作表“{sheet}”被隐藏，未读取其中内容",
+            f"sheet {sheet!r} is hidden; nothing on it is read", sheet=sheet)
+
+
+def _no_data(sub: Submission, register: Register) -> None:
+    """A monthly file whose every table is empty, from a subsidiary with a project under way
+    in that month (by its feasibility study's start and finish), would replace the month with
+    nothing. Before its first project starts, an empty month is the honest return."""
+    monthly = [t.name for t in c.tables_of((c.Kind.MONTHLY,))]
+    if c.Kind.MONTHLY not in sub.kinds or not all(
+            name in sub.tables and len(sub.tables[name]) == 0 for name in monthly):
+        return
+    period, code = sub.header.get("xt_period"), sub.header.get("xt_subsidiary")
+    under_way = sorted(p.id for p in register.projects if p.subsidiary == code and period and
+                       f"{p.feasibility.start:%Y-%m}" <= period <= f"{p.feasibility.finish:%Y-%m}")
+    if under_way:
+        sub.add(Severity.ERROR, Reason.NO_DATA,
+                f"月度文件的所有表格均为空，而项目 {', '.join(under_way)} 本月在建；"
+                "请填写本月数据后重新发送（没有投资的月份也应填写进度）",
+                f"every table of this monthly file is empty, yet {', '.join(under_way)} "
+                f"{'is' if len(under_way) == 1 else 'are'} under way in {period}; fill in "
+                "the month's figures and send it again (a month without costs still reports "
+                "its progress)")
 
 
 def plan_milestones(subs: Iterable[Submission]) -> dict[str, set[str]]:

@@ -43,8 +43,17 @@ _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _SPACED = re.compile(r"^[+-]?\d{1,3}( \d{3})+(\.\d*)?$")
 
 
+# What a typed amount may contain once its full-width forms are made ASCII. NFKC is not used
+# for amounts: it also turns superscripts (5000¹ → 50001) and circled digits (⑤ → 5) into
+# digits, which nobody means as an amount.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FULL_WIDTH.update({0xFFE5: ord("¥"), 0x3000: 32, 0xA0: 32, 0x2009: 32, 0x202F: 32})
+_AMOUNT_CHARS = frozenset("0123456789,.+-()% ¥")
+
+
 def parse_number(value: object, *, percent: bool = False) -> float:
-    """A number from a numeric cell or from text such as "1,234.5", "（123）", "12%"."""
+    """A number from a numeric cell or from text in a documented form: 1,234.50, 1 234,
+    -123, (123) and (-123) for a negative, full-width digits and brackets, ¥, 12%."""
     if isinstance(value, bool):
         raise _not_number(value)
     if isinstance(value, int | float):
@@ -53,18 +62,23 @@ def parse_number(value: object, *, percent: bool = False) -> float:
         return float(value)
     if not isinstance(value, str):
         raise _not_number(value)
-    text = normalise_text(value)
+    text = value.translate(_FULL_WIDTH).strip()
+    if not _AMOUNT_CHARS.issuperset(text):
+        raise _not_number(value)
     negative = False
     if len(text) > 2 and text[0] == "(" and text[-1] == ")":
-        negative, text = True, text[1:-1].strip()  # accountants' negative: (123)
+        # Accountants' negative. "(-5,000.00)" says minus twice over and means -5,000.00;
+        # a second sign inside, "(--5)" or "(+5)", is a typing slip: refused below.
+        negative, text = True, text[1:-1].strip().removeprefix("-").lstrip()
+        if text[:1] in ("+", "-"):
+            raise _not_number(value)
     scale = 1.0
     if text.endswith("%"):
         if not percent:
             raise Refused(Reason.BAD_NUMBER, f"“{value}”是百分数，此处应填金额或数量",
                           f"{value!r} is a percentage; this column takes an amount")
         text, scale = text[:-1].strip(), 0.01
-    for symbol in ("¥", "￥"):
-        text = text.removeprefix(symbol).strip()
+    text = text.removeprefix("¥").strip()
     if _GROUPED.match(text) or _SPACED.match(text):
         text = text.replace(",", "").replace(" ", "")
     if not _PLAIN.match(text):
@@ -119,6 +133,14 @@ def parse_date(value: object, date1904: bool = False) -> dt.date:
                           f"{value!r} has no day; type a full date such as 2026-10-15")
     raise Refused(Reason.BAD_DATE, f"“{value}”不是有效日期，请按 2026-10-15 格式填写",
                   f"{value!r} is not a date; type it as 2026-10-15")
+
+
+def excel_serial_date(serial: float, date1904: bool = False) -> dt.date:
+    """The day an Excel serial stands for; ValueError if it stands for none."""
+    try:
+        return _serial_date(serial, date1904)
+    except Refused as refused:
+        raise ValueError(refused.en) from None
 
 
 def _serial_date(serial: float, date1904: bool) -> dt.date:

@@ -1,0 +1,402 @@
+"""A worksheet's XML → its cells, in one pass of a real XML parser.
+
+Values, formulas, error cells, inline strings and hidden rows all come from one parse of the
+part, so nothing depends on how the XML happens to be spelled: attribute quoting and order,
+namespace prefixes (`x:c`), comments, CDATA and character references (`2&#52;7.62`) are the
+parser's business, and it resolves them as Excel does. What XML allows but a worksheet does
+not (a cell listed twice, rows out of order, a reference that is not a cell, a number that is
+not a number) is a `Flaw`, which the reader turns into a finding on that cell: the file is
+refused, never read by guessing which copy Excel would show.
+
+Shared strings and the styles that make a number a date are read once per file (`Book`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from .package import NS, PackageError, parse_xml
+from .values import excel_serial_date
+
+_M = f"{{{NS['m']}}}"
+WORKSHEET, SHEET_DATA, ROW, CELL = (f"{_M}worksheet", f"{_M}sheetData", f"{_M}row", f"{_M}c")
+_V, _F, _IS, _T, _R, _SI = (f"{_M}v", f"{_M}f", f"{_M}is", f"{_M}t", f"{_M}r", f"{_M}si")
+_EXT = f"{_M}extLst"
+MAX_ROW, MAX_COL = 1_048_576, 16_384  # Excel's grid
+# xsd:double as Excel writes it; float() alone would also take "inf", "nan" and "1_000".
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # Excel's escape for control characters
+# Built-in number formats that show a date (ECMA-376 18.8.30 and the East Asian ones).
+_DATE_FORMAT_IDS = frozenset([*range(14, 18), 22, *range(27, 37), *range(50, 59)])
+# Quoted text, escapes, fills and brackets ([Red], [$-804]) show no date; elapsed [h] [mm] [ss]
+# are kept, to tell minutes from months.
+_QUOTED = re.compile(r'"[^"]*"|\\.|_.|\*.|\[(?![hms]+\])[^\]]*\]', re.IGNORECASE)
+
+
+class SheetTooLarge(PackageError):
+    """The cells a sheet really holds span more than the reader will lay out."""
+
+
+@dataclass(frozen=True)
+class Flaw:
+    """Something in the sheet's XML that Excel would not open as it stands."""
+
+    cell: str  # A1 reference, or "" when the flaw is not at one cell
+    zh: str
+    en: str
+
+
+@dataclass
+class Cells:
+    """A sheet's values by 1-based row, each row a list by 0-based column ("" where empty)."""
+
+    rows: dict[int, list[Any]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # A1 cell -> error text (#DIV/0! …)
+    formulas: dict[str, str] = field(default_factory=dict)  # A1 cell -> formula text
+    hidden_rows: frozenset[int] = frozenset()
+    flaws: list[Flaw] = field(default_factory=list)
+
+
+@dataclass
+class Book:
+    """What every sheet of one workbook needs: its shared strings and its date styles."""
+
+    strings: list[str]
+    date_styles: frozenset[int]  # indices into cellXfs whose number format shows a date
+    style_count: int = 0  # how many cellXfs there are
+    date1904: bool = False
+    # The s= of every style that shows a number as a number, spelled as Excel writes it.
+    number_styles: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.number_styles = frozenset(str(i) for i in range(self.style_count)
+                                       if i not in self.date_styles)
+
+
+def rich_text(element: Element) -> str:
+    """The text of a shared or inline string: its <t>, or its runs' <t>, never phonetics."""
+    parts = []
+    for child in element:
+        if child.tag == _T:
+            parts.append(child.text or "")
+        elif child.tag == _R:
+            parts.extend(t.text or "" for t in child.iter(_T))
+    text = "".join(parts)
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def shared_strings(data: bytes) -> list[str]:
+    return [rich_text(si) for si in parse_xml(data).iter(_SI)]
+
+
+def date_styles(data: bytes) -> tuple[frozenset[int], int]:
+    """The cell styles (cellXfs indices) whose number format shows a date, and how many
+    cell styles there are."""
+    root = parse_xml(data)
+    custom = {fmt.get("numFmtId", ""): fmt.get("formatCode", "")
+              for fmt in root.iterfind(f"{_M}numFmts/{_M}numFmt")}
+    found = set()
+    index = -1
+    for index, xf in enumerate(root.iterfind(f"{_M}cellXfs/{_M}xf")):
+        number_format = xf.get("numFmtId", "0")
+        if number_format in custom:
+            if _shows_date(custom[number_format]):
+                found.add(index)
+        elif number_format.isdigit() and int(number_format) in _DATE_FORMAT_IDS:
+            found.add(index)
+    return frozenset(found), index + 1
+
+
+def _shows_date(code: str) -> bool:
+    """Whether a custom format code shows a day: y, m or d outside quotes and brackets."""
+    plain = _QUOTED.sub("", code.split(";")[0]).lower().replace("general", "")
+    if any(ch in plain for ch in "yd"):
+        return True
+    return "m" in plain and not any(ch in plain for ch in "hs")  # m is minutes beside h or s
+
+
+def read_sheet(data: bytes, book: Book, max_cells: int) -> Cells:
+    """Every cell of a worksheet part, with its formula, error and the flaws found."""
+    root = parse_xml(data)
+    if root.tag != WORKSHEET:
+        raise PackageError("工作表内容不是 Excel 工作表格式，请在 Excel 中另存为 .xlsx",
+                           "a sheet's XML is not an Excel worksheet; open the file in Excel "
+                           "and save it again as .xlsx")
+    found = root.findall(SHEET_DATA)
+    cells = _Pass(book, max_cells).run(found[0] if found else ())
+    if len(found) > 1:  # Excel reads one; which one another reader takes is not certain
+        cells.flaws.append(Flaw("", "工作表含有两份单元格数据 (sheetData)，"
+                                "请在 Excel 中另存后重新发送",
+                                "the sheet's XML holds its cells twice (two sheetData "
+                                "elements); open the file in Excel, save it and send it again"))
+    return cells
+
+
+class _Pass:
+    def __init__(self, book: Book, max_cells: int) -> None:
+        self.book, self.max_cells, self.laid_out = book, max_cells, 0
+        self.cells = Cells()
+
+    def flaw(self, cell: str, zh: str, en: str) -> None:
+        self.cells.flaws.append(Flaw(cell, zh, en))
+
+    def run(self, rows: Any) -> Cells:
+        hidden, last = set(), 0
+        for row in rows:
+            if row.tag != ROW:
+                self.stray(row, "")
+                continue
+            number = self.row_number(row, last)
+            if number is None:
+                continue
+            last = number
+            if row.get("hidden") in ("1", "true"):
+                hidden.add(number)
+            self.read_row(row, number)
+        self.cells.hidden_rows = frozenset(hidden)
+        return self.cells
+
+    def row_number(self, row: Element, last: int) -> int | None:
+        text = row.get("r")
+        # A row without r= follows the one before, as the format allows.
+        number = last + 1 if text is None else int(text) if text.isdigit() else 0
+        if not 1 <= number <= MAX_ROW:
+            self.flaw("", f"工作表含有无效的行号“{text}”，请在 Excel 中另存后重新发送",
+                      f"the sheet's XML has a row numbered {text!r}, which is not a row; open "
+                      "the file in Excel, save it and send it again")
+            return None
+        if number <= last:
+            self.flaw(f"A{number}",
+                      f"第 {number} 行在文件中重复或顺序错乱，无法确定 Excel 显示哪一份",
+                      f"row {number} appears twice or out of order in the sheet's XML, so which "
+                      "values Excel shows is not certain; open the file in Excel, save it and "
+                      "send it again")
+            return None
+        return number
+
+    def read_row(self, row: Element, number: int) -> None:
+        cells = [cell for cell in row if cell.tag == CELL]
+        if len(cells) != len(row):
+            for other in row:
+                if other.tag != CELL:
+                    self.stray(other, f"A{number}")
+        refs = [cell.get("r") for cell in cells]
+        if None in refs or len(set(refs)) != len(refs):
+            self.read_row_in_order(cells, number)
+            return
+        # Every cell names its place, each once: most cells are empty (styled blanks) and
+        # are skipped without looking further; order does not matter, the names decide.
+        values: list[Any] = []
+        suffix = str(number)
+        cut = -len(suffix)
+        for cell, ref in zip(cells, refs, strict=True):
+            children = len(cell)
+            if not children and cell.get("t") != "e":
+                continue
+            assert ref is not None  # checked above; for the type checker
+            column = _COLUMNS.get(ref[:cut]) if ref.endswith(suffix) else None
+            if column is None:
+                upper = ref.upper()
+                column = _COLUMNS.get(upper[:cut]) if upper.endswith(suffix) else None
+                if column is None:
+                    self.bad_reference(ref, number)
+                    continue
+                ref = upper
+            # The two cells a sheet is mostly made of, read here; all else by value().
+            value = self.plain_value(cell) if children == 1 else None
+            if value is None:
+                value = self.value(cell, ref)
+                if value == "":
+                    continue
+            if column <= len(values) or column > len(values) + 1:
+                self.place(values, column, value, ref)
+            else:  # the next cell of the row, as nearly every cell is
+                values.append(value)
+                self.laid_out += 1
+        if values:
+            self.cells.rows[number] = values
+
+    def plain_value(self, cell: Element) -> Any:
+        """The value of a cell holding one plain number or one plain inline string, the two
+        kinds a sheet is mostly made of; None for any other cell, which value() reads."""
+        child, kind = cell[0], cell.get("t")
+        if len(child) == 0 and child.tag == _V and kind in (None, "n"):
+            text = child.text
+            style = cell.get("s")
+            if text and text.isascii() and "_" not in text and (
+                    style is None or style in self.book.number_styles):
+                try:
+                    number = float(text)
+                except ValueError:
+                    return None
+                return number if number - number == 0.0 else None  # not inf, not nan
+        elif child.tag == _IS and kind == "inlineStr" and len(child) == 1:
+            t = child[0]
+            if t.tag == _T and not len(t):
+                text = t.text or ""
+                return text if "_x" not in text else None
+        return None
+
+    def read_row_in_order(self, cells: list[Element], number: int) -> None:
+        """A row where some cell has no r= (it follows the one before) or one is repeated."""
+        values: list[Any] = []
+        last = 0
+        for cell in cells:
+            column = self.column(cell, number, last)
+            if column is None:
+                continue
+            last = column
+            where = f"{_letters(column)}{number}"
+            self.place(values, column, self.value(cell, where), where)
+        if values:
+            self.cells.rows[number] = values
+
+    def place(self, values: list[Any], column: int, value: Any, where: str) -> None:
+        if value == "":
+            return
+        if column > len(values):
+            self.laid_out += column - len(values)
+            if self.laid_out > self.max_cells:
+                raise SheetTooLarge("工作表范围过大，请删除多余的行列后重新保存",
+                                    "a sheet's cells span too large an area; delete the "
+                                    "unused rows and columns and save again")
+            values.extend([""] * (column - len(values)))
+        elif values[column - 1] != "":  # "c5" and "C5": one cell twice
+            self.twice(where)
+            return
+        values[column - 1] = value
+
+    def stray(self, element: Element, where: str) -> None:
+        """An element where the format allows only rows (in sheetData) or cells (in a row):
+        a cell outside a row, or one in another namespace, would otherwise vanish unseen."""
+        if element.tag == _EXT:
+            return  # extension lists hold no values
+        self.flaw(where, "工作表中有无法识别的结构，其中的数值可能未被读取；"
+                  "请在 Excel 中另存后重新发送",
+                  f"the sheet's XML holds an element {element.tag!r} where only rows and cells "
+                  "belong, so values in it could go unread; open the file in Excel, save it "
+                  "and send it again")
+
+    def bad_reference(self, ref: str, row: int) -> None:
+        self.flaw("", f"第 {row} 行含有无效的单元格引用“{ref}”，请在 Excel 中另存后重新发送",
+                  f"row {row} holds a cell referenced as {ref!r}, which is not a cell of that "
+                  "row; open the file in Excel, save it and send it again")
+
+    def twice(self, where: str) -> None:
+        self.flaw(where, f"单元格 {where} 在文件中重复或顺序错乱，无法确定 Excel 显示哪一个值",
+                  f"cell {where} appears twice or out of order in the sheet's XML, so which "
+                  "value Excel shows is not certain; open the file in Excel, save it and send "
+                  "it again")
+
+    def column(self, cell: Element, row: int, last: int) -> int | None:
+        ref = cell.get("r")
+        if ref is None:  # a cell without r= follows the one before, as the format allows
+            column = last + 1
+        else:
+            upper = ref.upper()
+            suffix = str(row)
+            found = _COLUMNS.get(upper[:-len(suffix)]) if upper.endswith(suffix) else None
+            if found is None:
+                self.bad_reference(ref, row)
+                return None
+            column = found
+        if column <= last:
+            self.twice(f"{_letters(column)}{row}")
+            return None
+        return column
+
+    def value(self, cell: Element, where: str) -> Any:
+        kind = cell.get("t", "n")
+        stored: str | None = None
+        inline: Element | None = None
+        seen = set()
+        for child in cell:
+            tag = child.tag
+            if tag in seen or tag == _V and len(child):
+                self.flaw(where, f"单元格 {where} 的内容在文件中重复或结构异常，无法确定其值",
+                          f"cell {where} holds its value twice or in an odd structure in the "
+                          "sheet's XML, so which value Excel shows is not certain; open the "
+                          "file in Excel, save it and send it again")
+                return ""
+            seen.add(tag)
+            if tag not in (_V, _F, _IS, _EXT):
+                self.stray(child, where)
+                return ""
+            if tag == _V:
+                stored = child.text or ""
+            elif tag == _F:
+                self.cells.formulas[where] = child.text or ""
+            elif tag == _IS:
+                inline = child
+        if kind == "inlineStr":
+            return "" if inline is None else rich_text(inline)
+        if stored is None:
+            if kind == "e":
+                self.cells.errors[where] = "#ERROR"
+            return ""
+        return self.typed(kind, stored, cell, where)
+
+    def typed(self, kind: str, stored: str, cell: Element, where: str) -> Any:
+        if kind == "n":
+            text = stored.strip()
+            if not text:
+                return ""
+            if _NUMBER.fullmatch(text) and (number := float(text)) - number == 0.0:
+                style = cell.get("s", "0")
+                if style.isdigit() and int(style) in self.book.date_styles:
+                    return _date(number, self.book.date1904, number)
+                return number
+        elif kind in ("s", "str"):
+            if kind == "str":
+                return stored
+            index = stored.strip()
+            if index.isdigit() and int(index) < len(self.book.strings):
+                return self.book.strings[int(index)]
+        elif kind == "e":
+            self.cells.errors[where] = stored.strip() or "#ERROR"
+            return ""
+        elif kind == "b" and stored.strip() in ("0", "1"):
+            return stored.strip() == "1"
+        elif kind == "d":
+            try:
+                return _iso_date(stored.strip())
+            except ValueError:
+                pass
+        self.flaw(where, f"单元格 {where} 的内容无法读取（类型“{kind}”，值“{stored[:40]}”）",
+                  f"cell {where} cannot be read (type {kind!r}, stored {stored[:40]!r}); "
+                  "open the file in Excel, save it and send it again")
+        return ""
+
+
+def _date(serial: float, date1904: bool, fallback: float) -> Any:
+    """A date-formatted number as calamine gives it: a date, or a datetime with its time."""
+    try:
+        day = excel_serial_date(serial, date1904)
+    except ValueError:
+        return fallback  # not a day (negative, beyond 9999): the number, for the parser to judge
+    seconds = round((serial - int(serial)) * 86_400)
+    if seconds == 0:
+        return day
+    return dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=seconds)
+
+
+def _iso_date(text: str) -> dt.date | dt.datetime:
+    if "T" in text:
+        moment = dt.datetime.fromisoformat(text.rstrip("Z"))
+        return moment.date() if moment.time() == dt.time() else moment
+    return dt.date.fromisoformat(text)
+
+
+def _letters(column: int) -> str:
+    out = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+_COLUMNS = {_letters(n): n for n in range(1, MAX_COL + 1)}  # "A" -> 1 … "XFD" -> 16384
