@@ -214,3 +214,21 @@ def test_the_engine_answers_as_excel_com_does(built: Path, tmp_path: Path,
         warnings.simplefilter("ignore")
         defined = load_workbook(built).defined_names
     assert [n.name for n in book.names] == list(defined)
+
+
+def test_what_a_person_types_in_excel_reads_as_meant(built: Path, tmp_path: Path,
+                                                     excel: memory.App) -> None:
+    """Typed through xlwings into the live workbook: a month Excel turned into a date, a whole
+    number of workers, a product code typed as a number, an emptied optional cell."""
+    path = _copy(built, tmp_path / "typed")
+    book = xw.Book(str(path))
+    control = book.sheets["控制台 Control"]
+    assert control.range("A4").value == "period" and control.range("A9").value == "workers"
+    control.range("B4").value = dt.datetime(2026, 9, 1)
+    control.range("B9").value = 2
+    book.sheets[PRODUCTS.sheet].range("A4").value = 1001
+    book.sheets["差异规则 Rules"].range("C4").value = None
+    settings = load_control(XlwingsPort(book))
+    assert settings.period() == "2026-09" and settings.values["workers"] == "2"
+    assert settings.register.products[0] == "1001"
+    assert settings.rules == load_control(FilePort(built)).rules  # a blank is the default
