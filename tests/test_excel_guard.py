@@ -128,3 +128,20 @@ def test_an_unwritable_log_folder_falls_back_to_the_temporary_folder(
     entry.check_settings()
     log = Path(excel.alerts[-1][0].splitlines()[-1])
     assert log.parent == tmp_path / "tmp" / "xltrack-logs" and log.exists()
+
+
+def test_when_every_guard_fails_the_button_still_returns(excel: memory.App, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """No caller, no home folder, no box: the traceback still lands in the temporary folder."""
+    def nowhere() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    def refuse(self: memory.App, *args: Any) -> str:
+        raise RuntimeError("no box")
+    monkeypatch.setattr(Path, "home", staticmethod(nowhere))
+    monkeypatch.setattr(memory.App, "alert", refuse)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(entry, "_no_workbook", lambda text: nowhere())  # the guard's guard
+    entry.run_month()
+    logs = list(tmp_path.glob("*/xltrack-excel-*.log"))
+    assert len(logs) == 1 and "home directory" in logs[0].read_text(encoding="utf-8")
