@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import tempfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from ..control import load_control
@@ -157,8 +158,9 @@ def _log(workbook: Path, text: str) -> Path | None:
     """The traceback in logs/ beside the workbook, else in the temporary folder; None if
     neither can be written."""
     name = f"xltrack-excel-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.log"
-    for where in (lambda: workbook.parent / "logs",
-                  lambda: Path(tempfile.gettempdir()) / "xltrack-logs"):
+    folders: tuple[Callable[[], Path], ...] = (
+        lambda: workbook.parent / "logs", lambda: Path(tempfile.gettempdir()) / "xltrack-logs")
+    for where in folders:
         try:
             folder = where()
             folder.mkdir(parents=True, exist_ok=True)
