@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +25,6 @@ COMMANDS = {"validate_inbox": "validate_inbox", "run_month": "run_month_command"
             "open_report": "open_report", "special_reports": "special_reports",
             "key_work_follow_ups": "key_work_follow_ups",
             "generate_templates": "generate_templates", "check_settings": "check_settings"}
-
-
-@pytest.fixture
-def excel() -> Iterator[memory.App]:
-    previous = xw.engines.active
-    memory.install()
-    try:
-        yield memory.ENGINE.apps[0]
-    finally:
-        memory.uninstall(previous)
 
 
 @pytest.fixture(scope="module")

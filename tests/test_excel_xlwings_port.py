@@ -5,10 +5,8 @@ engine. (No Excel runs here; docs/excel.md has the checklist for real Excel.)"""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import xlwings as xw
 
 from tests import xlwings_memory_engine as memory
@@ -27,16 +25,6 @@ def test_the_xlwings_api_the_port_uses_exists() -> None:
     missing = [f"{cls.__name__}.{name}" for cls, names in used.items() for name in names
                if not hasattr(cls, name)]
     assert missing == []
-
-
-@pytest.fixture
-def excel() -> Iterator[memory.App]:
-    previous = xw.engines.active
-    memory.install()
-    try:
-        yield memory.ENGINE.apps[0]
-    finally:
-        memory.uninstall(previous)
 
 
 def test_results_replace_our_columns_and_text_is_never_a_formula(
