@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +81,19 @@ def demo_month(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> MonthRes
 def cost_row(project: str = "RE01-P01", code: str = "0101", amount: object = 1000.0,
              remark: str = "") -> dict[str, object]:
     return {"project_id": project, "cost_code": code, "amount": amount, "remark": remark}
+
+
+@pytest.fixture
+def excel() -> Iterator[Any]:
+    """The in-memory xlwings engine active, as Excel is behind a button (its one app); the
+    engine that was active before is put back afterwards."""
+    import xlwings as xw
+
+    from tests import xlwings_memory_engine as memory
+
+    previous = xw.engines.active
+    memory.install()
+    try:
+        yield memory.ENGINE.apps[0]
+    finally:
+        memory.uninstall(previous)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +25,6 @@ COMMANDS = {"validate_inbox": "validate_inbox", "run_month": "run_month_command"
             "open_report": "open_report", "special_reports": "special_reports",
             "key_work_follow_ups": "key_work_follow_ups",
             "generate_templates": "generate_templates", "check_settings": "check_settings"}
-
-
-@pytest.fixture
-def excel() -> Iterator[memory.App]:
-    previous = xw.engines.active
-    memory.install()
-    try:
-        yield memory.ENGINE.apps[0]
-    finally:
-        memory.uninstall(previous)
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +117,20 @@ def test_an_unwritable_log_folder_falls_back_to_the_temporary_folder(
     entry.check_settings()
     log = Path(excel.alerts[-1][0].splitlines()[-1])
     assert log.parent == tmp_path / "tmp" / "xltrack-logs" and log.exists()
+
+
+def test_when_every_guard_fails_the_button_still_returns(excel: memory.App, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """No caller, no home folder, no box: the traceback still lands in the temporary folder."""
+    def nowhere() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    def refuse(self: memory.App, *args: Any) -> str:
+        raise RuntimeError("no box")
+    monkeypatch.setattr(Path, "home", staticmethod(nowhere))
+    monkeypatch.setattr(memory.App, "alert", refuse)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(entry, "_no_workbook", lambda text: nowhere())  # the guard's guard
+    entry.run_month()
+    logs = list(tmp_path.glob("*/xltrack-excel-*.log"))
+    assert len(logs) == 1 and "home directory" in logs[0].read_text(encoding="utf-8")

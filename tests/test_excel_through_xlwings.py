@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from tests import xlwings_memory_engine as memory
 from xltrack.action_book import write_table
 from xltrack.actions import ActionItem
 from xltrack.control import PRODUCTS, RESULTS, load_control
+from xltrack.errors import RegisterError
 from xltrack.excel import entry
 from xltrack.excel.build import build_workbook
 from xltrack.excel.port import FilePort, XlwingsPort
@@ -27,17 +27,6 @@ from xltrack.variance import default_rules
 
 ENTRY_POINTS = ["validate_inbox", "run_month", "open_report", "special_reports",
                 "key_work_follow_ups", "generate_templates", "check_settings"]
-
-
-@pytest.fixture
-def excel() -> Iterator[memory.App]:
-    """The memory engine active, as Excel is behind a button; put back afterwards."""
-    previous = xw.engines.active
-    memory.install()
-    try:
-        yield memory.ENGINE.apps[0]
-    finally:
-        memory.uninstall(previous)
 
 
 @pytest.fixture(scope="module")
@@ -214,3 +203,31 @@ def test_the_engine_answers_as_excel_com_does(built: Path, tmp_path: Path,
         warnings.simplefilter("ignore")
         defined = load_workbook(built).defined_names
     assert [n.name for n in book.names] == list(defined)
+
+
+def test_what_a_person_types_in_excel_reads_as_meant(built: Path, tmp_path: Path,
+                                                     excel: memory.App) -> None:
+    """Typed through xlwings into the live workbook: a month Excel turned into a date, a whole
+    number of workers, a product code typed as a number, an emptied optional cell."""
+    path = _copy(built, tmp_path / "typed")
+    book = xw.Book(str(path))
+    control = book.sheets["控制台 Control"]
+    assert control.range("A4").value == "period" and control.range("A9").value == "workers"
+    control.range("B4").value = dt.datetime(2026, 9, 1)
+    control.range("B9").value = 2
+    book.sheets[PRODUCTS.sheet].range("A4").value = 1001
+    book.sheets["差异规则 Rules"].range("C4").value = None
+    settings = load_control(XlwingsPort(book))
+    assert settings.period() == "2026-09" and settings.values["workers"] == "2"
+    assert settings.register.products[0] == "1001"
+    assert settings.rules == load_control(FilePort(built)).rules  # a blank is the default
+
+
+def test_a_date_where_text_belongs_is_named_by_its_cell(built: Path, tmp_path: Path,
+                                                        excel: memory.App) -> None:
+    book = xw.Book(str(_copy(built, tmp_path / "date")))
+    book.sheets["子公司 Subsidiaries"].range("B4").value = dt.datetime(2026, 10, 1)
+    with pytest.raises(RegisterError) as caught:
+        load_control(XlwingsPort(book))
+    assert any(p.startswith("子公司 Subsidiaries!B4 (name)") for p in caught.value.problems), \
+        caught.value.problems

@@ -349,6 +349,10 @@ def _typed(value: Any, column: Column, where: str, problems: list[str]) -> Any:
     if kind == "text":
         if isinstance(value, float) and value.is_integer():
             return str(int(value))  # a code such as 1001 typed as a number
+        if isinstance(value, dt.date):
+            # Excel made a date of what was typed (2026-10 in a General cell): left as a date
+            # for the reader of that column to say what it means, never "2026-10-01 00:00:00".
+            return value
         return str(value)
     if kind == "flag":
         flag = {"Y": True, "N": False, "是": True, "否": False, "TRUE": True, "FALSE": False}

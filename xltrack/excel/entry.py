@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import tempfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from ..control import load_control
@@ -73,6 +74,13 @@ def _door(port: WorkbookPort | None, command: commands.Command, quiet: bool = Fa
     the message box and the log. RunPython shows any exception that leaves here as a
     traceback, so none does."""
     try:
+        _guarded(port, command, quiet)
+    except Exception:  # the guards below failed themselves: the log is the last resort
+        _log(Path(tempfile.gettempdir()) / "xltrack.xlsm", traceback.format_exc())
+
+
+def _guarded(port: WorkbookPort | None, command: commands.Command, quiet: bool) -> None:
+    try:
         port = port or _caller()
     except Exception:  # not called from a workbook, or xlwings cannot reach it
         _no_workbook(traceback.format_exc())
@@ -128,7 +136,11 @@ def _internal(workbook: Path, text: str) -> str:
 
 def _no_workbook(text: str) -> None:
     """No calling workbook to show a box in: Excel's own box, and the log in ~/xltrack/logs."""
-    log = _log(Path.home() / "xltrack" / "xltrack.xlsm", text)
+    try:
+        home = Path.home() / "xltrack"
+    except RuntimeError:  # no home folder to be found
+        home = Path(tempfile.gettempdir())
+    log = _log(home / "xltrack.xlsm", text)
     message = ("xltrack 找不到调用的工作簿 could not reach the workbook that called it. "
                "请在 Excel 中点按钮运行 Run it from a button in Excel."
                + (f"\n详见日志 Details in the log:\n{log}" if log else ""))
@@ -146,12 +158,15 @@ def _log(workbook: Path, text: str) -> Path | None:
     """The traceback in logs/ beside the workbook, else in the temporary folder; None if
     neither can be written."""
     name = f"xltrack-excel-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.log"
-    for folder in (workbook.parent / "logs", Path(tempfile.gettempdir()) / "xltrack-logs"):
+    folders: tuple[Callable[[], Path], ...] = (
+        lambda: workbook.parent / "logs", lambda: Path(tempfile.gettempdir()) / "xltrack-logs")
+    for where in folders:
         try:
+            folder = where()
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / name
             path.write_text(text, encoding="utf-8")
-        except OSError:
+        except (OSError, ValueError):  # unwritable, or no temporary folder at all
             continue
         LOG.error("internal error, see %s", path)
         return path
