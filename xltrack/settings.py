@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -31,11 +31,18 @@ class Segment(_Record):
     major_threshold: Yuan
 
 
+# An address a chasing e-mail can go to; blank when the register does not know one yet.
+Email = Annotated[str, Field(max_length=254,
+                             pattern=r"^$|^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")]
+
+
 class Subsidiary(_Record):
     code: Code
     name: str
     segment: Code
-    contact: str = ""
+    contact: str = ""  # the person who files, as a person writes it (name, phone)
+    email: Email = ""  # where the issued templates and the chasing e-mails go
+    unit: Literal["元", "万元"] = "元"  # the unit an issued template starts with
 
 
 class Feasibility(_Record):
