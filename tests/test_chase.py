@@ -206,3 +206,40 @@ def test_the_chase_command_writes_drafts_and_sends_only_when_asked(
         len(register.subsidiaries)
     refused = CliRunner().invoke(cli, [*args, "--send"])
     assert refused.exit_code != 0 and "SMTP server" in str(refused.exception)
+
+
+def test_the_registers_contacts_are_checked_cell_by_cell(tmp_path: Path,
+                                                         register: Register) -> None:
+    import warnings
+
+    from openpyxl import load_workbook
+
+    from xltrack.control import SUBSIDIARIES, load_control
+    from xltrack.errors import RegisterError
+    from xltrack.excel.build import build_workbook
+    from xltrack.excel.port import FilePort
+    from xltrack.variance import default_rules
+
+    built = build_workbook(tmp_path / "xltrack.xlsm", register, default_rules(),
+                           {"smtp_server": "mail.example.com:587",
+                            "mail_from": "ops@example.com"})
+    settings = load_control(FilePort(built))
+    assert [s.email for s in settings.register.subsidiaries] == \
+        [s.email for s in register.subsidiaries]
+    assert settings.values["smtp_server"] == "mail.example.com:587"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = load_workbook(built)
+    sheet = book[SUBSIDIARIES.sheet]
+    keys = [cell.value for cell in sheet[2]]
+    email, unit = (chr(65 + keys.index(k)) for k in ("email", "unit"))
+    sheet[f"{email}4"] = "finance at re01"
+    sheet[f"{unit}5"] = "千元"
+    bad = tmp_path / "bad.xlsx"
+    book.save(bad)
+    with pytest.raises(RegisterError) as caught:
+        load_control(FilePort(bad))
+    problems = "\n".join(caught.value.problems)
+    assert f"{SUBSIDIARIES.sheet}!{email}4 (email): Value error, 'finance at re01' is not " \
+        "an e-mail address" in problems
+    assert f"{SUBSIDIARIES.sheet}!{unit}5 (unit)" in problems

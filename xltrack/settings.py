@@ -7,11 +7,19 @@ moving it into the control workbook changes this module only.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import RegisterError
 
@@ -31,9 +39,7 @@ class Segment(_Record):
     major_threshold: Yuan
 
 
-# An address a chasing e-mail can go to; blank when the register does not know one yet.
-Email = Annotated[str, Field(max_length=254,
-                             pattern=r"^$|^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")]
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\".]+(\.[^@\s<>,;\".]+)+$")
 
 
 class Subsidiary(_Record):
@@ -41,8 +47,17 @@ class Subsidiary(_Record):
     name: str
     segment: Code
     contact: str = ""  # the person who files, as a person writes it (name, phone)
-    email: Email = ""  # where the issued templates and the chasing e-mails go
+    email: str = ""  # where the chasing e-mails go; blank while nobody is known
     unit: Literal["元", "万元"] = "元"  # the unit an issued template starts with
+
+    @field_validator("email")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and (len(value) > 254 or not _EMAIL.match(value)):
+            raise ValueError(f"{value!r} is not an e-mail address (name@example.com); "
+                             "leave the cell blank while nobody is known")
+        return value
 
 
 class Feasibility(_Record):
