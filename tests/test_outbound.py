@@ -265,3 +265,20 @@ def test_a_revision_template_starts_from_the_version_in_force(
     total = sum(v or 0.0 for k in c.MONTH_KEYS for v in read[k])
     assert total == pytest.approx(plan.amount.sum(), abs=0.01)
     assert set(read["cost_code"]) == set(plan.item)
+
+
+def test_text_from_the_register_is_written_as_text_never_a_formula(
+        register: Register, tmp_path: Path) -> None:
+    projects = [p.model_copy(update={"name": '=HYPERLINK("http://x")'}) if p.subsidiary == SUB
+                else p for p in register.projects]
+    subs = [s.model_copy(update={"name": "=1+1"}) if s.code == SUB else s
+            for s in register.subsidiaries]
+    odd = register.model_copy(update={"projects": projects, "subsidiaries": subs})
+    (issue,) = plan_issues(odd, default_rules(), PERIOD, History(None, odd, PERIOD),
+                           subsidiaries=[SUB])
+    assert issue.checks and not issue.plan_lines  # no history: rules, but no plan figures
+    path = write_issue(issue_path(tmp_path, issue), issue, odd, "zh")
+    wb = load_workbook(path)
+    name = wb[CHECK_SHEET["zh"]].cell(CHECK_HEADER_ROW + 1, 2)
+    assert name.value == '=HYPERLINK("http://x")' and name.data_type == "s"
+    assert str(wb["封面"]["C4"].value).startswith("=1+1") and wb["封面"]["C4"].data_type == "s"

@@ -28,7 +28,7 @@ from . import contract as c
 from .errors import MailError
 from .report.placement import write_atomically
 from .settings import Register, Subsidiary
-from .status import LATE, MISSING, REJECTED, deadline
+from .status import LATE, MISSING, REJECTED, deadline, status_board
 
 CHASED = (MISSING, LATE, REJECTED)
 USER_VARIABLE, PASSWORD_VARIABLE = "XLTRACK_SMTP_USER", "XLTRACK_SMTP_PASSWORD"
@@ -179,6 +179,33 @@ def write_drafts(reminders_: list[Reminder], out_dir: Path, lang: str, sender: s
         write_atomically(path, partial(_write_bytes, data))
         written.append(path)
     return written
+
+
+@dataclass
+class Chase:
+    """What one chase did: the reminders, their drafts, and what was sent."""
+
+    reminders: list[Reminder]
+    drafts: list[Path]
+    sent: list[Sent] = field(default_factory=list)
+
+
+def chase_period(db: Path, register: Register, period: str, out_dir: Path, lang: str,
+                 feedback_dir: Path | None = None, sender: str = "",
+                 server: str | None = None) -> Chase:
+    """Draft a reminder per subsidiary with anything outstanding into out_dir/chase-PERIOD/;
+    with a server, send them too (the login from the environment or the OS keyring)."""
+    from . import store
+
+    with store.open_store(db) as conn:
+        board = status_board(store.submissions(conn), register, period)
+    due = reminders(board, register, period, feedback_dir)
+    drafts = write_drafts(due, out_dir / f"chase-{period}", lang, sender,
+                          register.operations_contact)
+    done = Chase(due, drafts)
+    if server:
+        done.sent = send_reminders(drafts, Server.parse(server), sender, credentials())
+    return done
 
 
 @dataclass(frozen=True)

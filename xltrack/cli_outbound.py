@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from . import contract as c
-from . import store
-from .chase import Server, credentials, reminders, send_reminders, write_drafts
+from .chase import chase_period
 from .cli import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -26,10 +25,8 @@ from .cli import (
     resolve_rules,
 )
 from .errors import UsageError
-from .issued import write_issue
+from .issued import issue_templates
 from .models import check_period
-from .outbound import History, issue_path, plan_issues
-from .status import status_board
 from .store import DEFAULT_DB
 from .templates import LANGS
 
@@ -73,18 +70,11 @@ def issue(period: str, kinds: tuple[str, ...], subsidiaries: tuple[str, ...], ou
     check_period(period)
     register = resolve_register(register_path, control_path)
     rules = resolve_rules(rules_path, control_path)
-    wanted = tuple(c.Kind(k) for k in kinds) or (c.Kind.MONTHLY,)
-    if db.exists():
-        with store.open_store(db) as conn:
-            history = History(conn, register, period)
-    else:
+    if not db.exists():
         note(f"No history at {db}: the templates carry no plan figures.")
-        history = History(None, register, period)
-    written = []
-    for kind in wanted:
-        for planned in plan_issues(register, rules, period, history, (kind,),
-                                   list(subsidiaries) or None):
-            written.append(write_issue(issue_path(out_dir, planned), planned, register, lang))
+    written = issue_templates(out_dir, register, rules, period, db,
+                              tuple(c.Kind(k) for k in kinds) or (c.Kind.MONTHLY,),
+                              subsidiaries, lang)
     emit({"period": period, "written": [str(p) for p in written]},
          "\n".join(f"wrote {p}" for p in written))
 
@@ -127,23 +117,17 @@ def chase(period: str, db: Path, feedback_dir: Path, out_dir: Path, lang: str, d
       xltrack chase --period 2026-10
       xltrack chase --period 2026-10 --lang en --send
     """
-    check_period(period)
     register = resolve_register(register_path, control_path)
     settings = _control_named(control_path)
     values = settings.values if settings else {}
     sender = sender or values.get("mail_from", "")
-    with store.open_store(db) as conn:
-        board = status_board(store.submissions(conn), register, period)
-    due = reminders(board, register, period, feedback_dir)
-    drafts = write_drafts(due, out_dir / f"chase-{period}", lang, sender,
-                          register.operations_contact)
-    sent = []
-    if not dry_run:
-        server = smtp_server or values.get("smtp_server", "")
-        if not server:
-            raise UsageError("--send needs an SMTP server: --smtp HOST:PORT, or smtp_server "
-                             "on the control workbook's Control sheet")
-        sent = send_reminders(drafts, Server.parse(server), sender, credentials())
+    server = smtp_server or values.get("smtp_server", "")
+    if not dry_run and not server:
+        raise UsageError("--send needs an SMTP server: --smtp HOST:PORT, or smtp_server "
+                         "on the control workbook's Control sheet")
+    done = chase_period(db, register, check_period(period), out_dir, lang, feedback_dir,
+                        sender, None if dry_run else server)
+    due, drafts, sent = done.reminders, done.drafts, done.sent
     no_address = [r.subsidiary.code for r in due if not r.subsidiary.email]
     lines = [f"{r.subsidiary.code} {r.subsidiary.email or '(no e-mail in the register)'}: "
              + ", ".join(f"{o.kind} {o.status}" for o in r.outstanding) + f" → {p}"

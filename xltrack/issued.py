@@ -26,11 +26,13 @@ from openpyxl.worksheet.table import TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import contract as c
+from . import store
 from .filler import fill_template, read_column_map
-from .outbound import Issue
+from .outbound import History, Issue, issue_path, plan_issues
 from .report.placement import write_atomically
 from .settings import Register
 from .templates import BLANK_ROWS, COVER_SHEET, LISTS_SHEET, VALIDATED_ROWS, write_template
+from .variance import RuleSet
 
 REFERENCE_SHEET = "_reference"
 CHECK_SHEET = {"zh": "差异预警", "en": "Variance check"}
@@ -46,6 +48,24 @@ _CHECK_COLUMNS = ("project", "table", "measure", "rule_id", "span", "expected", 
                   "normal_pct", "major_pct", "major_amount", "combine", "this_month", "actual",
                   "variance", "abs_pct", "pct", "severity", "unit")
 _CHECK_AT = {key: get_column_letter(8 + i) for i, key in enumerate(_CHECK_COLUMNS)}  # H…
+
+
+def issue_templates(out_dir: Path, register: Register, rules: RuleSet, period: str,
+                    db: Path | None, kinds: Sequence[c.Kind] = (c.Kind.MONTHLY,),
+                    subsidiaries: Sequence[str] = (), lang: str = "zh") -> list[Path]:
+    """Every issued template asked for: per kind, per subsidiary (default: all), into
+    out_dir/PERIOD/. Without a history (db None or absent) they carry no plan figures."""
+    if db is not None and db.exists():
+        with store.open_store(db) as conn:
+            history = History(conn, register, period)
+    else:
+        history = History(None, register, period)
+    written = []
+    for kind in kinds:
+        for issue in plan_issues(register, rules, period, history, (kind,),
+                                 list(subsidiaries) or None):
+            written.append(write_issue(issue_path(out_dir, issue), issue, register, lang))
+    return written
 
 
 def write_issue(path: Path, issue: Issue, register: Register, lang: str) -> Path:
@@ -78,6 +98,13 @@ def write_issue(path: Path, issue: Issue, register: Register, lang: str) -> Path
     _protect(wb, issue, places)
     write_atomically(path, lambda tmp_path: wb.save(tmp_path))
     return path
+
+
+def _text(cell: Any, value: object) -> None:
+    """A value from the register or the history, never taken for a formula."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
 
 
 def _in_unit(table: str, rows: list[dict[str, Any]], unit: str) -> list[dict[str, Any]]:
@@ -132,7 +159,7 @@ def _cover(wb: Workbook, issue: Issue, lang: str) -> None:
     row = ws[ref.replace("$", "")].row
     note = (f"{issue.subsidiary.name}（由运营管理部预填，请勿修改）" if lang == "zh"
             else f"{issue.subsidiary.name} (filled in by operations; do not change)")
-    ws.cell(row, 3).value = note
+    _text(ws.cell(row, 3), note)
 
 
 def _project_list(wb: Workbook, issue: Issue) -> None:
@@ -140,7 +167,7 @@ def _project_list(wb: Workbook, issue: Issue) -> None:
     ws = wb[LISTS_SHEET]
     ws.cell(1, 3).value = "projects"
     for i, project in enumerate(issue.projects or [""], start=2):
-        ws.cell(i, 3).value = project
+        _text(ws.cell(i, 3), project)
     wb.defined_names["list_projects"] = DefinedName(
         "list_projects", attr_text=f"{LISTS_SHEET}!$C$2:$C${len(issue.projects or [''])+1}")
     for table in c.tables_of(issue.kinds):
@@ -162,7 +189,7 @@ def _reference_sheet(wb: Workbook, issue: Issue, places: dict[str, _Place]) -> N
     for r, line in enumerate(issue.plan_lines, start=2):
         for i, value in enumerate((line.project, line.table, line.item, line.measure,
                                    line.amount)):
-            ws.cell(r, i + 1).value = value
+            _text(ws.cell(r, i + 1), value)
     for key, letter in _CHECK_AT.items():
         ws[f"{letter}1"] = key
     for r, check in enumerate(issue.checks, start=2):
@@ -171,7 +198,7 @@ def _reference_sheet(wb: Workbook, issue: Issue, places: dict[str, _Place]) -> N
                   check.expected, check.actual_before, rule.normal_pct, rule.major_pct,
                   rule.major_amount, rule.combine)
         for key, value in zip(_CHECK_COLUMNS, values, strict=False):
-            ws[f"{_CHECK_AT[key]}{r}"] = value
+            _text(ws[f"{_CHECK_AT[key]}{r}"], value)
         for key, formula in _check_formulas(r, places[check.table]).items():
             ws[f"{_CHECK_AT[key]}{r}"] = formula
     ws.sheet_state = "hidden"
@@ -244,6 +271,8 @@ def _check_sheet(wb: Workbook, issue: Issue, lang: str) -> None:
             f'=IF({ref["severity"]}="normal","","{EXPLAIN[lang]}")')
         for i, value in enumerate(values, start=1):
             cell = ws.cell(row, i, value)
+            if i <= 5:  # names and codes: text; the rest are xltrack's own formulas
+                _text(cell, value)
             cell.number_format = "0.0%" if i == 9 else "#,##0.00"
             if i >= 6:
                 cell.fill = _GREY
