@@ -28,7 +28,8 @@ def test_the_issue_button_writes_a_template_per_subsidiary(
     written = sorted((tmp_path / "outbox" / "2026-10").glob("*.xlsx"))
     assert [p.name for p in written] == sorted(f"{s.code}-monthly-2026-10.xlsx"
                                                for s in register.subsidiaries)
-    assert port.messages[-1].startswith(f"已生成 {len(written)} 份 2026-10 预填模板")
+    assert port.messages[-1].removeprefix("xltrack: ").startswith(
+        f"已生成 {len(written)} 份 2026-10 预填模板")
 
 
 def test_the_chase_button_drafts_reminders_and_sends_nothing(
@@ -44,5 +45,5 @@ def test_the_chase_button_drafts_reminders_and_sends_nothing(
     port = FilePort(build_workbook(empty / "xltrack.xlsm", register, default_rules(),
                                    {"period": "2026-10"}))
     entry.chase(port)
-    assert port.messages[-1].startswith("未完成 Not done") and "run the month first" in \
-        port.messages[-1]
+    assert port.messages[-1].removeprefix("xltrack: ").startswith("未完成 Not done")
+    assert "run the month first" in port.messages[-1]
