@@ -282,3 +282,30 @@ def test_text_from_the_register_is_written_as_text_never_a_formula(
     name = wb[CHECK_SHEET["zh"]].cell(CHECK_HEADER_ROW + 1, 2)
     assert name.value == '=HYPERLINK("http://x")' and name.data_type == "s"
     assert str(wb["封面"]["C4"].value).startswith("=1+1") and wb["封面"]["C4"].data_type == "s"
+
+
+@pytest.mark.parametrize("kind", [c.Kind.PLAN, c.Kind.FORECAST])
+def test_plan_and_forecast_revisions_start_from_the_version_in_force(
+        kind: c.Kind, demo_month: MonthResult, register: Register, tmp_path: Path) -> None:
+    table = c.tables_of((kind,))[0].name
+    with store.open_store(demo_month.db) as conn:
+        history = History(conn, register, PERIOD)
+    (issue,) = plan_issues(register, default_rules(), PERIOD, history, (kind,), [SUB])
+    path = write_issue(issue_path(tmp_path, issue), issue, register, "en")
+    sent = tmp_path / "sent.xlsx"
+    fill_template(path, sent, {"xt_preparer": "Zhao", "xt_prepared_on": dt.date(2026, 11, 20)},
+                  {})
+    sub = check_file(read_submission(sent), register, PERIOD)
+    assert not sub.has_errors, [f.message_en for f in sub.findings]
+    read = sub.tables[table].columns
+    newest = history.newest_records(table, issue.projects)
+    assert len(read["project_id"]) == len(newest) > 0
+    if kind is c.Kind.PLAN:
+        assert read["milestone_id"] == newest.milestone_id.tolist()
+        assert [d.isoformat() for d in read["planned_finish"]] == \
+            newest.planned_finish.tolist()
+    else:
+        plan = history.plan_facts()
+        plan = plan[(plan.tbl == "SalesForecast") & plan.project.isin(issue.projects)]
+        total = sum(v or 0.0 for k in c.MONTH_KEYS for v in read[k])
+        assert total == pytest.approx(plan.amount.sum(), abs=0.01)
