@@ -33,13 +33,18 @@ def fill_template(template: Path, out: Path, header: Mapping[str, object], rows:
     the template's formula.
     """
     wb = load_workbook(template)
+    fill_workbook(wb, header, rows)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+
+
+def fill_workbook(wb: Workbook, header: Mapping[str, object], rows: Rows) -> None:
+    """fill_template on a workbook already open (the issuer goes on to add to it)."""
     column_map = read_column_map(wb)
     for name, value in header.items():
         _write(_named_cell(wb, name), value, as_text=isinstance(value, str))
     for table_name, table_rows in rows.items():
         _fill_table(wb, table_name, table_rows, column_map)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
 
 
 def read_column_map(wb: Workbook) -> dict[tuple[str, str], str]:

@@ -27,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import contract as c
 from . import store
-from .filler import fill_template, read_column_map
+from .filler import fill_workbook, read_column_map
 from .outbound import History, Issue, issue_path, plan_issues
 from .report.placement import write_atomically
 from .settings import Register
@@ -82,10 +82,10 @@ def write_issue(path: Path, issue: Issue, register: Register, lang: str) -> Path
     for table in c.tables_of(issue.kinds):
         rows.setdefault(table.name, [{}] * BLANK_ROWS)
     with tempfile.TemporaryDirectory() as tmp:
-        blank, filled = Path(tmp) / "blank.xlsx", Path(tmp) / "filled.xlsx"
+        blank = Path(tmp) / "blank.xlsx"
         write_template(blank, issue.kinds, lang, narrowed)
-        fill_template(blank, filled, header, rows)
-        wb = load_workbook(filled)
+        wb = load_workbook(blank)
+    fill_workbook(wb, header, rows)  # the pre-filled rows go in as any filler's would
     _cover(wb, issue, lang)
     _project_list(wb, issue)
     places = _table_places(wb, issue)
