@@ -33,6 +33,14 @@ Public Sub CheckSettings()
     RunPython "import xltrack.excel.entry as e; e.check_settings()"
 End Sub
 
+Public Sub IssueTemplates()
+    RunPython "import xltrack.excel.entry as e; e.issue_templates()"
+End Sub
+
+Public Sub Chase()
+    RunPython "import xltrack.excel.entry as e; e.chase()"
+End Sub
+
 ' The ribbon calls back with the control that was clicked (customUI14.xml onAction).
 
 Public Sub Ribbon_ValidateInbox(control As IRibbonControl)
@@ -61,4 +69,12 @@ End Sub
 
 Public Sub Ribbon_CheckSettings(control As IRibbonControl)
     CheckSettings
+End Sub
+
+Public Sub Ribbon_IssueTemplates(control As IRibbonControl)
+    IssueTemplates
+End Sub
+
+Public Sub Ribbon_Chase(control As IRibbonControl)
+    Chase
 End Sub

@@ -26,7 +26,8 @@ from xltrack.settings import load_register
 from xltrack.variance import default_rules
 
 ENTRY_POINTS = ["validate_inbox", "run_month", "open_report", "special_reports",
-                "key_work_follow_ups", "generate_templates", "check_settings"]
+                "key_work_follow_ups", "generate_templates", "check_settings",
+                "issue_templates", "chase"]
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The template contract, version 1 (../shared/TEMPLATES.md), as data.
+"""The template contract, version 2 (../shared/TEMPLATES.md), as data.
 
 Everything that knows about a table or a column — the template generator, the reader, the
 validator and the test filler — takes it from here. A column is spelled once, in this module.
@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 # Readers keep accepting every version listed here (TEMPLATES.md: "a change is a new version").
-SUPPORTED_VERSIONS = frozenset({1})
+# Version 2 adds the map's `role` column and the reference columns of issued templates; a
+# version-1 map has no role column and every column in it is an input.
+SUPPORTED_VERSIONS = frozenset({1, 2})
 
 # The sheet and the table that carry the column map inside every template.
 MAP_SHEET = "_xltrack"
 MAP_TABLE = "Columns"
-MAP_COLUMNS = ("table", "key", "header", "type", "required")
+MAP_COLUMNS = ("table", "key", "header", "type", "required", "role")
 # Labels in the map sheet's first column, each followed by its value in the next cell.
 MAP_VERSION_LABEL = "contract_version"
 MAP_KINDS_LABEL = "kinds"
@@ -51,6 +53,18 @@ class ColumnType(StrEnum):
     CHOICE = "choice"
 
 
+class Role(StrEnum):
+    """What a column of the map is to a reader (contract version 2).
+
+    `input` is typed by the filler and read. `reference` is shown to the filler only — the
+    month's budget beside the actual, a live variance, an explanation-needed flag — computed
+    by the template's own formulas: never read, so a formula there is expected, not a finding.
+    """
+
+    INPUT = "input"
+    REFERENCE = "reference"
+
+
 class ListRef(StrEnum):
     """Lists kept by operations (the register), offered as drop-downs in the templates."""
 
@@ -72,6 +86,7 @@ class Column:
     # Computed in the template as a formula; readers recompute it and never trust the cache.
     computed: bool = False
     width: int = 14
+    role: Role = Role.INPUT
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
@@ -86,6 +101,10 @@ class Table:
     columns: tuple[Column, ...]
     # Columns that together identify a row; two rows with the same key are duplicates.
     row_key: tuple[str, ...] = ()
+    # Reference columns an issued template shows beside the inputs (role `reference`). They
+    # are kept apart from `columns`, which readers, validators and the store iterate: a
+    # reference column can never be read as input.
+    references: tuple[Column, ...] = ()
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
@@ -192,6 +211,22 @@ def _measure() -> Column:
                   allowed=MEASURES, width=10)
 
 
+def _references(plan_zh: str, plan_en: str) -> tuple[Column, ...]:
+    """The reference columns beside a month's actuals: the plan in force for the row, the
+    live variance and whether the group's rules would ask for an explanation."""
+    r = Role.REFERENCE
+    return (
+        Column("ref_plan", f"本月{plan_zh}", f"{plan_en.capitalize()} this month",
+               ColumnType.QUANTITY, computed=True, width=14, role=r),
+        Column("ref_variance", "差异", "Variance", ColumnType.QUANTITY, computed=True,
+               width=14, role=r),
+        Column("ref_variance_pct", "差异率", "Variance %", ColumnType.PERCENT, computed=True,
+               width=10, role=r),
+        Column("ref_explain", "需要说明", "Explanation needed", _T, computed=True, width=12,
+               role=r),
+    )
+
+
 TABLES: tuple[Table, ...] = (
     Table("Plan", Kind.PLAN, "进度计划", "Schedule plan", (
         _project(),
@@ -220,12 +255,12 @@ TABLES: tuple[Table, ...] = (
         Column("amount", "本月金额", "Amount this month", ColumnType.MONEY, required=True,
                width=16),
         Column("remark", "备注", "Remark", _T, width=28),
-    ), row_key=("project_id", "cost_code")),
+    ), row_key=("project_id", "cost_code"), references=_references("预算", "budget")),
     Table("ActualSales", Kind.MONTHLY, "实际销售", "Actual sales", (
         _project(), _product(), _measure(),
         Column("amount", "本月数量/金额", "Amount this month", ColumnType.QUANTITY,
                required=True, minimum=0, width=16),
-    ), row_key=("project_id", "product", "measure")),
+    ), row_key=("project_id", "product", "measure"), references=_references("预测", "forecast")),
     Table("Progress", Kind.MONTHLY, "进度", "Progress", (
         _project(),
         Column("milestone_id", "里程碑编号", "Milestone ID", _C, required=True, width=12),

@@ -79,6 +79,9 @@ CONTROL_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("follow_up_month_every", "7", "… every this many days; anything later monthly"),
     ("key_work_cutoff_day", "25", "重点工作截止日 Day of the month key work is summarised and "
                                   "rolled over"),
+    ("smtp_server", "", "邮件服务器 SMTP server HOST:PORT for chasing e-mails (blank: drafts "
+                        "only); the password comes from the environment or the OS keyring"),
+    ("mail_from", "", "发件人 Sender address of the chasing e-mails"),
 )
 
 SEGMENTS = SettingsTable("Segments", "板块 Segments", (
@@ -89,7 +92,8 @@ SEGMENTS = SettingsTable("Segments", "板块 Segments", (
     "from which a project is major.")
 SUBSIDIARIES = SettingsTable("Subsidiaries", "子公司 Subsidiaries", (
     C("code", "代码", "Code", width=10), C("name", "名称", "Name", width=24),
-    C("segment", "板块", "Segment", width=10), C("contact", "联系人", "Contact", width=18)),
+    C("segment", "板块", "Segment", width=10), C("contact", "联系人", "Contact", width=18),
+    C("email", "电子邮件", "E-mail", width=26), C("unit", "默认单位", "Default unit", width=10)),
     "报送单位。 The subsidiaries that submit.")
 PROJECTS = SettingsTable("Projects", "项目档案 Projects", (
     C("id", "项目编号", "Project ID", width=12), C("name", "项目名称", "Name", width=26),

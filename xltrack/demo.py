@@ -60,7 +60,8 @@ def demo_register() -> Register:
             where = next(city)
             phone = f"0{rng.randint(10, 99)}-8{rng.randint(1000000, 9999999)}"
             subsidiaries.append(Subsidiary(code=sub, name=f"{where}{brand}有限公司", segment=code,
-                                           contact=f"财务部 {where} {phone}"))
+                                           contact=f"财务部 {where} {phone}",
+                                           email=f"finance.{sub.lower()}@example.com"))
             for p in range(1, count + 1):
                 # Most projects are above the threshold; every subsidiary's last one is smaller.
                 factor = rng.uniform(1.5, 12) if p < count else rng.uniform(0.3, 0.8)

@@ -5,7 +5,8 @@
     ├── TemplateError            a workbook is not a usable xltrack template
     ├── HistoryError             the history database file is damaged or not a database
     ├── HistoryNotWritten        the history could not be written (disk full, file too large)
-    └── UsageError               a caller asked for something impossible (bad period, path …)
+    ├── UsageError               a caller asked for something impossible (bad period, path …)
+    └── MailError                a reminder cannot be sent (no server, no TLS, refused login)
 
 Helpers raise; only the CLI and the Excel entry points turn these into exit codes or dialogs.
 Problems inside a submission are not exceptions: they are findings (models.Finding), collected
@@ -64,3 +65,7 @@ class HistoryNotWritten(XltrackError):
 
 class UsageError(XltrackError):
     """The request itself is wrong: a malformed period, a missing folder …"""
+
+
+class MailError(XltrackError):
+    """Sending the chasing e-mails failed as a whole (the drafts are still written)."""

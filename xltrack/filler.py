@@ -33,13 +33,18 @@ def fill_template(template: Path, out: Path, header: Mapping[str, object], rows:
     the template's formula.
     """
     wb = load_workbook(template)
+    fill_workbook(wb, header, rows)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+
+
+def fill_workbook(wb: Workbook, header: Mapping[str, object], rows: Rows) -> None:
+    """fill_template on a workbook already open (the issuer goes on to add to it)."""
     column_map = read_column_map(wb)
     for name, value in header.items():
         _write(_named_cell(wb, name), value, as_text=isinstance(value, str))
     for table_name, table_rows in rows.items():
         _fill_table(wb, table_name, table_rows, column_map)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
 
 
 def read_column_map(wb: Workbook) -> dict[tuple[str, str], str]:
@@ -88,10 +93,11 @@ def _fill_table(wb: Workbook, name: str, rows: Sequence[Mapping[str, object]],
             raise TemplateError(f"table {name} has no column for key {column.key}")
         column_of[column.key] = labels[label]
     first = header_row + 1
-    last = max(max_row, header_row + len(rows))
-    for offset in range(last - header_row):
-        row = first + offset
-        values = rows[offset] if offset < len(rows) else {}
+    targets = _target_rows(ws, spec, column_of, first, max_row, rows)
+    by_row = dict(zip(targets, rows, strict=True))
+    last = max([max_row, *targets])
+    for row in range(first, last + 1):
+        values = by_row.get(row, {})
         for column in spec.columns:
             col = column_of[column.key]
             cell = ws.cell(row, col)
@@ -110,6 +116,44 @@ def _fill_table(wb: Workbook, name: str, rows: Sequence[Mapping[str, object]],
         table.ref = ref
         if table.autoFilter is not None:
             table.autoFilter.ref = ref
+
+
+def _target_rows(ws: Worksheet, spec: c.Table, column_of: Mapping[str, int], first: int,
+                 max_row: int, rows: Sequence[Mapping[str, object]]) -> list[int]:
+    """The Excel row each given row is written to.
+
+    A blank template's rows are filled in order. An issued template already lists rows
+    (a project's cost codes, its milestones): a row whose key (contract row_key) matches a
+    listed row is written over it, as a person would type into the line that is there; any
+    other row goes to the first empty row, then below the table."""
+    inputs = [column_of[col.key] for col in spec.columns if not col.computed]
+    listed: dict[tuple[str, ...], int] = {}
+    free: list[int] = []
+    for row in range(first, max_row + 1):
+        if all(_blank(ws.cell(row, col).value) for col in inputs):
+            free.append(row)
+        elif spec.row_key:
+            key = tuple(_key_text(ws.cell(row, column_of[k]).value) for k in spec.row_key)
+            listed.setdefault(key, row)
+    targets: list[int] = []
+    below = max_row + 1
+    for values in rows:
+        key = tuple(_key_text(values.get(k)) for k in spec.row_key)
+        found = listed.pop(key, None) if spec.row_key and any(key) else None
+        if found is None and free:
+            found = free.pop(0)
+        if found is None:
+            found, below = below, below + 1
+        targets.append(found)
+    return targets
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _key_text(value: object) -> str:
+    return "" if value is None else str(value).strip()
 
 
 _TEXT_TYPES = {c.ColumnType.TEXT, c.ColumnType.CODE, c.ColumnType.CHOICE, c.ColumnType.FLAG}

@@ -216,9 +216,15 @@ class _Reading:
                     f"the {c.MAP_TABLE} table lacks one of {', '.join(c.MAP_COLUMNS[:3])}",
                     sheet=c.MAP_SHEET)
             return None
+        # Version 2: a `reference` row names a column the template computes for the filler;
+        # it is never read, so it cannot stand in for an input column either.
+        role_i = header.index("role") if "role" in header else None
         column_map = {}
         for row in range(table.min_row + 1, table.max_row + 1):
             values = [grid.value(row, table.min_col + i) for i in (t_i, k_i, h_i)]
+            if role_i is not None and str(grid.value(row, table.min_col + role_i)).strip() \
+                    == c.Role.REFERENCE:
+                continue
             if not is_blank(values[0]):
                 place = (str(values[0]).strip(), str(values[1]).strip())
                 column_map[place] = str(values[2])

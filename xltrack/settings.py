@@ -7,11 +7,19 @@ moving it into the control workbook changes this module only.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import RegisterError
 
@@ -31,11 +39,25 @@ class Segment(_Record):
     major_threshold: Yuan
 
 
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\".]+(\.[^@\s<>,;\".]+)+$")
+
+
 class Subsidiary(_Record):
     code: Code
     name: str
     segment: Code
-    contact: str = ""
+    contact: str = ""  # the person who files, as a person writes it (name, phone)
+    email: str = ""  # where the chasing e-mails go; blank while nobody is known
+    unit: Literal["元", "万元"] = "元"  # the unit an issued template starts with
+
+    @field_validator("email")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and (len(value) > 254 or not _EMAIL.match(value)):
+            raise ValueError(f"{value!r} is not an e-mail address (name@example.com); "
+                             "leave the cell blank while nobody is known")
+        return value
 
 
 class Feasibility(_Record):

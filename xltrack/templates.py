@@ -278,8 +278,8 @@ def _map_sheet(wb: Workbook, kinds: tuple[c.Kind, ...], lang: str) -> None:
     ws.write_string(1, 1, ",".join(k.value for k in kinds))
     ws.write_string(2, 0, "language")
     ws.write_string(2, 1, lang)
-    rows = [[t.name, col.key, col.label(lang), col.type.value, "Y" if col.required else "N"]
-            for t in c.tables_of(kinds) for col in t.columns]
+    rows = [[t.name, col.key, col.label(lang), col.type.value, "Y" if col.required else "N",
+             col.role.value] for t in c.tables_of(kinds) for col in t.columns]
     first = 4
     ws.add_table(first, 0, first + len(rows), len(c.MAP_COLUMNS) - 1,
                  {"name": c.MAP_TABLE, "data": rows,

@@ -49,6 +49,8 @@ BUTTONS: tuple[tuple[str, str], ...] = (
     ("KeyWorkFollowUps", "重点工作 Key-work follow-ups"),
     ("GenerateTemplates", "生成模板 Generate templates"),
     ("CheckSettings", "检查设置 Check settings"),
+    ("IssueTemplates", "下发模板 Issue templates"),
+    ("Chase", "催报 Chase"),
 )
 BUTTON_SIZE = (220, 34)  # pixels: 165 x 25.5 pt, one line of 11 pt text
 _FORMATS = {"money": "#,##0.00", "number": "0.00", "pct": "0.0%", "date": "yyyy-mm-dd",

@@ -18,12 +18,13 @@ from pathlib import Path
 
 from ..control import load_control
 from ..errors import RegisterError, XltrackError
-from . import commands
+from . import commands, outbound
 from .build import xlwings_mismatch
 from .port import WorkbookPort, XlwingsPort
 
-__all__ = ["check_settings", "generate_templates", "key_work_follow_ups", "open_report",
-           "run_month", "special_reports", "validate_inbox"]
+__all__ = ["chase", "check_settings", "generate_templates", "issue_templates",
+           "key_work_follow_ups", "open_report", "run_month", "special_reports",
+           "validate_inbox"]
 
 LOG = logging.getLogger("xltrack.excel")
 # Nothing to stderr unless the host configured logging: xlwings shows whatever Python writes
@@ -59,6 +60,14 @@ def generate_templates(port: WorkbookPort | None = None) -> None:
 
 def check_settings(port: WorkbookPort | None = None) -> None:
     _door(port, commands.check_settings)
+
+
+def issue_templates(port: WorkbookPort | None = None) -> None:
+    _door(port, outbound.issue_templates_command)
+
+
+def chase(port: WorkbookPort | None = None) -> None:
+    _door(port, outbound.chase_command)
 
 
 def _caller() -> WorkbookPort:

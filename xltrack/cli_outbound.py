@@ -1,0 +1,141 @@
+"""The outbound half of the month: issue (templates per subsidiary) and chase (reminders).
+Registered on the group in cli.py: each parses, calls the library, prints, sets the exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import contract as c
+from .chase import chase_period
+from .cli import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    _control_named,
+    _control_option,
+    _json_option,
+    _register_option,
+    _rules_option,
+    cli,
+    emit,
+    note,
+    resolve_register,
+    resolve_rules,
+)
+from .errors import UsageError
+from .issued import issue_templates
+from .models import check_period
+from .store import DEFAULT_DB
+from .templates import LANGS
+
+_KINDS = [k.value for k in c.Kind]
+
+
+@cli.command()
+@click.option("--period", required=True, help="Month the templates are for, YYYY-MM.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(_KINDS),
+              help="monthly (the default), or plan / budget / forecast for a revision "
+                   "template that starts from the version in force. Repeat for several.")
+@click.option("--subsidiary", "subsidiaries", multiple=True,
+              help="Only this subsidiary (repeat for several). Default: every one.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default="outbox", show_default=True,
+              help="Folder for the templates: OUT/PERIOD/CODE-KIND-PERIOD.xlsx.")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB,
+              show_default=True, help="History store: the plans in force and the actuals so "
+                                      "far. Without one, templates carry no plan figures.")
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
+              help="Language of the templates.")
+@_register_option
+@_control_option
+@_rules_option
+@_json_option
+def issue(period: str, kinds: tuple[str, ...], subsidiaries: tuple[str, ...], out_dir: Path,
+          db: Path, lang: str, register_path: Path | None, control_path: Path | None,
+          rules_path: Path | None) -> None:
+    """Issue each subsidiary its pre-filled templates for a month.
+
+    Cover filled in (code, name, period, default unit) and locked; the subsidiary's projects
+    listed with the month's budget and forecast lines; the plan in force, the live variance
+    and a 需要说明 (explanation needed) flag beside each line, computed by the workbook's own
+    formulas. A filled one goes through intake exactly like a blank template.
+
+    \b
+    Examples:
+      xltrack issue --period 2026-11
+      xltrack issue --period 2026-11 --kind budget --subsidiary RE01
+    """
+    check_period(period)
+    register = resolve_register(register_path, control_path)
+    rules = resolve_rules(rules_path, control_path)
+    if not db.exists():
+        note(f"No history at {db}: the templates carry no plan figures.")
+    written = issue_templates(out_dir, register, rules, period, db,
+                              tuple(c.Kind(k) for k in kinds) or (c.Kind.MONTHLY,),
+                              subsidiaries, lang)
+    emit({"period": period, "written": [str(p) for p in written]},
+         "\n".join(f"wrote {p}" for p in written))
+
+
+@cli.command()
+@click.option("--period", required=True, help="Month being chased, YYYY-MM.")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=DEFAULT_DB, show_default=True, help="History store (run the month first).")
+@click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path, file_okay=False),
+              default="reports/feedback", show_default=True,
+              help="Where the run wrote the feedback workbooks; a rejected file's is attached.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default="outbox", show_default=True,
+              help="The drafts go to OUT/chase-PERIOD/CODE-chase-PERIOD.eml.")
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
+              help="Language of the e-mails.")
+@click.option("--dry-run/--send", "dry_run", default=True, show_default=True,
+              help="Only write the drafts (the default), or also send them.")
+@click.option("--smtp", "smtp_server",
+              help="SMTP server HOST[:PORT] (587 by default). Default: smtp_server on the "
+                   "control workbook's Control sheet.")
+@click.option("--from", "sender", help="Sender address. Default: mail_from on the Control "
+                                       "sheet.")
+@_register_option
+@_control_option
+@_json_option
+def chase(period: str, db: Path, feedback_dir: Path, out_dir: Path, lang: str, dry_run: bool,
+          smtp_server: str | None, sender: str | None, register_path: Path | None,
+          control_path: Path | None) -> None:
+    """Draft a reminder to every subsidiary whose files are missing, late or rejected.
+
+    One .eml per subsidiary (to the register's e-mail; the deadline and what is missing; the
+    feedback workbook attached for a rejected file). With --send, they go through the SMTP
+    server over STARTTLS; the login comes from XLTRACK_SMTP_USER and XLTRACK_SMTP_PASSWORD,
+    or the password from the OS keyring (service xltrack-smtp), never from the workbook.
+    Exit 1 when a reminder could not be sent.
+
+    \b
+    Examples:
+      xltrack chase --period 2026-10
+      xltrack chase --period 2026-10 --lang en --send
+    """
+    register = resolve_register(register_path, control_path)
+    settings = _control_named(control_path)
+    values = settings.values if settings else {}
+    sender = sender or values.get("mail_from", "")
+    server = smtp_server or values.get("smtp_server", "")
+    if not dry_run and not server:
+        raise UsageError("--send needs an SMTP server: --smtp HOST:PORT, or smtp_server "
+                         "on the control workbook's Control sheet")
+    done = chase_period(db, register, check_period(period), out_dir, lang, feedback_dir,
+                        sender, None if dry_run else server)
+    due, drafts, sent = done.reminders, done.drafts, done.sent
+    no_address = [r.subsidiary.code for r in due if not r.subsidiary.email]
+    lines = [f"{r.subsidiary.code} {r.subsidiary.email or '(no e-mail in the register)'}: "
+             + ", ".join(f"{o.kind} {o.status}" for o in r.outstanding) + f" → {p}"
+             for r, p in zip(due, drafts, strict=True)]
+    lines += [f"{'sent' if s.ok else 'NOT SENT'} {s.path.name} {s.to} {s.problem}".rstrip()
+              for s in sent]
+    emit({"period": period, "drafts": [str(p) for p in drafts], "no_email": no_address,
+          "sent": [{"draft": str(s.path), "to": s.to, "ok": s.ok, "problem": s.problem}
+                   for s in sent]},
+         "\n".join(lines) or f"Nothing to chase for {period}: every file is in and accepted.")
+    sys.exit(EXIT_FINDINGS if any(not s.ok for s in sent) else EXIT_OK)
