@@ -45,17 +45,19 @@ lint: install
 test: lint office
 	$(BIN)/pytest -q
 
-# The control-workbook tests open the built workbook in LibreOffice headless and measure
-# the button captions in Calibri's metrics and a CJK font.
+# The control-workbook tests open the built workbook in LibreOffice headless and measure the
+# button captions in Calibri's metrics (Carlito) and a CJK font; the print tests render the
+# documents to PDF (Writer for the .docx, the same fonts for the layout) and pdftoppm makes the
+# pictures.
+OFFICE_PACKAGES := libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils fonts-noto-cjk \
+	fonts-crosextra-carlito
 office:
-	@command -v soffice >/dev/null || { echo "Installing LibreOffice Calc (headless) for the \
-	control-workbook test"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get \
-	install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; }
-	@# The caption test measures with Calibri's metrics (Carlito) and a CJK font.
-	@test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc \
-	  -a -f /usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf || { apt-get update -qq \
-	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	  fonts-noto-cjk fonts-crosextra-carlito >/dev/null; }
+	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null \
+	&& fc-list | grep -q "Noto Sans CJK" && fc-list | grep -q Carlito \
+	&& test -n "$$(ls /usr/lib/libreoffice/program/ 2>/dev/null | grep -i libswlo)" \
+	|| { echo "Installing LibreOffice (headless), poppler and the fonts for the print tests"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	--no-install-recommends $(OFFICE_PACKAGES) >/dev/null; }
 
 # Regenerate the committed templates after a contract change (a test compares them).
 templates: install
@@ -86,18 +88,22 @@ fuzz: install
 	XLTRACK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) XLTRACK_FUZZ_BYTE_EXAMPLES=$(FUZZ_BYTE_EXAMPLES) \
 		XLTRACK_FUZZ_REPORT=bench/fuzz-report.json $(BIN)/pytest -q tests/test_fuzz.py
 
-# Render the demo's workbooks to PDF and PNG (LibreOffice headless + pdftoppm), to look at the
-# layout: pictures land in $(DEMO)/rendered/. Needs: apt-get install libreoffice-calc-nogui
-# poppler-utils fonts-noto-cjk
-render:
-	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null || { echo "render needs LibreOffice and poppler: apt-get install -y libreoffice-calc-nogui poppler-utils fonts-noto-cjk"; exit 2; }
+# Render every document of the demo to PDF and PNG (LibreOffice headless, one call; pdftoppm):
+# the report, a special report (workbook and written .docx), the monthly overview, a template,
+# a feedback workbook and the control workbook land in $(DEMO)/rendered/ (make office installs
+# LibreOffice, poppler and the fonts). PICTURES=1 also refreshes the pictures in docs/pictures.
+render: office
 	@test -d $(DEMO)/reports || { echo "run 'make demo' first"; exit 2; }
 	rm -rf $(DEMO)/rendered && mkdir -p $(DEMO)/rendered
 	cp $(DEMO)/reports/*.xlsx $(DEMO)/reports/special/*RE01-P01*.xlsx \
+		$(DEMO)/reports/special/*RE01-P01*.docx $(DEMO)/reports/special/月度监控简报-*.docx \
 		workbooks/templates/monthly-zh.xlsx $(DEMO)/xltrack.xlsm $(DEMO)/rendered/
-	cd $(DEMO)/rendered && timeout 600 soffice --headless --convert-to pdf *.xlsx *.xlsm >/dev/null
+	cp "$$(ls $(DEMO)/reports/feedback/*.xlsx | head -1)" $(DEMO)/rendered/feedback.xlsx
+	cd $(DEMO)/rendered && timeout 600 soffice -env:UserInstallation=file://$(abspath $(DEMO))/lo \
+		--headless --convert-to pdf *.xlsx *.xlsm *.docx >/dev/null
 	cd $(DEMO)/rendered && for pdf in *.pdf; do pdftoppm -r 80 -png "$$pdf" "$${pdf%.pdf}"; done
-	@ls $(DEMO)/rendered/*.png | head -40
+	@ls $(DEMO)/rendered/*.png | head -60
+	@if [ -n "$(PICTURES)" ]; then $(BIN)/python docs/pictures/refresh.py $(DEMO)/rendered; fi
 
 clean:
 	rm -rf $(VENV) $(DEMO) build *.egg-info

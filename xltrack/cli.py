@@ -31,6 +31,7 @@ from .control import ControlSettings, load_control
 from .errors import XltrackError
 from .excel.build import WORKBOOK
 from .excel.port import FilePort
+from .language import document_lang, message_lang, zone
 from .settings import Register, load_register
 from .variance import RuleSet, load_rules
 
@@ -147,7 +148,7 @@ def resolve_register(path: Path | None, control: Path | None = None) -> Register
     if path is None and Path(REGISTER_FILE).exists():
         path = Path(REGISTER_FILE)
     if path is None:
-        note("Using the built-in demo register (no xltrack.xlsm here; see xltrack init).")
+        note(_say("demo_register"))
     return load_register(path)
 
 
@@ -159,6 +160,35 @@ def resolve_rules(path: Path | None, control: Path | None = None) -> RuleSet:
     if path is None and Path(RULES_FILE).exists():
         path = Path(RULES_FILE)
     return load_rules(path)
+
+
+def _setting(key: str, control: Path | None) -> str | None:
+    try:
+        settings = _control_named(control)
+    except XltrackError:
+        return None  # a broken control workbook is reported by the command that reads it
+    return settings.values.get(key) if settings else None
+
+
+_MESSAGES_LANG: dict[str, str] = {}  # the language a command chose, for the error guard
+
+
+def resolve_lang(explicit: str | None, control: Path | None = None) -> str:
+    """The messages' language: --lang, else the control workbook's, else the locale."""
+    lang = message_lang(explicit, _setting("language", control))
+    _MESSAGES_LANG["lang"] = lang
+    return lang
+
+
+def resolve_document_lang(explicit: str | None, control: Path | None = None) -> str:
+    """The documents' language: --lang, else the control workbook's, else 中文."""
+    resolve_lang(explicit, control)
+    return document_lang(explicit, _setting("language", control))
+
+
+def resolve_zone(control: Path | None = None) -> dt.tzinfo:
+    """The zone times are shown in: the control workbook's timezone, else the machine's."""
+    return zone(_setting("timezone", control))
 
 
 def resolve_actions(path: Path | None, control: Path | None = None) -> KeyWork | None:
@@ -211,11 +241,34 @@ def main() -> None:
         handler.close()
 
 
+# The guard's own words; an error's text comes from where it was raised.
+_GUARD = {
+    "aborted": ("已取消。", "Aborted."), "error": ("错误：", "Error: "),
+    "demo_register": ("使用内置的演示项目档案（此处没有 xltrack.xlsm；见 xltrack init）。",
+                      "Using the built-in demo register (no xltrack.xlsm here; see xltrack "
+                      "init)."),
+    "history": ("错误：历史库无法使用（{exc}）。请释放磁盘空间、确认没有其他程序占用它，"
+                "然后重新运行。",
+                "Error: the history database could not be used ({exc}). Free some space, "
+                "check that no other program holds it, then run again."),
+    "files": ("错误：无法读写{where}：{why}。请释放磁盘空间或换一个文件夹，然后重新运行。",
+              "Error: cannot write or read{where}: {why}. Free some space or choose another "
+              "folder, then run again."),
+    "internal": ("内部错误（{kind}）：{exc}。请报告此问题。{details}",
+                 "Internal error ({kind}): {exc}. Please report it.{details}")}
+
+
+def _say(key: str, **values: object) -> str:
+    lang = _MESSAGES_LANG.get("lang") or message_lang(None, None)
+    zh, en = _GUARD[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
 def _main() -> None:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo(_say("aborted"), err=True)
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         LOG.info("usage: %s", exc.format_message())
@@ -223,28 +276,25 @@ def _main() -> None:
         sys.exit(EXIT_USAGE)
     except XltrackError as exc:
         LOG.info("refused: %s", exc)
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"{_say('error')}{exc}", err=True)
         sys.exit(EXIT_USAGE)
     except SystemExit as exc:
         LOG.info("exit %s", exc.code)
         raise
     except sqlite3.OperationalError as exc:  # the history: disk full, locked, unreadable
         LOG.exception("history database")
-        click.echo(f"Error: the history database could not be used ({exc}). Free some space, "
-                   "check that no other program holds it, then run again.", err=True)
+        click.echo(_say("history", exc=exc), err=True)
         sys.exit(EXIT_USAGE)
     except OSError as exc:  # a full disk, a read-only folder, a file held by another program
         LOG.exception("file system")
         where = f" {exc.filename}" if exc.filename else ""
-        click.echo(f"Error: cannot write or read{where}: {exc.strerror or exc}. Free some space "
-                   "or choose another folder, then run again.", err=True)
+        click.echo(_say("files", where=where, why=exc.strerror or exc), err=True)
         sys.exit(EXIT_USAGE)
     except Exception as exc:  # noqa: BLE001 - the last guard: one line, not a traceback
         LOG.exception("internal error")
         handler = next((h for h in LOG.handlers if isinstance(h, logging.FileHandler)), None)
-        where = f" Details: {handler.baseFilename}" if handler else ""
-        click.echo(f"Internal error ({type(exc).__name__}): {exc}. Please report it.{where}",
-                   err=True)
+        where = f" Details 详情: {handler.baseFilename}" if handler else ""
+        click.echo(_say("internal", kind=type(exc).__name__, exc=exc, details=where), err=True)
         sys.exit(EXIT_INTERNAL)
     LOG.info("exit 0")
 

@@ -3,6 +3,7 @@ group in cli.py: each parses, calls the library, prints, and sets the exit code.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -30,8 +31,11 @@ from .cli import (
     note,
     resolve_actions,
     resolve_cadence,
+    resolve_document_lang,
+    resolve_lang,
     resolve_register,
     resolve_rules,
+    resolve_zone,
     wants_json,
 )
 from .consolidate import trace
@@ -50,6 +54,7 @@ from .monthly import (
 )
 from .report.monitoring import report_name
 from .report.publish import publish_report
+from .report.written import overdue_work
 from .store import DEFAULT_DB
 from .templates import LANGS
 from .workers import Isolation
@@ -63,14 +68,15 @@ from .workers import Isolation
 @click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Write a feedback workbook for every file with findings into this folder.")
 @_json_option
-@click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
-              help="Language of the messages.")
+@click.option("--lang", type=click.Choice(LANGS),
+              help="Language of the messages. Default: the control workbook's, else the "
+                   "locale's (zh_* 中文, else English).")
 @click.option("--workers", type=click.IntRange(0), default=0,
               help="Reader processes (0: one per core).")
 @_scheduler_option
 def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | None,
              control_path: Path | None,
-             feedback_dir: Path | None, lang: str, workers: int,
+             feedback_dir: Path | None, lang: str | None, workers: int,
              scheduler: str | None) -> None:
     """Check submissions (files or folders) and report every finding.
 
@@ -81,6 +87,7 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
       xltrack validate inbox/2026-10 --period 2026-10 --register register.json
       xltrack validate RE01-monthly-2026-10.xlsx --json
     """
+    lang = resolve_lang(lang, control_path)
     register = resolve_register(register_path, control_path)
     result = check_files(paths, register, period, feedback_dir,
                          Isolation(workers=workers, scheduler=scheduler),
@@ -107,8 +114,9 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
 @_control_option
 @_rules_option
 @_actions_option
-@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
-              help="Language of the report's file name.")
+@click.option("--lang", type=click.Choice(LANGS),
+              help="Language of the documents and their file names. Default: the control "
+                   "workbook's, else 中文.")
 @_json_option
 @click.option("--workers", type=click.IntRange(0), default=0,
               help="Reader processes (0: one per core).")
@@ -119,7 +127,7 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
                    "warning.")
 def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path | None,
         control_path: Path | None,
-        rules_path: Path | None, actions_path: Path | None, lang: str,
+        rules_path: Path | None, actions_path: Path | None, lang: str | None,
         workers: int, scheduler: str | None, accept_units: tuple[str, ...]) -> None:
     """Run the month: check every file, store it, consolidate, find the variances.
 
@@ -132,6 +140,7 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
     Example:
       xltrack run --period 2026-10 --inbox inbox --db xltrack.sqlite --out reports
     """
+    lang = resolve_document_lang(lang, control_path)
     register = resolve_register(register_path, control_path)
     share = network_filesystem(db)
     if share:
@@ -141,10 +150,12 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
                        Isolation(workers=workers, scheduler=scheduler), _progress("Reading"),
                        rules=resolve_rules(rules_path, control_path),
                        accept_units=[Path(name).name for name in accept_units])
-    written = write_outputs(result, out_dir) + write_special_reports(result, out_dir / "special")
     key_work = resolve_actions(actions_path, control_path)
+    written = write_outputs(result, out_dir) + write_special_reports(
+        result, out_dir / "special", lang,
+        overdue_work(key_work.items if key_work else None, dt.date.today()))
     published = publish_report(result, out_dir / report_name(result.period, lang),
-                               actions=key_work)
+                               actions=key_work, lang=lang, zone=resolve_zone(control_path))
     written.append(published.placed.path)
     for line in published.placed.notes + problem_lines(key_work):
         click.echo(line, err=True)
@@ -163,8 +174,9 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
 @click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Report file. Default: reports/重大项目监控报告-PERIOD.xlsx "
                    "(major-project-monitoring-PERIOD.xlsx with --lang en).")
-@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
-              help="Language of the file name.")
+@click.option("--lang", type=click.Choice(LANGS),
+              help="Language of the report and its file name. Default: the control "
+                   "workbook's, else 中文.")
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               default=DEFAULT_DB, show_default=True, help="History store (SQLite).")
 @_register_option
@@ -172,7 +184,7 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
 @_rules_option
 @_actions_option
 @_json_option
-def report(period: str, out_file: Path | None, lang: str, db: Path,
+def report(period: str, out_file: Path | None, lang: str | None, db: Path,
            register_path: Path | None, control_path: Path | None, rules_path: Path | None,
            actions_path: Path | None) -> None:
     """Write the monthly monitoring report from what the store holds.
@@ -185,6 +197,7 @@ def report(period: str, out_file: Path | None, lang: str, db: Path,
     Example:
       xltrack report --period 2026-10 --db xltrack.sqlite --out reports/report-2026-10.xlsx
     """
+    lang = resolve_document_lang(lang, control_path)
     register = resolve_register(register_path, control_path)
     with store.open_store(db) as conn:
         result = month_from_store(conn, register, check_period(period),
@@ -192,7 +205,8 @@ def report(period: str, out_file: Path | None, lang: str, db: Path,
                                   CheckResult([]), db)
     target = out_file or Path("reports") / report_name(period, lang)
     key_work = resolve_actions(actions_path, control_path)
-    published = publish_report(result, target, actions=key_work)
+    published = publish_report(result, target, actions=key_work, lang=lang,
+                               zone=resolve_zone(control_path))
     placed = published.placed
     emit({"report": str(placed.path), "backup": placed.backup and str(placed.backup),
           "redirected": placed.redirected, "comments_kept": published.comments_kept,
@@ -215,10 +229,13 @@ def report(period: str, out_file: Path | None, lang: str, db: Path,
 @_rules_option
 @click.option("--track", "track", type=click.Path(path_type=Path, dir_okay=False),
               help="Also add a tracked item per project to this key-work table.")
+@click.option("--lang", type=click.Choice(LANGS),
+              help="Language of the written reports (.docx). Default: the control "
+                   "workbook's, else 中文.")
 @_json_option
 def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | None,
                     control_path: Path | None,
-                    rules_path: Path | None, track: Path | None) -> None:
+                    rules_path: Path | None, track: Path | None, lang: str | None) -> None:
     """Write a special report (专项书面报告) for every project with a major variance.
 
     Uses what the store holds for the period (run the month first).
@@ -232,7 +249,8 @@ def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | 
         result = month_from_store(conn, register, check_period(period),
                                   resolve_rules(rules_path, control_path),
                                   CheckResult([]), db)
-    written = write_special_reports(result, out_dir)
+    *written, overview = write_special_reports(result, out_dir,
+                                               resolve_document_lang(lang, control_path))
     new: list[ActionItem] = []
     if track is not None and written:
         track, new = track_major_variances(track, result.variances, period, out_dir,
@@ -240,8 +258,10 @@ def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | 
                                            resolve_cadence(control_path))
     lines = [str(p) for p in written] + ([f"{len(new)} item(s) added to {track}"] if track
                                          and written else [])
-    emit({"reports": [str(p) for p in written], "tracked": [i.id for i in new]},
-         "\n".join(lines) or f"No major variance in {period}: no special report needed.")
+    emit({"reports": [str(p) for p in written], "tracked": [i.id for i in new],
+          "overview": str(overview)},
+         ("\n".join(lines) or f"No major variance in {period}: no special report needed.")
+         + f"\nmonthly overview: {overview}")
 
 
 @cli.command()

@@ -153,7 +153,10 @@ def projects_frame(register: Register) -> pd.DataFrame:
                      "approved_investment": p.approved_investment,
                      "fs_total_investment": p.feasibility.total_investment,
                      "fs_start": p.feasibility.start, "fs_finish": p.feasibility.finish,
-                     "fs_sales_amount": p.feasibility.sales_amount})
+                     "fs_sales_amount": p.feasibility.sales_amount,
+                     # the register's names, for the documents people read
+                     "segment_zh": segment.name_zh, "segment_en": segment.name_en,
+                     "subsidiary_name": register.subsidiary(p.subsidiary).name})
     return pd.DataFrame(rows)
 
 

@@ -154,6 +154,22 @@ FLAGS = ("Y", "N")
 # plan itself (a revision, or a difference from the feasibility study).
 EXPLANATION_TOPICS = ("investment", "sales", "schedule", "plan")
 MONTH_KEYS = tuple(f"m{m:02d}" for m in range(1, 13))
+# The Chinese templates offer these words in their drop-downs; on reading, the word and the
+# code are both accepted and the code is kept (the history and the scripts see codes only).
+CHOICE_WORDS_ZH = {"AMOUNT": "金额", "AREA": "面积", "UNITS": "套数", "investment": "投资",
+                   "sales": "销售", "schedule": "进度", "plan": "计划"}
+
+
+def choice_options(allowed: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    """What a template's drop-down offers for a choice column in `lang`."""
+    if lang != "zh":
+        return allowed
+    return tuple(CHOICE_WORDS_ZH.get(code, code) for code in allowed)
+
+
+def choice_aliases(allowed: tuple[str, ...]) -> dict[str, str]:
+    """The other words accepted for a choice column's codes: alias → code."""
+    return {CHOICE_WORDS_ZH[code]: code for code in allowed if code in CHOICE_WORDS_ZH}
 
 HEADER_FIELDS: tuple[HeaderField, ...] = (
     HeaderField("xt_subsidiary", "填报单位编码", "Subsidiary code", ColumnType.CODE,

@@ -5,6 +5,7 @@ Variances and the summary report are added to this run by their own modules as t
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -24,6 +25,12 @@ from .models import Reason, check_period
 from .reader import file_digest
 from .report.placement import write_atomically
 from .report.special import report_name, write_special_report
+from .report.written import (
+    overview_name,
+    special_docx_name,
+    write_overview_docx,
+    write_special_docx,
+)
 from .safe import csv_frame, unique_names
 from .settings import Register
 from .status import attribute, file_evidence, status_board
@@ -184,18 +191,23 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
     csv_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
 
 
-def write_special_reports(result: MonthResult, out_dir: Path) -> list[Path]:
-    """A special report for every project with a major variance."""
+def write_special_reports(result: MonthResult, out_dir: Path, lang: str = "zh",
+                          overdue: list[tuple[str, str, dt.date]] | None = None) -> list[Path]:
+    """A special report for every project with a major variance (a workbook and a written
+    .docx), and the month's one-page overview for leadership (always, last in the list)."""
     flags = result.variances
     majors = sorted(set(flags[flags.severity == "major"].project))
     projects = result.consolidation.projects.set_index("project", drop=False)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    overview = write_overview_docx(out_dir / overview_name(result.period, lang), result.period,
+                                   flags, result.status, overdue or [], lang)
     # A report written earlier for this period is kept and marked when its project no longer
     # has a major variance (what operations typed into it is carried over).
     # Found by each project's own report name: a safe file name cannot be read back as an ID.
     former = [p for p in sorted(projects.index) if p not in majors
               and (out_dir / report_name(p, result.period)).exists()]
     if not majors and not former:
-        return []
+        return [overview]
     trend = result.history[result.history.month >= f"{result.period[:4]}-01"]
     earned = result.earned_value.set_index("project", drop=False)
     written = []
@@ -203,14 +215,19 @@ def write_special_reports(result: MonthResult, out_dir: Path) -> list[Path]:
     reported = majors + former
     names = unique_names([report_name(p, result.period).removesuffix(".xlsx") for p in reported],
                          ".xlsx")
+    documents = dict(zip(majors, unique_names(
+        [special_docx_name(p, result.period, lang).removesuffix(".docx") for p in majors],
+        ".docx"), strict=True))
     for project, name in zip(reported, names, strict=True):
-        path = out_dir / name
-        written.append(write_special_report(
-            path, result.period, projects.loc[project].to_dict(),
-            flags[flags.project == project], trend[trend.project == project],
-            earned.loc[project].to_dict() if project in earned.index else None,
-            no_longer_major=project not in majors))
-    return written
+        mine = (projects.loc[project].to_dict(), flags[flags.project == project],
+                trend[trend.project == project],
+                earned.loc[project].to_dict() if project in earned.index else None)
+        written.append(write_special_report(out_dir / name, result.period, *mine,
+                                            no_longer_major=project not in majors))
+        if project in documents:  # the written report: for a current major variance only
+            written.append(write_special_docx(out_dir / documents[project], result.period,
+                                              *mine, lang))
+    return [*written, overview]
 
 
 def consolidate_period(conn: sqlite3.Connection, register: Register, period: str,

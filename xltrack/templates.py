@@ -127,8 +127,7 @@ def _cover(wb: Workbook, s: _Styles, kinds: tuple[c.Kind, ...], lang: str,
         ws.merge_range(row, 0, row, 2, line, s.note)
         ws.set_row(row, 30)
     ws.activate()
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    _one_page(ws, lang)
 
 
 def _instructions(kinds: tuple[c.Kind, ...], lang: str, register: Register) -> list[str]:
@@ -192,11 +191,11 @@ def _messages(label: str, lang: str) -> dict[str, str]:
                               else "This value is not allowed here; please check it.")}
 
 
-def _column_rule(col: c.Column) -> dict[str, Any] | None:
+def _column_rule(col: c.Column, lang: str = "en") -> dict[str, Any] | None:
     if col.allowed_list is not None:
         return {"validate": "list", "source": f"={LIST_NAMES[col.allowed_list]}"}
     if col.allowed:
-        return {"validate": "list", "source": list(col.allowed)}
+        return {"validate": "list", "source": list(c.choice_options(col.allowed, lang))}
     if col.type is c.ColumnType.DATE:
         return _DATE_RULE
     if col.type is c.ColumnType.YEAR:
@@ -230,7 +229,7 @@ def _table_sheet(wb: Workbook, s: _Styles, table: c.Table, lang: str) -> None:
             spec["format"] = s.computed
         else:
             spec["format"] = s.by_type[col.type]
-            rule = _column_rule(col)
+            rule = _column_rule(col, lang)
             if rule:
                 ws.data_validation(HEADER_ROW + 1, i, HEADER_ROW + VALIDATED_ROWS, i,
                                    {**rule, **_messages(col.label(lang), lang)})
@@ -245,11 +244,32 @@ def _table_sheet(wb: Workbook, s: _Styles, table: c.Table, lang: str) -> None:
             for row in range(HEADER_ROW + 1, last_row + 1):
                 ws.write_blank(row, i, None, s.by_type[col.type])
     ws.freeze_panes(HEADER_ROW + 1, 1)
+    ws.print_area(0, 0, last_row, len(table.columns) - 1)
+    ws.repeat_rows(HEADER_ROW)
+    _one_page(ws, lang, table)
+
+
+_PAGE_PX = 1065  # A4 landscape less 0.3 in margins, at 96 dpi
+_SMALLEST_SCALE = 0.8  # 10 pt input text printed no smaller than 8 pt
+
+
+def _one_page(ws: Worksheet, lang: str, table: c.Table | None = None) -> None:
+    """A blank sheet prints on one A4 page (titles, header and the blank rows). A twelve-month
+    table too wide for that at a legible size prints on two pages side by side, January to
+    June and July to December, its key columns repeated on both."""
     ws.set_landscape()
     ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(HEADER_ROW)
-    ws.set_footer("&L&F&R&P / &N")
+    ws.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.5)
+    width = sum(col.width * 7 + 5 for col in table.columns) if table else 0
+    if table is not None and table.month_keys and width * _SMALLEST_SCALE > _PAGE_PX:
+        july = table.keys.index(table.month_keys[6])
+        ws.set_print_scale(90)
+        ws.set_v_pagebreaks([july])
+        ws.repeat_columns(0, table.keys.index(table.month_keys[0]) - 1)
+    else:
+        ws.fit_to_pages(1, 1)
+    ws.set_header("&L&F&R&A")
+    ws.set_footer("&C第 &P 页 / 共 &N 页" if lang == "zh" else "&CPage &P of &N")
 
 
 def _escape(label: str) -> str:

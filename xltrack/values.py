@@ -201,7 +201,7 @@ _FLAG_WORDS = {"Y": "Y", "YES": "Y", "是": "Y", "N": "N", "NO": "N", "否": "N"
 
 def parse_choice(value: object, allowed: tuple[str, ...]) -> str:
     text = normalise_text(str(value))
-    by_upper = {a.upper(): a for a in allowed}
+    by_upper = {a.upper(): a for a in allowed} | c.choice_aliases(allowed)
     if allowed == c.FLAGS:
         by_upper.update(_FLAG_WORDS)
     found = by_upper.get(text.upper())

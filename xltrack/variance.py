@@ -28,6 +28,7 @@ from .consolidate import (
 )
 from .errors import RegisterError
 from .models import add_months
+from .words import MISSING_RULE, rule_text
 
 
 class Severity(StrEnum):
@@ -155,7 +156,7 @@ def classify(actual: float, expected: float, rule: AmountRule) -> tuple[Severity
 
 FLAG_COLUMNS = ["project", "subsidiary", "segment", "major_project", "comparison", "indicator",
                 "span", "item", "actual", "expected", "variance", "variance_pct", "days",
-                "months_in_row", "severity", "rule_id", "rule", "explanation"]
+                "months_in_row", "severity", "rule_id", "rule", "explanation", "rule_zh"]
 
 
 def monthly_series(facts: pd.DataFrame, periods: list[str],
@@ -205,7 +206,7 @@ def find_variances(consolidation: Consolidation, history: pd.DataFrame, rules: R
         if project["subsidiary"] in missing:
             flags.append({**base, "comparison": "missing_actuals", "indicator": INVESTMENT,
                           "span": "month", "severity": Severity.ATTENTION, "rule_id": "MISSING",
-                          "rule": "no accepted figures for the period"})
+                          "rule": MISSING_RULE[1], "rule_zh": MISSING_RULE[0]})
         for rule in rules.amount_rules(segment):
             if rule.comparison is Comparison.PERSISTENCE:
                 flags.extend(_persistence(base, rule, history, project["project"], missing))
@@ -223,7 +224,7 @@ def find_variances(consolidation: Consolidation, history: pd.DataFrame, rules: R
                               "actual": actual, "expected": expected,
                               "variance": round(actual - expected, 2), "variance_pct": pct,
                               "severity": severity, "rule_id": rule.id,
-                              "rule": rule.describe()})
+                              "rule": rule.describe(), "rule_zh": rule_text(rule)})
         flags.extend(_schedule(base, consolidation, project, rules))
     frame = pd.DataFrame(flags, columns=FLAG_COLUMNS)
     return _explain(frame, explanations)
@@ -263,7 +264,7 @@ def _persistence(base: dict[str, Any], rule: AmountRule, history: pd.DataFrame,
         return []
     return [{**base, "comparison": rule.comparison.value, "indicator": rule.indicator,
              "span": "month", "months_in_row": streak, "severity": Severity.ATTENTION,
-             "rule_id": rule.id, "rule": rule.describe(),
+             "rule_id": rule.id, "rule": rule.describe(), "rule_zh": rule_text(rule),
              "variance_pct": None, "actual": None, "expected": None, "variance": None}]
 
 
@@ -285,7 +286,9 @@ def _schedule(base: dict[str, Any], consolidation: Consolidation, project: dict[
                           "indicator": "schedule", "span": "to_date",
                           "item": f"{m['milestone_id']} {m['milestone']}" + (" (key)" * key),
                           "days": int(slip), "severity": severity,
-                          "rule_id": rule.id, "rule": rule.describe()})  # type: ignore[union-attr]
+                          "rule_id": rule.id,  # type: ignore[union-attr]
+                          "rule": rule.describe(),  # type: ignore[union-attr]
+                          "rule_zh": rule_text(rule)})  # type: ignore[arg-type]
     finish_rule = rules.schedule_rule(Comparison.FINISH_VS_FEASIBILITY, project["segment"])
     if finish_rule and not mine.empty:
         planned = max(pd.to_datetime(mine.planned_finish)).date()
@@ -295,7 +298,8 @@ def _schedule(base: dict[str, Any], consolidation: Consolidation, project: dict[
             flags.append({**base, "comparison": Comparison.FINISH_VS_FEASIBILITY.value,
                           "indicator": "schedule", "span": "at_completion", "days": days,
                           "severity": severity, "rule_id": finish_rule.id,
-                          "rule": finish_rule.describe()})
+                          "rule": finish_rule.describe(),
+                          "rule_zh": rule_text(finish_rule)})
     return flags
 
 

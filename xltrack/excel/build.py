@@ -25,6 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .. import control as ctl
 from ..errors import UsageError
+from ..report.cells import set_print_pages
 from ..report.placement import write_atomically
 from ..settings import Register
 from ..variance import Comparison, RuleSet
@@ -170,13 +171,18 @@ def _lay_out(path: Path, project: bytes, register: Register, rules: RuleSet,
     for ws in wb.worksheets():
         ws.set_vba_name()
     control.activate()
+    control.set_paper(9)  # A4, not the default Letter
+    control.set_landscape()  # at 100%: a fit to one page shrank the settings to 7 pt
     wb.close()
+
+
+_PRINT_TITLE = "xltrack 控制工作簿 Control workbook"
 
 
 class _Styles:
     def __init__(self, wb: Workbook) -> None:
         self.note = wb.add_format({"bold": True, "font_size": 12, "font_color": "#1F3864"})
-        self.key = wb.add_format({"font_size": 8, "font_color": "#808080"})
+        self.key = wb.add_format({"font_size": 9, "font_color": "#808080"})
         self.header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
                                      "text_wrap": True, "valign": "top"})
         self.kinds = {kind: wb.add_format({"num_format": code})
@@ -202,8 +208,7 @@ def _settings_sheet(wb: Workbook, s: _Styles, table: ctl.SettingsTable,
         "columns": [{"header": c.header, "header_format": s.header} for c in table.columns]})
     ws.set_row(top, 30)
     ws.freeze_panes(top + 1, 0)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    set_print_pages(ws, [c.width for c in table.columns], top, 1, _PRINT_TITLE, "zh")
     return ws
 
 
@@ -226,6 +231,7 @@ def _result_sheet(wb: Workbook, s: _Styles, result: ctl.ResultSheet) -> None:
         ws.set_column(i, i, column.width, s.kinds[column.kind])
         ws.write_string(0, i, column.header, s.header)
     ws.freeze_panes(1, 0)
+    set_print_pages(ws, [c.width for c in result.columns], 0, 1, _PRINT_TITLE, "zh")
 
 
 def _xlwings_conf(wb: Workbook, s: _Styles) -> None:

@@ -66,7 +66,7 @@ def run_month_command(port: WorkbookPort, settings: ControlSettings) -> str:
                        _progress(port, "读取 Reading"), rules=settings.rules)
     port.status("写报告 Writing the report…")
     write_outputs(result, out)
-    write_special_reports(result, out / "special")
+    write_special_reports(result, out / "special", settings.values["language"])
     key_work = _key_work(settings)
     published = publish_report(result, _report(settings, period), actions=key_work)
     _write_month(port, result)
@@ -90,7 +90,9 @@ def open_report(port: WorkbookPort, settings: ControlSettings) -> str:
 
 def special_reports(port: WorkbookPort, settings: ControlSettings) -> str:
     result = _from_store(settings)
-    written = write_special_reports(result, settings.path("output") / "special")
+    written = [p for p in write_special_reports(result, settings.path("output") / "special",
+                                                settings.values["language"])
+               if p.suffix == ".xlsx"]  # the workbooks; each has its .docx, plus the overview
     _write_variances(port, result)
     if not written:
         return f"{result.period}: 无重大差异 no major variance, no special report needed."

@@ -92,6 +92,8 @@ def _build(sub: Submission, theirs: Workbook | None) -> Workbook:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.print_title_rows = "1:1"
+    ws.oddHeader.left.text, ws.oddHeader.right.text = "&F", "&A"
+    ws.oddFooter.center.text = "第 &P 页 / 共 &N 页 Page &P of &N"
     wb.active = wb.index(ws)
     return wb
 

@@ -9,6 +9,7 @@ from a submission is written with write_string, so it can never become a formula
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,10 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .. import __version__
-from .cells import new_workbook
-from .report_data import ReportData
+from ..language import local_text
+from ..words import FLAG, MILESTONE, SEVERITY, STATUS, word
+from .cells import column_width, new_workbook, set_print_pages
+from .report_data import CODE_PREFIX, ReportData
 
 WAN = 10_000
 SUMMARY_SHEET = "汇总 Summary"
@@ -41,6 +44,7 @@ def write_report(path: Path, data: ReportData, comments: dict[str, str],
     wb.set_properties({"title": f"重大项目监控报告 {data.period}", "author": "xltrack",
                        "created": data.run_time.replace(tzinfo=None)})
     f = _formats(wb)
+    f["_data"] = data  # the period and language of the headers and footers
     names = ["封面 Cover", SUMMARY_SHEET, "差异 Variances", "报送 Submissions", "项目 Projects",
              "趋势 Trends", *([ACTIONS_SHEET] if data.actions is not None else []),
              "审核 Findings", "更正 Restatements", "输入 Inputs",
@@ -113,15 +117,17 @@ def _formats(wb: Workbook) -> dict[str, Any]:
     }
 
 
-def _page(ws: Worksheet, header_row: int, last_col: int) -> None:
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(header_row)
-    ws.set_footer("&L&A&C&F&R&P / &N")
-    ws.freeze_panes(header_row + 1, 0)
+def _page(ws: Worksheet, f: dict[str, Any], header_row: int | None, widths: Sequence[float],
+          repeat_columns: int = 0) -> None:
+    """A4, the orientation the printed columns need, titles repeated, period and page X of Y;
+    a sheet too wide for a legible page is split into pages of whole columns."""
+    data: ReportData = f["_data"]
+    title = (f"重大项目监控报告 {data.period}" if data.lang == "zh"
+             else f"Major project monitoring report {data.period}")
+    set_print_pages(ws, widths, header_row, repeat_columns, title, data.lang)
+    if header_row is not None:
+        ws.freeze_panes(header_row + 1, 0)
     ws.hide_gridlines(2)
-    del last_col
 
 
 def _write(ws: Worksheet, row: int, col: int, value: Any, fmt: Any) -> None:
@@ -146,7 +152,7 @@ def _cover(ws: Worksheet, f: dict[str, Any], data: ReportData) -> None:
     ws.write_string(0, 0, f"重大项目监控报告 {data.period}", f["title"])
     ws.write_string(1, 0, f"Major project monitoring report — {data.period}", f["sub"])
     rows = [("期间 Period", data.period),
-            ("生成时间 Run time", data.run_time.strftime("%Y-%m-%d %H:%M:%S %Z")),
+            ("生成时间 Run time", local_text(data.run_time, data.zone, seconds=True)),
             ("xltrack 版本 Version", __version__),
             ("重大项目数 Major projects", str(len(data.summary))),
             ("重大差异 Major variances", str(int((data.variances.severity == "major").sum()))),
@@ -160,8 +166,7 @@ def _cover(ws: Worksheet, f: dict[str, Any], data: ReportData) -> None:
     ws.write_string(start, 0, "目录 Contents", f["card"])
     for i, sheet in enumerate(contents, start=start + 1):
         ws.write_url(i, 0, f"internal:'{sheet}'!A1", f["text"], string=sheet)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    _page(ws, f, None, [30, 70])
     ws.activate()
 
 
@@ -187,31 +192,39 @@ def _summary(ws: Worksheet, f: dict[str, Any], data: ReportData,
     ws.add_table(header, 0, max(last, header + 1), len(columns) - 1, {
         "name": "Summary", "style": "Table Style Light 9",
         "columns": [{"header": h, "header_format": f["head"]} for h in columns]})
-    ws.set_row(header, 42)
+    ws.set_row(header, 54)
+    widths: list[float] = []
     for c, name in enumerate(frame.columns):
-        width = 9 if name in data.light_columns else 12
-        ws.set_column(c, c, 18 if name == "项目名称 Name" else width)
+        width = 7 if name in data.light_columns else 11
+        width = (0 if name == "_card_row" else 16 if name in ("项目名称 Name", "单位 Subsidiary")
+                 else width)
+        widths.append(width)
+        ws.set_column(c, c, width)
         if name in data.light_columns and len(frame):
             ws.conditional_format(header + 1, c, last, c, {
                 "type": "icon_set", "icon_style": "3_traffic_lights", "icons_only": True,
                 "icons": [{"criteria": ">=", "type": "number", "value": 2},
                           {"criteria": ">=", "type": "number", "value": 1}]})
-    ws.set_column(len(columns) - 1, len(columns) - 1, 40)
+    ws.set_column(len(columns) - 1, len(columns) - 1, 30, f["comment"])
+    widths.append(30)
     if "_card_row" in frame.columns:
         ws.set_column(list(frame.columns).index("_card_row"),
                       list(frame.columns).index("_card_row"), None, None, {"hidden": True})
     row = _totals(ws, f, data, last + 2)
     ws.print_area(0, 0, row, len(columns) - 1)
-    _page(ws, header, len(columns) - 1)
+    key = list(frame.columns).index(KEY_HEADER) + 1 if KEY_HEADER in frame.columns else 0
+    _page(ws, f, header, widths, repeat_columns=key + 1)
 
 
 def _totals(ws: Worksheet, f: dict[str, Any], data: ReportData, row: int) -> int:
-    ws.write_string(row, 0, "板块及集团合计 Segment and group totals (万元)", f["card"])
+    ws.write_string(row, 0, "板块及集团合计（含全部项目，不限于上列重大项目）"
+                            "Segment and group totals — every project, not only the major "
+                            "ones above (万元)", f["card"])
     totals = data.totals
     row += 1
     for c, name in enumerate(totals.columns):
         ws.write_string(row, c, name, f["head"])
-    ws.set_row(row, 42)
+    ws.set_row(row, 54)
     for record in totals.to_dict("records"):
         row += 1
         for c, name in enumerate(totals.columns):
@@ -232,33 +245,46 @@ def _table(ws: Worksheet, f: dict[str, Any], name: str, frame: pd.DataFrame, tit
     ws.add_table(header, 0, last, max(len(frame.columns) - 1, 0), {
         "name": name, "style": "Table Style Light 9",
         "columns": [{"header": str(h), "header_format": f["head"]} for h in frame.columns]})
-    ws.set_row(header, 30)
+    ws.set_row(header, 42)
+    widths = []
     for c, column in enumerate(frame.columns):
-        ws.set_column(c, c, 30 if kinds.get(column, "wrap") == "wrap" and
-                      ("说明" in column or "Message" in column or "Explanation" in column)
-                      else 14)
+        if str(column).startswith(CODE_PREFIX):  # a key column: for filters, not for print
+            ws.set_column(c, c, 12, None, {"hidden": True})
+            continue
+        long_text = kinds.get(column, "wrap") == "wrap"
+        width = column_width(str(column), frame[column], 40 if long_text else 14)
+        widths.append(width)
+        ws.set_column(c, c, width)
     if severity is not None and severity in frame.columns and len(frame):
         c = list(frame.columns).index(severity)
-        for word, fmt in (("major", "major"), ("rejected", "major"), ("error", "major"),
-                          ("overdue", "major"),
-                          ("attention", "attention"), ("late", "attention"),
-                          ("missing", "attention"), ("warning", "attention")):
-            ws.conditional_format(header + 1, c, last, c, {
-                "type": "text", "criteria": "containing", "value": word, "format": f[fmt]})
+        for fmt, words in _HIGHLIGHTS.items():
+            for text in {word(group, code, lang) for group, code in words
+                         for lang in (f["_data"].lang,)}:
+                ws.conditional_format(header + 1, c, last, c, {
+                    "type": "text", "criteria": "containing", "value": text,
+                    "format": f[fmt]})
     if first_row == 0:
-        _page(ws, header, len(frame.columns) - 1)
+        ws.print_area(0, 0, last, max(len(widths) - 1, 0))
+        _page(ws, f, header, widths, repeat_columns=min(2, len(widths)))
+
+
+_HIGHLIGHTS = {"major": ((SEVERITY, "major"), (STATUS, "rejected"), (SEVERITY, "error"),
+                         (MILESTONE, "overdue"), (FLAG, "overdue")),
+               "attention": ((SEVERITY, "attention"), (STATUS, "late"), (STATUS, "missing"),
+                             (SEVERITY, "warning"))}
 
 
 def _projects(wb: Workbook, ws: Worksheet, chart_data: Worksheet, f: dict[str, Any],
               data: ReportData) -> None:
-    ws.set_column(0, 0, 20)
-    ws.set_column(1, 7, 13)
+    widths = [24, 8, 12, 12, 9, 10]
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
     ws.hide_gridlines(2)
     column = 0
     for card in data.cards:
         row = card.row - 1
         ws.write_string(row, 0, f"{card.project} {card.name}", f["card"])
-        for c in range(1, 8):
+        for c in range(1, len(widths)):
             ws.write_blank(row, c, None, f["card"])
         for i, (label, value, kind) in enumerate(card.figures):
             ws.write_string(row + 1 + i, 0, label, f["head"])
@@ -268,12 +294,13 @@ def _projects(wb: Workbook, ws: Worksheet, chart_data: Worksheet, f: dict[str, A
         m_row = row + 1 + len(card.figures) + 1
         for c, text in enumerate(heads):
             ws.write_string(m_row, c, text, f["head"])
+        ws.set_row(m_row, 30)
         for i, m in enumerate(card.milestones, start=1):
             for c, (value, kind) in enumerate(m):
-                _write(ws, m_row + i, c, value, f[kind])
-        column = _s_curve(wb, ws, chart_data, card, column, row)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+                _write(ws, m_row + i, c, value, f["wrap" if kind == "text" else kind])
+        column = _s_curve(wb, ws, chart_data, card, column, m_row + len(card.milestones) + 2)
+    ws.set_h_pagebreaks([card.row - 1 for card in data.cards[1:]])  # a page per card
+    _page(ws, f, None, widths)
 
 
 def _s_curve(wb: Workbook, ws: Worksheet, chart_data: Worksheet, card: Any, column: int,
@@ -298,7 +325,7 @@ def _s_curve(wb: Workbook, ws: Worksheet, chart_data: Worksheet, card: Any, colu
     chart.set_title({"name": f"{card.project} S 曲线 (万元)", "name_font": {"size": 10}})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 560, "height": 250})
-    ws.insert_chart(row, 8, chart)
+    ws.insert_chart(row, 0, chart)  # below the figures: the card stays one page wide
     return column + len(names) + 1
 
 
@@ -308,7 +335,8 @@ def _trends(wb: Workbook, ws: Worksheet, f: dict[str, Any], data: ReportData) ->
     header = 2
     for c, name in enumerate(trend.columns):
         ws.write_string(header, c, name, f["head"])
-        ws.set_column(c, c, 14)
+        ws.set_column(c, c, 12)
+    ws.set_row(header, 42)
     for r, record in enumerate(trend.to_dict("records"), start=header + 1):
         for c, name in enumerate(trend.columns):
             _write(ws, r, c, record[name], f["wan"] if c else f["text"])
@@ -324,4 +352,4 @@ def _trends(wb: Workbook, ws: Worksheet, f: dict[str, Any], data: ReportData) ->
         chart.set_title({"name": "月度投资 Monthly investment (万元)"})
         chart.set_size({"width": 720, "height": 320})
         ws.insert_chart(last + 2, 0, chart)
-    _page(ws, header, len(trend.columns) - 1)
+    _page(ws, f, header, [12.0] * max(len(trend.columns), 9))

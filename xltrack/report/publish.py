@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..action_table import KeyWork
 from ..actions import ActionItem
+from ..language import zone as local_zone
 from ..monthly import MonthResult
 from .monitoring import COMMENT_HEADER, KEY_HEADER, ORPHANS_SHEET, SUMMARY_SHEET, write_report
 from .placement import Placed, place, read_comments
@@ -22,13 +23,15 @@ class Published:
 
 
 def publish_report(result: MonthResult, target: Path, run_time: dt.datetime | None = None,
-                   actions: list[ActionItem] | KeyWork | None = None) -> Published:
+                   actions: list[ActionItem] | KeyWork | None = None, lang: str = "zh",
+                   zone: dt.tzinfo | None = None) -> Published:
     """Write the month's report to `target`, keeping what people typed into the last one.
 
     Comments are carried over by project key; a comment whose project is no longer in the
     summary goes to the orphaned-comments sheet (and stays there until its project returns).
     """
-    data = build_report_data(result, run_time or dt.datetime.now(dt.UTC), actions)
+    data = build_report_data(result, run_time or dt.datetime.now(dt.UTC), actions, lang,
+                             zone or local_zone(None))
     previous = read_comments(target, SUMMARY_SHEET, KEY_HEADER, COMMENT_HEADER)
     previous_orphans = read_comments(target, ORPHANS_SHEET, KEY_HEADER, COMMENT_HEADER)
     keys = {str(k) for k in data.summary.get(KEY_HEADER, [])}

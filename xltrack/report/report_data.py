@@ -31,10 +31,25 @@ from ..consolidate import (
     indicator_tables,
     select_facts,
 )
+from ..language import local_text
 from ..monthly import MonthResult
 from ..variance import last_twelve_months
+from ..words import (
+    COMPARISON,
+    FLAG,
+    KIND,
+    MILESTONE,
+    REASON,
+    SEVERITY,
+    SPAN,
+    STATUS,
+    indicator_item,
+    word,
+    words_of,
+)
 
 WAN = 10_000
+CODE_PREFIX = "code:"  # a key column: the code behind a displayed word, hidden, for filters
 # Traffic-light areas of the summary, by the indicator a flag is about.
 _AREAS: dict[str, Callable[[str], bool]] = {
     "投资 Invest.": lambda i: i == INVESTMENT, "销售 Sales": lambda i: i.startswith("sales"),
@@ -70,6 +85,9 @@ class ReportData:
     action_summary: pd.DataFrame | None = None  # the key-work month per department and person
     action_problems: pd.DataFrame | None = None  # cells of the key-work table to correct
     action_month: str = ""
+    lang: str = "zh"  # the words shown for codes; headers stay in both languages
+    zone: dt.tzinfo = dt.UTC  # times are shown in this zone, with the zone written beside
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # segment, subsidiary
     detail_column: str = "详情 Detail"
     light_columns: tuple[str, ...] = (*_AREAS, "总体 Overall")
     _formats: dict[str, str] = field(default_factory=dict)
@@ -92,27 +110,42 @@ class ReportData:
                 kinds[column] = "date"
         return kinds
 
+    def name(self, kind: str, code: object) -> str:
+        """A segment's or subsidiary's name from the register (the code when unknown)."""
+        return self.names.get(kind, {}).get(str(code), "" if code is None else str(code))
+
     def variances_sheet(self) -> pd.DataFrame:
-        v = self.variances
+        v, lang = self.variances, self.lang
         return pd.DataFrame({
-            "严重程度 Severity": v.severity, "项目 Project": v.project,
-            "单位 Subsidiary": v.subsidiary, "板块 Segment": v.segment,
-            "比较 Comparison": v.comparison, "指标 Indicator": v.indicator,
-            "口径 Span": v.span, "事项 Item": v.item,
+            "严重程度 Severity": words_of(SEVERITY, v.severity, lang), "项目 Project": v.project,
+            "单位 Subsidiary": [self.name("subsidiary", s) for s in v.subsidiary],
+            "板块 Segment": [self.name("segment", s) for s in v.segment],
+            "比较 Comparison": words_of(COMPARISON, v.comparison, lang),
+            "指标 Indicator": [indicator_item(i, item, lang)
+                             for i, item in zip(v.indicator, v.item, strict=True)],
+            "口径 Span": words_of(SPAN, v.span, lang),
             "实际 Actual (万元)": _wan_or_none(v.actual, v.indicator),
             "对比 Expected (万元)": _wan_or_none(v.expected, v.indicator),
             "差异 Variance (万元)": _wan_or_none(v.variance, v.indicator),
             "差异率 Variance %": v.variance_pct, "天数 Days": v.days,
             "连续月数 Months in a row": v.months_in_row, "规则 Rule": v.rule_id,
-            "规则说明 Rule text": v.rule, "子公司说明 Explanation": v.explanation})
+            "规则说明 Rule text": v.rule_zh if lang == "zh" else v.rule,
+            "子公司说明 Explanation": v.explanation,
+            f"{CODE_PREFIX}severity": v.severity, f"{CODE_PREFIX}comparison": v.comparison,
+            f"{CODE_PREFIX}indicator": v.indicator, f"{CODE_PREFIX}span": v.span,
+            f"{CODE_PREFIX}segment": v.segment, f"{CODE_PREFIX}subsidiary": v.subsidiary})
 
     def status_sheet(self) -> pd.DataFrame:
-        s = self.status
+        s, lang = self.status, self.lang
         return pd.DataFrame({
-            "单位 Subsidiary": s.subsidiary, "名称 Name": s.name, "板块 Segment": s.segment,
-            "类型 Kind": s.kind, "状态 Status": s.status, "文件 File": s.file,
-            "收到时间 Received": s.received_at, "版本 Revision": s.revision,
-            "问题数 Findings": s.findings, **self._evidence(s)})
+            "单位 Subsidiary": s.subsidiary, "名称 Name": s.name,
+            "板块 Segment": [self.name("segment", x) for x in s.segment],
+            "类型 Kind": words_of(KIND, s.kind, lang),
+            "状态 Status": words_of(STATUS, s.status, lang), "文件 File": s.file,
+            "收到时间 Received": [local_text(x or None, self.zone) for x in s.received_at],
+            "版本 Revision": s.revision, "问题数 Findings": s.findings, **self._evidence(s),
+            f"{CODE_PREFIX}kind": s.kind, f"{CODE_PREFIX}status": s.status,
+            f"{CODE_PREFIX}segment": s.segment})
 
     @staticmethod
     def _evidence(s: pd.DataFrame) -> dict[str, Any]:
@@ -126,7 +159,13 @@ class ReportData:
         return {label: s[key] if key in s else "" for label, key in columns.items()}
 
     def findings_sheet(self) -> pd.DataFrame:
-        return self.findings
+        f = self.findings.copy()
+        codes = f["级别 Severity"].copy()
+        f["级别 Severity"] = words_of(SEVERITY, codes, self.lang)
+        f["代码 Code"], f[f"{CODE_PREFIX}reason"] = (words_of(REASON, f["代码 Code"], self.lang),
+                                                   f["代码 Code"])
+        f[f"{CODE_PREFIX}severity"] = codes
+        return f
 
     def restatements_sheet(self) -> pd.DataFrame:
         r = self.restatements
@@ -196,16 +235,31 @@ def _wan_or_none(values: pd.Series, indicators: pd.Series) -> list[float | None]
     return out
 
 
+def register_names(projects: pd.DataFrame, lang: str) -> dict[str, dict[str, str]]:
+    """Segment and subsidiary names by code, as the register spells them."""
+    segment = "segment_zh" if lang == "zh" else "segment_en"
+    if segment not in projects.columns:
+        return {}
+    return {"segment": dict(zip(projects.segment, projects[segment], strict=True)),
+            "subsidiary": dict(zip(projects.subsidiary, projects.subsidiary_name,
+                                   strict=True))}
+
+
 def build_report_data(result: MonthResult, run_time: dt.datetime,
-                      actions: list[ActionItem] | KeyWork | None = None) -> ReportData:
+                      actions: list[ActionItem] | KeyWork | None = None,
+                      lang: str = "zh", zone: dt.tzinfo | None = None) -> ReportData:
     c = result.consolidation
     submissions, progress = result.submissions, result.progress
     majors = c.projects[c.projects.major].sort_values(["segment", "subsidiary", "project"])
     flags = result.variances
     ev = result.earned_value.set_index("project")
-    cards = _cards(result, majors, progress)
+    names = register_names(c.projects, lang)
+    cards = _cards(result, majors, progress, lang)
     summary = _summary(c, majors, flags, ev, {card.project: card.row for card in cards},
                        _month_not_in(result.status))
+    for column, kind in (("板块 Segment", "segment"), ("单位 Subsidiary", "subsidiary")):
+        if len(summary):
+            summary[column] = [names.get(kind, {}).get(x, x) for x in summary[column]]
     formats = {name: ReportData.column_formats(summary).get(name, "text")
                for name in summary.columns}
     formats.update({"SPI": "ratio", "CPI": "ratio", "差异数 Flags": "int"})
@@ -218,15 +272,17 @@ def build_report_data(result: MonthResult, run_time: dt.datetime,
     inputs = (submissions[submissions.period <= result.period]
               .drop_duplicates("sha256").sort_values("file"))
     return ReportData(
-        period=result.period, run_time=run_time, summary=summary, totals=_totals(c),
+        period=result.period, run_time=run_time, summary=summary,
+        totals=_totals(c, names.get("segment", {}), lang),
         variances=flags, status=result.status,
         findings=_findings(submissions, result.period),
         restatements=result.restatements[result.restatements.period <= result.period]
         if not result.restatements.empty else result.restatements,
-        trends=_trends(result), cards=cards,
+        trends=_trends(result, names.get("segment", {})), cards=cards,
         inputs=list(zip(inputs.file, inputs.sha256, strict=True)), actions=open_items,
         departments=departments, action_summary=action_summary,
-        action_problems=action_problems, action_month=month, _formats=formats)
+        action_problems=action_problems, action_month=month, lang=lang, zone=zone or dt.UTC,
+        names=names, _formats=formats)
 
 
 def _fig(c: Consolidation, level: str, key: str, indicator: str, basis: str,
@@ -286,17 +342,26 @@ def _summary(c: Consolidation, majors: pd.DataFrame, flags: pd.DataFrame, ev: pd
     return pd.DataFrame(rows)
 
 
-def _totals(c: Consolidation) -> pd.DataFrame:
+def _totals(c: Consolidation, segment_names: dict[str, str], lang: str) -> pd.DataFrame:
+    """Segment and group totals over every project of the register, major or not: the column
+    "覆盖项目 Covers" says so, since the summary above lists the major projects only."""
     rows = []
+    projects = c.projects
     for level in ("segment", "group"):
         for key in sorted(set(c.figures[c.figures.level == level].key)):
             def fig(indicator: str, basis: str, span: str, key: str = key,
                     level: str = level) -> float:
                 return _fig(c, level, key, indicator, basis, span)
             bac, ac = fig(INVESTMENT, PLAN, "at_completion"), fig(INVESTMENT, ACTUAL, "to_date")
+            mine = projects if level == "group" else projects[projects.segment == key]
+            n, majors = len(mine), int(mine.major.sum())
+            covers = (f"全部 {n} 个项目（其中重大项目 {majors} 个）" if lang == "zh"
+                      else f"all {n} projects ({majors} major)")
             rows.append({
                 "层级 Level": "集团 Group" if level == "group" else "板块 Segment",
-                "名称 Name": "全部项目 All projects" if level == "group" else key,
+                "名称 Name": ("全部项目 All projects" if level == "group"
+                            else segment_names.get(key, key)),
+                "覆盖项目 Covers": covers,
                 "完工预算 BAC (万元)": bac / WAN, "累计实际 Actual to date (万元)": ac / WAN,
                 "本年实际 Actual YTD (万元)": fig(INVESTMENT, ACTUAL, "ytd") / WAN,
                 "本年预算 Budget YTD (万元)": fig(INVESTMENT, PLAN, "ytd") / WAN,
@@ -319,7 +384,7 @@ def _findings(submissions: pd.DataFrame, period: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _trends(result: MonthResult) -> pd.DataFrame:
+def _trends(result: MonthResult, segment_names: dict[str, str]) -> pd.DataFrame:
     months = [m for m in last_twelve_months(result.period) if m >= f"{result.period[:4]}-01"]
     series = result.history[result.history.month.isin(months)].copy()
     segments = result.consolidation.projects.set_index("project").segment
@@ -331,13 +396,15 @@ def _trends(result: MonthResult) -> pd.DataFrame:
     by_segment = series.groupby(["month", "segment"])[ACTUAL].sum().unstack(fill_value=0)
     for segment in sorted(set(segments)):
         values = by_segment[segment] if segment in by_segment else pd.Series(dtype=float)
-        frame[f"{segment} 实际 actual"] = [float(values.get(m, 0.0)) / WAN for m in months]
+        frame[f"{segment_names.get(segment, segment)} 实际 actual"] = [
+            float(values.get(m, 0.0)) / WAN for m in months]
     frame["累计实际 Cum. actual"] = frame["集团实际 Group actual"].cumsum()
     frame["累计预算 Cum. budget"] = frame["集团预算 Group budget"].cumsum()
     return frame
 
 
-def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame) -> list[Card]:
+def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame,
+           lang: str = "zh") -> list[Card]:
     c = result.consolidation
     facts = result.facts  # only the cards' projects and investment: a fraction of the history
     facts = facts[facts.project.isin(majors.project)
@@ -354,18 +421,20 @@ def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame) ->
                    else (label, None if e is None or e[key] is None or pd.isna(e[key])
                          else e[key] / WAN, kind)
                    for label, key, kind in _CARD_FIGURES]
-        rows = [[(m["milestone"], "text"), (m["key_milestone"], "text"),
+        rows = [[(m["milestone"], "text"), (word(FLAG, m["key_milestone"], lang), "text"),
                  (as_date(m["planned_finish"]), "date"),
                  (as_date(m["actual_finish"]) or as_date(m["forecast_finish"]), "date"),
                  (None if pd.isna(m["slip_days"]) else int(m["slip_days"]), "int"),
-                 (m["status"], "text")] for m in milestones.to_dict("records")]
+                 (word(MILESTONE, m["status"], lang), "text")]
+                for m in milestones.to_dict("records")]
         curve = _curve(chosen[chosen.project == pid], milestones, progress, pid,
                        result.period, None if e is None else e["bac"])
         cards.append(Card(pid, p["name"], row, figures, rows, curve))
-        row += max(len(figures) + len(rows) + 4, 19)
+        row += len(figures) + len(rows) + 4 + _CHART_ROWS
     return cards
 
 
+_CHART_ROWS = 15  # the S-curve below a card's figures: 250 px in rows of 20 px, and a gap
 _CARD_FIGURES = (("完工预算 BAC (万元)", "bac", "wan"), ("计划值 PV (万元)", "pv", "wan"),
                  ("挣值 EV (万元)", "ev", "wan"), ("实际成本 AC (万元)", "ac", "wan"),
                  ("进度绩效 SPI", "spi", "ratio"), ("成本绩效 CPI", "cpi", "ratio"),

@@ -26,7 +26,8 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ..safe import file_name
-from .cells import new_workbook
+from ..words import SPAN, indicator_item, word
+from .cells import new_workbook, set_print_pages, text_width
 from .placement import place
 
 WAN = 10_000
@@ -96,16 +97,16 @@ def _build(path: Path, period: str, project: dict[str, Any], flags: pd.DataFrame
                        "author": "xltrack", "created": dt.datetime(2026, 1, 1)})
     f = _formats(wb)
     ws = wb.add_worksheet("专项报告")
-    ws.set_column(0, 0, 24)
-    ws.set_column(1, 7, 15)
-    ws.set_column(8, 8, 48)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    widths = [24, *[11] * 7, 34]  # 9 columns: one A4 landscape page at 90% (9 pt text)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    set_print_pages(ws, widths, None, 0, f"专项书面报告 {project['project']} {period}", "zh")
     ws.write_string(0, 0, f"专项书面报告 Special report — {project['name']} ({project['project']})",
                     f["title"])
-    ws.write_string(1, 0, f"期间 Period {period} · 板块 {project['segment']} · "
-                          f"单位 {project['subsidiary']} · 金额单位：万元", f["note"])
+    segment = project.get("segment_zh") or project["segment"]  # the register's names
+    subsidiary = project.get("subsidiary_name") or project["subsidiary"]
+    ws.write_string(1, 0, f"期间 Period {period} · 板块 {segment} · "
+                          f"单位 {subsidiary} · 金额单位：万元", f["subtitle"])
     if no_longer_major:
         ws.write_string(2, 0, NO_LONGER_MAJOR, f["banner"])
     row = _facts(ws, f, 3, project, earned)
@@ -113,6 +114,7 @@ def _build(path: Path, period: str, project: dict[str, Any], flags: pd.DataFrame
     row = _explanations(ws, f, row + 1, flags)
     row = _trend(wb, ws, f, row + 1, trend)
     _assessment(ws, f, row + 1, typed)
+    ws.print_area(0, 0, ws.dim_rowmax or 0, 8)
     wb.close()
 
 
@@ -134,6 +136,8 @@ def _formats(wb: Workbook) -> dict[str, Any]:
         "input_date": wb.add_format({**base, "bg_color": "#FFF2CC", "border": 2,
                                      "border_color": "#BF8F00", "num_format": "yyyy-mm-dd",
                                      "align": "left"}),
+        # one line, never wrapped: a wrapped subtitle hid "金额单位：万元" below the row
+        "subtitle": wb.add_format({**base, "font_color": "#595959"}),
         "input": wb.add_format({**base, "bg_color": "#FFF2CC", "border": 2,
                                 "border_color": "#BF8F00", "text_wrap": True}),
     }
@@ -177,13 +181,14 @@ def _flags(ws: Worksheet, f: dict[str, Any], row: int, flags: pd.DataFrame) -> i
         row += 1
         ws.write_string(row, 0, _COMPARISONS.get(flag["comparison"], flag["comparison"]),
                         f[flag["severity"]] if flag["severity"] in f else f["text"])
-        ws.write_string(row, 1, f"{flag['indicator']} {flag['item'] or ''}".strip(), f["text"])
-        ws.write_string(row, 2, str(flag["span"]), f["text"])
+        ws.write_string(row, 1, indicator_item(flag["indicator"], flag["item"]), f["text"])
+        ws.write_string(row, 2, word(SPAN, flag["span"]), f["text"])
         for col, key in ((3, "actual"), (4, "expected"), (5, "variance")):
             _number(ws, row, col, flag[key], f["wan"], WAN)
         _number(ws, row, 6, flag["variance_pct"], f["pct"], 1)
         _number(ws, row, 7, flag["days"], f["text"], 1)
-        ws.write_string(row, 8, f"{flag['rule_id']}: {flag['rule']}", f["text"])
+        ws.write_string(row, 8, f"{flag['rule_id']}: {flag.get('rule_zh') or flag['rule']}",
+                        f["text"])
     return row + 1
 
 
@@ -201,7 +206,8 @@ def _explanations(ws: Worksheet, f: dict[str, Any], row: int, flags: pd.DataFram
         row += 1
         ws.merge_range(row, 0, row, 8, "", f["text"])
         ws.write_string(row, 0, text, f["text"])  # submission text: always a string
-        ws.set_row(row, 32)
+        # A merged cell does not grow with its text: a line per ~140 characters (9 columns).
+        ws.set_row(row, 16 * max(2, -(-text_width(str(text)) // 140)) + 4)
     return row + 1
 
 
@@ -228,8 +234,8 @@ def _trend(wb: Workbook, ws: Worksheet, f: dict[str, Any], row: int,
             chart.add_series({"name": name, "categories": ["专项报告", first, 0, row, 0],
                               "values": ["专项报告", first, col, row, col]})
         chart.set_title({"name": "累计投资 Cumulative investment (万元)"})
-        chart.set_size({"width": 620, "height": 260})
-        ws.insert_chart(first - 1, 6, chart)
+        chart.set_size({"width": 540, "height": 260})  # within columns F–I: one page wide
+        ws.insert_chart(first - 1, 5, chart)
     return max(row, first + 13) + 1
 
 

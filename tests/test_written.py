@@ -1,0 +1,129 @@
+"""The written reports (.docx): drafted from the facts to the cent, the assessment kept across
+re-runs, in Chinese and in English; the trend picture is a real PNG."""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import docx
+import pytest
+
+from xltrack.monthly import MonthResult, write_special_reports
+from xltrack.report.drafting import flag_paragraph
+from xltrack.report.picture import BLUE, HEIGHT, RED, WIDTH, line_chart
+from xltrack.report.written import PLACEHOLDER, overview_name, special_docx_name
+
+
+def _wan(yuan: float) -> str:
+    """The expected 万元 text, computed apart from the code under test."""
+    cents = Decimal(str(round(float(yuan), 2)))
+    return f"{(cents / 10_000).quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
+
+
+def _paragraphs(path: Path) -> list[str]:
+    return [p.text for p in docx.Document(str(path)).paragraphs]
+
+
+@pytest.fixture(scope="module")
+def written(demo_month: MonthResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("written")
+    write_special_reports(demo_month, folder)
+    return folder
+
+
+def test_a_written_report_per_major_project_and_an_overview(demo_month: MonthResult,
+                                                           written: Path) -> None:
+    flags = demo_month.variances
+    majors = sorted(set(flags[flags.severity == "major"].project))
+    assert majors and all((written / special_docx_name(p, "2026-10")).exists() for p in majors)
+    overview = _paragraphs(written / overview_name("2026-10"))
+    assert f"本月共 {len(majors)} 个项目出现重大差异：" + "、".join(majors) in overview
+    late = demo_month.status[(demo_month.status.kind == "monthly")
+                             & (demo_month.status.status == "late")]
+    assert any(p.startswith("迟报：") and all(n in p for n in late.name) for p in overview)
+
+
+def test_the_drafted_paragraphs_carry_the_figures_to_the_cent(demo_month: MonthResult,
+                                                              written: Path) -> None:
+    text = _paragraphs(written / special_docx_name("RE01-P01", "2026-10"))
+    assert ("本年累计投资 4,942.40 万元，较预算 4,339.09 万元超支 603.31 万元（13.9%）"
+            "，属重大差异") in "\n".join(text)
+    flags = demo_month.variances
+    mine = flags[(flags.project == "RE01-P01") & flags.actual.notna()]
+    assert len(mine) >= 2
+    for flag in mine.to_dict("records"):
+        paragraph = next(p for p in text if f"规则 {flag['rule_id']}" in p)
+        numbers = re.findall(r"-?[\d,]+\.\d\d(?= 万元)", paragraph)
+        assert numbers == [_wan(flag["actual"]), _wan(flag["expected"]),
+                           _wan(abs(flag["variance"]))], paragraph
+        assert f"{abs(flag['variance_pct']) * 100:.1f}%" in paragraph
+    assert "“钢材价格上涨及地下室支护方案调整，近三个月投资超预算。”" in text or any(
+        p.startswith("“钢材价格上涨") for p in text)  # the explanation, quoted
+    doc = docx.Document(str(written / special_docx_name("RE01-P01", "2026-10")))
+    [picture] = doc.inline_shapes
+    assert picture.width > 0
+    earned = demo_month.earned_value.set_index("project").loc["RE01-P01"]
+    assert any(f"挣值（EV）{_wan(earned['ev'])} 万元" in p for p in text)
+
+
+def test_the_assessment_is_kept_across_re_runs(demo_month: MonthResult, tmp_path: Path) -> None:
+    write_special_reports(demo_month, tmp_path)
+    path = tmp_path / special_docx_name("RE01-P01", "2026-10")
+    doc = docx.Document(str(path))
+    paragraphs = doc.paragraphs
+    at = next(i for i, p in enumerate(paragraphs) if p.text == "纠偏措施")
+    paragraphs[at + 1].text = "=1+1 暂停地下室二期施工，重新招标支护方案"
+    doc.save(str(path))
+    write_special_reports(demo_month, tmp_path)  # the next run of the month
+    text = _paragraphs(path)
+    at = text.index("纠偏措施")
+    assert text[at + 1] == "=1+1 暂停地下室二期施工，重新招标支护方案"
+    assert text[text.index("原因分析") + 1] == PLACEHOLDER["zh"]  # still to be completed
+
+
+def test_english_with_lang_en(demo_month: MonthResult, tmp_path: Path) -> None:
+    write_special_reports(demo_month, tmp_path, "en")
+    text = _paragraphs(tmp_path / special_docx_name("RE01-P01", "2026-10", "en"))
+    drafted = next(p for p in text if "rule INV-YTD" in p)
+    assert drafted.startswith("Year to date investment is 4,942.40 (10k yuan), over by 603.31 "
+                              "(13.9%) against the budget of 4,339.09")
+    assert not re.search(r"[\u4e00-\u9fff]", drafted)
+    assert (tmp_path / overview_name("2026-10", "en")).exists()
+
+
+def test_every_kind_of_flag_is_drafted_in_both_languages() -> None:
+    base = {"project": "P", "indicator": "schedule", "span": "to_date", "item": "M2 封顶 (key)",
+            "severity": "major", "rule_id": "R", "rule": "r", "rule_zh": "规则",
+            "actual": None, "expected": None, "variance": None, "variance_pct": None,
+            "days": 45, "months_in_row": 3}
+    kinds = {"milestone_slip": "延误 45 天", "finish_vs_feasibility": "推迟 45 天",
+             "persistence": "连续 3 个月", "missing_explanation": "未提交差异说明",
+             "missing_actuals": "未收到"}
+    for comparison, expected in kinds.items():
+        flag = {**base, "comparison": comparison}
+        assert expected in flag_paragraph(flag, "zh")
+        assert not re.search(r"[\u4e00-\u9fff]", flag_paragraph(
+            {**flag, "item": "M2"}, "en")), comparison
+    under = {**base, "comparison": "actual_vs_plan", "indicator": "investment", "span": "month",
+             "actual": 800_000.0, "expected": 1_000_000.0, "variance": -200_000.0,
+             "variance_pct": -0.2}
+    assert flag_paragraph(under).startswith(
+        "本月投资 80.00 万元，较预算 100.00 万元节约 20.00 万元（20.0%）")
+
+
+def test_the_trend_picture_is_a_png_with_its_lines() -> None:
+    png = line_chart([([0.0, 5.0, 10.0], BLUE), ([0.0, 6.0, None], RED)])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (WIDTH, HEIGHT)
+    raw = zlib.decompress(png[png.index(b"IDAT") + 4:png.index(b"IEND") - 8])
+    stride = width * 3 + 1
+    pixels = [raw[r * stride + 1:(r + 1) * stride] for r in range(height)]
+    colours = {bytes(row[i:i + 3]) for row in pixels for i in range(0, len(row), 3)}
+    assert bytes(BLUE) in colours and bytes(RED) in colours
+    right = {bytes(row[i:i + 3]) for row in pixels for i in range((width - 30) * 3, width * 3, 3)}
+    assert bytes(BLUE) in right and bytes(RED) not in right  # no point: the red line stops

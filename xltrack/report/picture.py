@@ -1,0 +1,77 @@
+"""A line chart as a PNG, drawn here: the written report's trend picture.
+
+Lighter than a plotting library (matplotlib would add ~30 MB and a second or so of import to
+every run, and its Chinese labels depend on the fonts of the machine): the picture carries
+lines, axes and grid only; the legend and the figures are text beside it in the document,
+so nothing in the picture needs a font.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Sequence
+
+Colour = tuple[int, int, int]
+WIDTH, HEIGHT, MARGIN = 640, 300, 24
+BLUE, RED, GREEN = (47, 85, 151), (192, 0, 0), (84, 130, 53)
+_GRID, _AXIS = (217, 217, 217), (89, 89, 89)
+
+
+class _Canvas:
+    def __init__(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self.pixels = bytearray(b"\xff" * (width * height * 3))
+
+    def dot(self, x: int, y: int, colour: Colour, size: int = 1) -> None:
+        for dx in range(-(size // 2), size - size // 2):
+            for dy in range(-(size // 2), size - size // 2):
+                px, py = x + dx, y + dy
+                if 0 <= px < self.width and 0 <= py < self.height:
+                    at = (py * self.width + px) * 3
+                    self.pixels[at:at + 3] = bytes(colour)
+
+    def line(self, a: tuple[int, int], b: tuple[int, int], colour: Colour, size: int = 1) -> None:
+        steps = max(abs(b[0] - a[0]), abs(b[1] - a[1]), 1)
+        for i in range(steps + 1):
+            self.dot(round(a[0] + (b[0] - a[0]) * i / steps),
+                     round(a[1] + (b[1] - a[1]) * i / steps), colour, size)
+
+    def png(self) -> bytes:
+        rows = b"".join(b"\x00" + bytes(self.pixels[y * self.width * 3:(y + 1) * self.width * 3])
+                        for y in range(self.height))
+
+        def chunk(kind: bytes, data: bytes) -> bytes:
+            return (struct.pack(">I", len(data)) + kind + data
+                    + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        header = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)
+        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+                + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+
+
+def line_chart(series: Sequence[tuple[Sequence[float | None], Colour]],
+               grid_lines: int = 4) -> bytes:
+    """Lines over the same months (None: no point that month), from zero to the largest
+    value, with horizontal grid lines at equal steps."""
+    canvas = _Canvas(WIDTH, HEIGHT)
+    top = max((v for values, _ in series for v in values if v is not None), default=0.0)
+    bottom = min(0.0, *(v for values, _ in series for v in values if v is not None))
+    span = (top - bottom) or 1.0
+    months = max((len(values) for values, _ in series), default=0)
+    left, right, upper, lower = MARGIN, WIDTH - MARGIN, MARGIN, HEIGHT - MARGIN
+
+    def at(i: int, value: float) -> tuple[int, int]:
+        x = left + (right - left) * (i / (months - 1) if months > 1 else 0.5)
+        return round(x), round(lower - (lower - upper) * (value - bottom) / span)
+    for g in range(grid_lines + 1):
+        y = round(lower - (lower - upper) * g / grid_lines)
+        canvas.line((left, y), (right, y), _GRID)
+    canvas.line((left, upper), (left, lower), _AXIS, 2)
+    canvas.line((left, at(0, 0.0)[1]), (right, at(0, 0.0)[1]), _AXIS, 2)
+    for values, colour in series:
+        points = [at(i, v) for i, v in enumerate(values) if v is not None]
+        for a, b in zip(points, points[1:], strict=False):
+            canvas.line(a, b, colour, 3)
+        for p in points:
+            canvas.dot(*p, colour, 7)
+    return canvas.png()

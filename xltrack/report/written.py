@@ -1,0 +1,236 @@
+"""The written reports for the VP / GM, as Word documents (python-docx).
+
+- The special report (专项书面报告) of a project with a major variance: a paragraph per flag,
+  drafted from the facts (drafting.py), the subsidiary's explanation quoted, earned value, the
+  trend as a picture and a table, and the assessment sections operations completes. What
+  operations typed under those sections is read back from the previous document and kept.
+- The monthly overview (月度监控简报), one page: majors, the largest variances, missing and
+  late subsidiaries, overdue key work.
+
+Text from submissions goes into runs as plain text: a document has no formulas to fear, but
+it is never interpreted either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+import docx
+import pandas as pd
+from docx.document import Document
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+
+from ..actions import ActionItem, is_overdue, is_tracked
+from ..safe import file_name
+from ..words import COMPARISON, SEVERITY, word
+from .drafting import earned_value_paragraph, flag_paragraph, wan
+from .picture import BLUE, RED, line_chart
+from .placement import write_atomically
+
+FONT = "Microsoft YaHei"
+PLACEHOLDER = {"zh": "（请运营管理部填写）", "en": "(to be completed by operations)"}
+ASSESSMENT = (("原因分析", "Cause"), ("对投资价值的影响", "Impact on investment value"),
+              ("纠偏措施", "Corrective action"), ("责任人", "Owner"), ("完成期限", "Due date"),
+              ("领导批示", "Instruction of the VP / GM"))
+_ASSESSMENT_HEADING = {"zh": "五、运营管理部意见", "en": "5. Operations' assessment"}
+
+
+def special_docx_name(project: str, period: str, lang: str = "zh") -> str:
+    """The written report's file name: the project ID made safe for a file name (safe.py)."""
+    stem = f"专项书面报告-{project}" if lang == "zh" else f"special-report-{project}"
+    return file_name(stem, f"-{period}.docx")
+
+
+def overview_name(period: str, lang: str = "zh") -> str:
+    return f"月度监控简报-{period}.docx" if lang == "zh" else f"monthly-overview-{period}.docx"
+
+
+def _new_document(lang: str) -> Document:
+    doc = docx.Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)  # A4, not Letter
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(2.2))
+    section.top_margin = section.bottom_margin = Cm(2.0)
+    for name, size in (("Normal", 10.5), ("Heading 1", 16), ("Heading 2", 13),
+                       ("Heading 3", 11), ("Title", 18)):
+        style = doc.styles[name]
+        style.font.name, style.font.size = FONT, Pt(size)
+        fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+        fonts.set(qn("w:eastAsia"), FONT)
+    doc.core_properties.author = "xltrack"
+    doc.core_properties.language = "zh-CN" if lang == "zh" else "en-GB"
+    return doc
+
+
+def _footer(doc: Document, text: str) -> None:
+    paragraph = doc.sections[0].footer.paragraphs[0]
+    paragraph.text = text
+    paragraph.runs[0].font.size = Pt(9)
+
+
+def read_assessment(path: Path, lang: str) -> dict[str, list[str]]:
+    """What operations typed under each assessment heading of the previous document."""
+    if not path.exists():
+        return {}
+    try:
+        previous = docx.Document(str(path))
+    except Exception:  # noqa: BLE001 - a damaged old copy must not stop the new report
+        return {}
+    labels = {_label(zh, en, lang) for zh, en in ASSESSMENT}
+    kept: dict[str, list[str]] = {}
+    current: str | None = None
+    for paragraph in previous.paragraphs:
+        text = paragraph.text.strip()
+        if paragraph.style is not None and str(paragraph.style.name).startswith("Heading"):
+            current = text if text in labels else None
+        elif current and text and text not in PLACEHOLDER.values():
+            kept.setdefault(current, []).append(paragraph.text)
+    return kept
+
+
+def _label(zh: str, en: str, lang: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def write_special_docx(path: Path, period: str, project: dict[str, Any], flags: pd.DataFrame,
+                       trend: pd.DataFrame, earned: dict[str, Any] | None,
+                       lang: str = "zh") -> Path:
+    """Write one project's written special report to `path` (atomically), keeping the
+    assessment typed into the previous one."""
+    kept = read_assessment(path, lang)
+    doc = _special(period, project, flags, trend, earned, lang, kept)
+    write_atomically(path, lambda temp: doc.save(str(temp)))
+    return path
+
+
+def _special(period: str, project: dict[str, Any], flags: pd.DataFrame, trend: pd.DataFrame,
+             earned: dict[str, Any] | None, lang: str, kept: dict[str, list[str]]) -> Document:
+    zh = lang == "zh"
+    doc = _new_document(lang)
+    name, pid = project["name"], project["project"]
+    doc.add_heading(f"关于{name}（{pid}）重大差异的专项报告" if zh
+                    else f"Special report on the major variance of {name} ({pid})", 0)
+    # the register's names (consolidate's projects frame), the codes when a frame lacks them
+    segment = project.get("segment_zh" if zh else "segment_en") or project["segment"]
+    subsidiary = project.get("subsidiary_name") or project["subsidiary"]
+    doc.add_paragraph(f"期间：{period}　板块：{segment}　单位：{subsidiary}　金额单位：万元" if zh
+                      else f"Period {period} · segment {segment} · subsidiary {subsidiary} · "
+                           "amounts in 10k yuan (万元)")
+    doc.add_heading("一、差异情况" if zh else "1. What deviated", 1)
+    for flag in flags.to_dict("records"):
+        doc.add_paragraph(flag_paragraph({str(k): v for k, v in flag.items()}, lang))
+    doc.add_heading("二、子公司说明" if zh else "2. The subsidiary's explanation", 1)
+    given = [e for e in dict.fromkeys(flags.explanation) if isinstance(e, str) and e]
+    for text in given:
+        doc.add_paragraph(f"“{text}”" if zh else f"“{text}”", style="Quote")
+    if not given:
+        doc.add_paragraph("子公司未提供说明。" if zh else "The subsidiary gave no explanation.")
+    doc.add_heading("三、挣值分析" if zh else "3. Earned value", 1)
+    doc.add_paragraph(earned_value_paragraph(earned, lang))
+    doc.add_heading("四、投资趋势" if zh else "4. Investment trend", 1)
+    _trend(doc, trend, lang)
+    doc.add_heading(_ASSESSMENT_HEADING[lang], 1)
+    for zh_label, en_label in ASSESSMENT:
+        label = _label(zh_label, en_label, lang)
+        doc.add_heading(label, 3)
+        for text in kept.get(label, [PLACEHOLDER[lang]]):
+            doc.add_paragraph(text)
+    _footer(doc, f"xltrack · {pid} · {period}")
+    return doc
+
+
+def _trend(doc: Document, trend: pd.DataFrame, lang: str) -> None:
+    zh = lang == "zh"
+    if trend.empty:
+        doc.add_paragraph("本年尚无投资数据。" if zh else "No investment figures this year.")
+        return
+    months = list(trend.month)
+    actual = trend.actual.astype(float).cumsum().tolist()
+    plan = trend.plan.astype(float).cumsum().tolist()
+    picture = line_chart([(plan, BLUE), (actual, RED)])
+    doc.add_picture(io.BytesIO(picture), width=Cm(15))
+    doc.add_paragraph(f"图：本年累计投资，蓝线为累计预算，红线为累计实际（{months[0]} 至 "
+                      f"{months[-1]}，万元）" if zh else
+                      f"Figure: cumulative investment this year; blue the budget, red the "
+                      f"actual ({months[0]} to {months[-1]}, 10k yuan)")
+    heads = (("月份", "本月实际", "本月预算", "累计实际", "累计预算") if zh
+             else ("Month", "Actual", "Budget", "Cum. actual", "Cum. budget"))
+    table = doc.add_table(rows=1, cols=len(heads))
+    table.style = "Light Grid Accent 1"
+    for cell, text in zip(table.rows[0].cells, heads, strict=True):
+        cell.text = text
+    for i, month in enumerate(months):
+        values = (month, wan(trend.actual.iloc[i]), wan(trend.plan.iloc[i]), wan(actual[i]),
+                  wan(plan[i]))
+        for cell, text in zip(table.add_row().cells, values, strict=True):
+            cell.text = text
+
+
+def overdue_work(items: list[ActionItem] | None,
+                 as_of: dt.date) -> list[tuple[str, str, dt.date]]:
+    """Key-work items past their deadline, oldest first: (id, content, deadline)."""
+    late = [i for i in items or [] if is_tracked(i) and is_overdue(i, as_of)]
+    return [(i.id, i.content, i.deadline) for i in sorted(late, key=lambda i: i.deadline)]
+
+
+def write_overview_docx(path: Path, period: str, variances: pd.DataFrame,
+                        status: pd.DataFrame, overdue: list[tuple[str, str, dt.date]],
+                        lang: str = "zh", top: int = 5) -> Path:
+    """The one-page monthly overview for leadership (atomically)."""
+    doc = _overview(period, variances, status, overdue, lang, top)
+    write_atomically(path, lambda temp: doc.save(str(temp)))
+    return path
+
+
+def _overview(period: str, variances: pd.DataFrame, status: pd.DataFrame,
+              overdue: list[tuple[str, str, dt.date]], lang: str, top: int) -> Document:
+    zh = lang == "zh"
+    doc = _new_document(lang)
+    doc.add_heading(f"重大项目月度监控简报 {period}" if zh
+                    else f"Major projects: monthly overview {period}", 0)
+    majors = variances[variances.severity == "major"]
+    projects = sorted(set(majors.project))
+    doc.add_heading("一、重大差异项目" if zh else "1. Projects with a major variance", 2)
+    doc.add_paragraph((f"本月共 {len(projects)} 个项目出现重大差异：" if zh else
+                       f"{len(projects)} project(s) with a major variance: ")
+                      + ("、" if zh else ", ").join(projects) if projects else
+                      ("本月无重大差异。" if zh else "No major variance this month."))
+    doc.add_heading("二、主要差异" if zh else f"2. The {top} largest variances", 2)
+    money = variances[variances.variance.notna()].copy()
+    money = money[money.indicator.isin(["investment", "sales:AMOUNT"])
+                  & (money.comparison != "missing_explanation")]  # a copy of its major flag
+    money["size"] = money.variance.abs()
+    for flag in money.sort_values("size", ascending=False).head(top).to_dict("records"):
+        lead = (f"{flag['project']}（{word(SEVERITY, flag['severity'], lang)}，"
+                f"{word(COMPARISON, flag['comparison'], lang)}）：" if zh else
+                f"{flag['project']} ({word(SEVERITY, flag['severity'], lang)}, "
+                f"{word(COMPARISON, flag['comparison'], lang)}): ")
+        drafted = flag_paragraph({str(k): v for k, v in flag.items()}, lang)
+        doc.add_paragraph(lead + drafted, style="List Bullet")
+    doc.add_heading("三、报送情况" if zh else "3. Submissions", 2)
+    monthly = status[status.kind == "monthly"]
+    for state, label in (("missing", "未报送" if zh else "Missing"),
+                         ("late", "迟报" if zh else "Late"),
+                         ("rejected", "被退回" if zh else "Rejected")):
+        who = [name or code for code, name in
+               zip(monthly[monthly.status == state].subsidiary,
+                   monthly[monthly.status == state].name, strict=True)]
+        doc.add_paragraph(f"{label}：{'、'.join(who) if who else '无'}" if zh else
+                          f"{label}: {', '.join(who) if who else 'none'}")
+    doc.add_heading("四、逾期重点工作" if zh else "4. Overdue key work", 2)
+    for item_id, content, deadline in overdue:
+        doc.add_paragraph(f"{item_id} {content}（期限 {deadline:%Y-%m-%d}）" if zh else
+                          f"{item_id} {content} (due {deadline:%Y-%m-%d})", style="List Bullet")
+    if not overdue:
+        doc.add_paragraph("无逾期事项。" if zh else "Nothing overdue.")
+    _footer(doc, f"xltrack · {period}")
+    for paragraph in doc.paragraphs:  # one page: the overview is read at a glance
+        paragraph.paragraph_format.space_after = Pt(3)
+    return doc

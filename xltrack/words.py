@@ -1,0 +1,132 @@
+"""Display words: every code a person sees, in 中文 and English, defined once beside its code.
+
+Writers and the CLI show `word(GROUP, code, lang)`; the code itself stays in a key column
+(hidden in the workbooks, a plain column in the CSV files) for filters and scripts. A code
+missing from its group is shown as it is, never dropped: a new code is visible, not lost.
+Segment and subsidiary names are not here: they come from the register.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import contract as c
+
+if TYPE_CHECKING:
+    from .variance import AmountRule, ScheduleRule
+
+Words = dict[str, tuple[str, str]]  # code → (中文, English)
+LANGS = ("zh", "en")
+
+SEVERITY: Words = {
+    "major": ("重大", "Major"), "attention": ("关注", "Attention"), "normal": ("正常", "Normal"),
+    # a finding's severity
+    "error": ("错误", "Error"), "warning": ("警告", "Warning"), "info": ("提示", "Info")}
+
+COMPARISON: Words = {
+    "actual_vs_plan": ("实际与计划", "Actual vs plan"),
+    "plan_vs_baseline": ("当前计划与基准", "Plan vs baseline"),
+    "plan_vs_feasibility": ("计划与可研", "Plan vs feasibility study"),
+    "persistence": ("连续偏差", "Persistent deviation"),
+    "milestone_slip": ("里程碑延误", "Milestone slip"),
+    "finish_vs_feasibility": ("完工与可研", "Completion vs feasibility study"),
+    "missing_explanation": ("缺少说明", "No explanation given"),
+    "missing_actuals": ("未报送", "No figures received")}
+
+INDICATOR: Words = {
+    "investment": ("投资", "Investment"), "sales:AMOUNT": ("销售金额", "Sales amount"),
+    "sales:AREA": ("销售面积", "Sales area"), "sales:UNITS": ("销售套数", "Units sold"),
+    "schedule": ("进度", "Schedule"), "sales": ("销售", "Sales"), "plan": ("计划", "Plan")}
+
+BASIS: Words = {"actual": ("实际", "Actual"), "plan": ("计划", "Plan"),
+                "baseline": ("基准", "Baseline")}
+
+SPAN: Words = {"month": ("本月", "Month"), "ytd": ("本年累计", "Year to date"),
+               "to_date": ("开工累计", "To date"), "at_completion": ("完工", "At completion")}
+
+STATUS: Words = {
+    "received": ("已报送", "Received"), "late": ("迟报", "Late"),
+    "missing": ("未报送", "Missing"), "rejected": ("被退回", "Rejected"),
+    "accepted": ("已接收", "Accepted")}
+
+KIND: Words = {"plan": ("进度计划", "Schedule plan"), "budget": ("投资预算", "Budget"),
+               "forecast": ("销售预测", "Sales forecast"), "monthly": ("月报", "Monthly actuals")}
+
+MILESTONE: Words = {"done": ("已完成", "Done"), "overdue": ("已逾期", "Overdue"),
+                    "in progress": ("进行中", "In progress"),
+                    "not started": ("未开始", "Not started")}
+
+FLAG: Words = {"Y": ("是", "Yes"), "N": ("否", "No"), "overdue": ("逾期", "Overdue")}
+
+REASON: Words = {
+    "lock_file": ("Excel 锁文件", "Excel lock file"), "empty_file": ("空文件", "Empty file"),
+    "too_large": ("文件过大", "File too large"), "wrong_format": ("格式不符", "Wrong format"),
+    "encrypted": ("文件加密", "Encrypted"), "corrupt_zip": ("文件损坏", "Corrupt file"),
+    "zip_bomb": ("压缩异常", "Compression bomb"), "xml_unsafe": ("不安全内容", "Unsafe XML"),
+    "sheet_too_large": ("工作表过大", "Sheet too large"), "macros": ("含宏", "Macros"),
+    "embedded_object": ("嵌入对象", "Embedded object"),
+    "reader_failed": ("无法读取", "Could not be read"),
+    "not_a_template": ("非标准模板", "Not a template"),
+    "unsupported_version": ("模板版本不支持", "Unsupported version"),
+    "missing_table": ("缺少数据表", "Missing table"),
+    "missing_column": ("缺少列", "Missing column"),
+    "missing_header": ("缺少表头信息", "Missing header"), "required": ("必填", "Required"),
+    "bad_number": ("数值无效", "Not a number"), "bad_date": ("日期无效", "Not a date"),
+    "bad_percent": ("比例无效", "Not a percentage"), "bad_choice": ("选项无效", "Not allowed"),
+    "bad_period": ("期间无效", "Bad period"), "error_value": ("错误值", "Error value"),
+    "formula": ("含公式", "Formula"), "out_of_range": ("超出范围", "Out of range"),
+    "total_mismatch": ("合计不符", "Total mismatch"), "duplicate_row": ("重复行", "Duplicate row"),
+    "unknown_subsidiary": ("未知单位", "Unknown subsidiary"),
+    "unknown_project": ("未知项目", "Unknown project"),
+    "foreign_project": ("非本单位项目", "Another subsidiary's project"),
+    "unknown_milestone": ("未知里程碑", "Unknown milestone"),
+    "wrong_period": ("期间不符", "Wrong period"), "hidden": ("隐藏内容", "Hidden content"),
+    "feedback_failed": ("反馈文件未能生成", "Feedback copy failed")}
+
+# Choice columns: the contract's codes, worded; the Chinese words are also accepted on reading.
+CHOICE: Words = {code: (zh, code.title()) for code, zh in c.CHOICE_WORDS_ZH.items()}
+
+CATALOGUE: dict[str, Words] = {
+    "severity": SEVERITY, "comparison": COMPARISON, "indicator": INDICATOR, "basis": BASIS,
+    "span": SPAN, "status": STATUS, "kind": KIND, "milestone": MILESTONE, "flag": FLAG,
+    "reason": REASON, "choice": CHOICE}
+
+
+def word(words: Words, code: object, lang: str = "zh") -> str:
+    """The word for `code` in `lang`; an unknown code is shown as it is, a blank stays blank."""
+    if code is None or code == "" or (isinstance(code, float) and code != code):
+        return ""
+    pair = words.get(str(code))
+    if pair is None:
+        return str(code)
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def words_of(words: Words, codes: object, lang: str = "zh") -> list[str]:
+    """`word` for each code of a column (a Series or any iterable)."""
+    return [word(words, code, lang) for code in codes]  # type: ignore[attr-defined]
+
+
+def indicator_item(indicator: object, item: object, lang: str = "zh") -> str:
+    """A flag's indicator with its item (a milestone), e.g. "进度 M2 主体结构封顶"."""
+    text = word(INDICATOR, indicator, lang)
+    return f"{text} {item}".strip() if item else text
+
+
+def rule_text(rule: AmountRule | ScheduleRule, lang: str = "zh") -> str:
+    """What a variance rule says, for a person (the English text is the rule's describe())."""
+    from .variance import AmountRule, Comparison
+
+    if lang != "zh":
+        return rule.describe()
+    if isinstance(rule, AmountRule):
+        if rule.comparison is Comparison.PERSISTENCE:
+            return f"连续 {rule.months} 个月偏差超过 ±{rule.normal_pct:.0%}"
+        joiner = "且" if rule.combine == "both" else "或"
+        return (f"±{rule.normal_pct:.0%} 以内为正常；偏差超过 {rule.major_pct:.0%} {joiner}"
+                f"金额不低于 {rule.major_amount / 10_000:,.0f} 万元为重大")
+    return (f"延误超过 {rule.attention_days} 天需关注，{rule.major_days} 天起为重大"
+            f"（非关键节点按 1/{rule.key_weight:g} 计）")
+
+
+MISSING_RULE = ("本期未收到已接收的数据", "no accepted figures for the period")
