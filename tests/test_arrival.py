@@ -368,10 +368,12 @@ def test_refused_files_are_rejected_where_their_evidence_puts_them(
 def test_the_summary_marks_a_rejected_month_instead_of_a_variance(
         demo_month: MonthResult) -> None:
     summary = build_report_data(demo_month, dt.datetime(2026, 11, 20)).summary
-    inf03 = summary[summary["单位 Subsidiary"] == "INF03"]
+    projects = demo_month.consolidation.projects  # the summary shows the register's name
+    name = projects[projects.subsidiary == "INF03"].subsidiary_name.iloc[0]
+    inf03 = summary[summary["单位 Subsidiary"] == name]
     assert len(inf03) and set(inf03["本月数据 Month's figures"]) == {"被退回 rejected"}
     assert inf03["预算差异 Budget var %"].isna().all()
-    others = summary[summary["单位 Subsidiary"] != "INF03"]
+    others = summary[summary["单位 Subsidiary"] != name]
     assert set(others["本月数据 Month's figures"]) == {""}
     assert others["预算差异 Budget var %"].notna().all()
 

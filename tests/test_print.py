@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from xltrack.action_table import write_table
+from xltrack.action_book import write_table
 from xltrack.actions import ActionItem, Source
 from xltrack.monthly import MonthResult, write_special_reports
 from xltrack.report.publish import publish_report
@@ -64,7 +64,8 @@ def rendered(demo_month: MonthResult, tmp_path_factory: pytest.TempPathFactory
     shutil.copyfile(TEMPLATES.parent / "xltrack.xlsm", folder / "control.xlsm")
     items = [ActionItem(id=f"K{i}", source=Source.MINUTES, source_date=dt.date(2026, 10, 9),
                         project="RE01-P01", content="落实地下室支护方案调整的审批与招标" * 2,
-                        department="运营管理部", original_deadline=dt.date(2026, 10, 30 - i),
+                        department="运营管理部", person="张三",
+                        original_deadline=dt.date(2026, 10, 30 - i),
                         deadline=dt.date(2026, 10, 30 - i)) for i in range(12)]
     write_table(folder / "key-work.xlsx", items, dt.date(2026, 11, 8))
     documents = {"report": folder / "report.xlsx",

@@ -81,7 +81,12 @@ REASON: Words = {
     "foreign_project": ("非本单位项目", "Another subsidiary's project"),
     "unknown_milestone": ("未知里程碑", "Unknown milestone"),
     "wrong_period": ("期间不符", "Wrong period"), "hidden": ("隐藏内容", "Hidden content"),
-    "feedback_failed": ("反馈文件未能生成", "Feedback copy failed")}
+    "feedback_failed": ("反馈文件未能生成", "Feedback copy failed"),
+    "folder_period": ("文件夹与封面期间不符", "Folder and cover disagree"),
+    "older_version": ("已有更新版本", "A newer version is in force"),
+    "unordered_versions": ("版本无法排序", "Versions cannot be ordered"),
+    "implausible_unit": ("金额单位存疑", "Implausible unit"),
+    "code_as_typed": ("编码大小写或空格已规范", "Code matched after normalising")}
 
 # Choice columns: the contract's codes, worded; the Chinese words are also accepted on reading.
 CHOICE: Words = {code: (zh, code.title()) for code, zh in c.CHOICE_WORDS_ZH.items()}
