@@ -86,7 +86,13 @@ REASON: Words = {
     "older_version": ("已有更新版本", "A newer version is in force"),
     "unordered_versions": ("版本无法排序", "Versions cannot be ordered"),
     "implausible_unit": ("金额单位存疑", "Implausible unit"),
-    "code_as_typed": ("编码大小写或空格已规范", "Code matched after normalising")}
+    "code_as_typed": ("编码大小写或空格已规范", "Code matched after normalising"),
+    "sheet_xml": ("工作表内容异常", "Damaged sheet"),
+    "duplicate_table": ("数据表重名", "Duplicate table"),
+    "map_mismatch": ("模板映射不符", "Column map mismatch"),
+    "table_shape": ("数据表结构异常", "Malformed table"),
+    "outside_table": ("表格外的数据未读取", "Outside the table, not read"),
+    "no_data": ("无数据", "No data")}
 
 # Choice columns: the contract's codes, worded; the Chinese words are also accepted on reading.
 CHOICE: Words = {code: (zh, code.title()) for code, zh in c.CHOICE_WORDS_ZH.items()}
