@@ -249,4 +249,4 @@ def _main() -> None:
     LOG.info("exit 0")
 
 
-from . import cli_actions, cli_month, cli_outbound, cli_setup  # noqa: E402,F401  (their commands)
+from . import cli_actions, cli_history, cli_month, cli_outbound, cli_setup  # noqa: E402,F401,I001
