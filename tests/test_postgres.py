@@ -151,3 +151,23 @@ def test_a_copy_that_does_not_add_up_writes_nothing(
         assert conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 0
     with closing(sqlite3.connect(source)) as conn:
         assert conn.execute("SELECT COUNT(*) FROM amounts").fetchone()[0] > 0
+
+
+def test_a_postgresql_address_is_kept_whole_by_db_and_the_control_workbook(
+        tmp_path: Path) -> None:
+    """A URL must reach the store as written: as a Path its "//" would fold into a file name
+    (and a SQLite file "postgresql:" would be created beside the workbook)."""
+    from xltrack.cli_history import History
+    from xltrack.control import ControlSettings
+    from xltrack.demo import demo_register
+    from xltrack.variance import default_rules
+
+    url = "postgresql://xltrack@dbserver:5432/xltrack"
+    assert History(exists=True).convert(url, None, None) == url
+    assert History().convert("h.sqlite", None, None) == Path("h.sqlite")
+    settings = ControlSettings(demo_register(), default_rules(), {"database": f" {url} "},
+                               tmp_path)
+    assert settings.history() == url
+    local = ControlSettings(demo_register(), default_rules(), {"database": "xltrack.sqlite"},
+                            tmp_path)
+    assert local.history() == tmp_path / "xltrack.sqlite"

@@ -154,3 +154,13 @@ def refusals() -> tuple[type[Exception], ...]:
     except ImportError:
         return found
     return (*found, psycopg.IntegrityError, psycopg.DataError)
+
+
+def failures() -> tuple[type[Exception], ...]:
+    """How either database says it cannot go on (disk full, locked, server gone): the CLI
+    turns them into one line."""
+    try:
+        import psycopg
+    except ImportError:
+        return (sqlite3.OperationalError,)
+    return (sqlite3.OperationalError, psycopg.OperationalError)

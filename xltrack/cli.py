@@ -15,7 +15,6 @@ import datetime as dt
 import functools
 import json
 import logging
-import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -27,6 +26,7 @@ from . import __version__
 from .action_book import load_key_work
 from .action_table import KeyWork
 from .actions import DEFAULT_CADENCE, Cadence, cadence_from
+from .backend import failures
 from .control import ControlSettings, load_control
 from .errors import XltrackError
 from .excel.build import WORKBOOK
@@ -228,7 +228,7 @@ def _main() -> None:
     except SystemExit as exc:
         LOG.info("exit %s", exc.code)
         raise
-    except sqlite3.OperationalError as exc:  # the history: disk full, locked, unreadable
+    except failures() as exc:  # the history: disk full, locked, unreadable, server gone
         LOG.exception("history database")
         click.echo(f"Error: the history database could not be used ({exc}). Free some space, "
                    "check that no other program holds it, then run again.", err=True)

@@ -36,7 +36,12 @@ HISTORY_HELP = ("History: a SQLite file, or postgresql://USER@HOST/DB for a hist
 
 @cli.group()
 def history() -> None:
-    """Work on the history itself (the store of every submission and number)."""
+    """Work on the history itself (the store of every submission and number).
+
+    \b
+    Example:
+      xltrack history copy xltrack.sqlite postgresql://xltrack@dbserver/xltrack
+    """
 
 
 @history.command("copy")
