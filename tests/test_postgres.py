@@ -4,6 +4,7 @@ and `history copy` moves a history there and back, verified and leaving its sour
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import signal
@@ -42,8 +43,8 @@ def test_the_demo_month_on_postgresql_gives_the_same_csvs_as_on_sqlite(
     # Both runs receive the files at the same moment (the status board shows it).
     monkeypatch.setattr(arrival, "now", lambda: "2026-11-06T09:00:00.000000+00:00")
     register = load_register(demo / "register.json")
-    for db, folder in ((tmp_path / "h.sqlite", tmp_path / "sqlite"),
-                       (new_database(pg_server), tmp_path / "pg")):
+    url = new_database(pg_server)
+    for db, folder in ((tmp_path / "h.sqlite", tmp_path / "sqlite"), (url, tmp_path / "pg")):
         result = run_month(demo / "inbox", register, "2026-10", db)
         assert len(result.restatements) and len(result.variances)  # something to compare
         write_outputs(result, folder)
@@ -52,6 +53,11 @@ def test_the_demo_month_on_postgresql_gives_the_same_csvs_as_on_sqlite(
     for name in (*COMPARED, "restatements"):
         sqlite_csv = _sorted_lines(tmp_path / "sqlite" / f"{name}-2026-10.csv")
         assert sqlite_csv == _sorted_lines(tmp_path / "pg" / f"{name}-2026-10.csv"), name
+    explained = {db: CliRunner().invoke(cli, ["explain", "RE01-P01", "--period", "2026-10",
+                                             "--db", db, "--span", "month", "--json"])
+                 for db in (str(tmp_path / "h.sqlite"), url)}  # --db takes the URL as it is
+    assert [r.exit_code for r in explained.values()] == [0, 0]
+    assert explained[url].output == explained[str(tmp_path / "h.sqlite")].output
 
 
 HOLD_THE_LOCK = """
@@ -171,3 +177,18 @@ def test_a_postgresql_address_is_kept_whole_by_db_and_the_control_workbook(
     local = ControlSettings(demo_register(), default_rules(), {"database": "xltrack.sqlite"},
                             tmp_path)
     assert local.history() == tmp_path / "xltrack.sqlite"
+
+
+def test_text_postgresql_cannot_hold_rejects_the_file_not_the_run(
+        pg_server: str, tmp_path: Path) -> None:
+    """A NUL character (a cover cell typed as Excel's `_x0000_`) fits SQLite's text but not
+    PostgreSQL's: the file is kept as rejected, saying why, and the others are stored."""
+    good, other = (examine(p) for p in write_fixture_inbox(tmp_path)[:2])
+    bad = dataclasses.replace(good, header={**good.header, "xt_preparer": "赵\x00敏"})
+    with store.open_store(new_database(pg_server)) as conn:
+        store.import_submissions(conn, [bad, other])
+        stored = store.submissions(conn).set_index("file")
+    assert stored.status[bad.file] == "rejected"
+    assert stored.preparer[bad.file] == "赵\ufffd敏"
+    assert "NUL" in stored.findings[bad.file]
+    assert stored.status[other.file] in ("accepted", "superseded")

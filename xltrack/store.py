@@ -204,13 +204,18 @@ def _import_contained(conn: Connection, sub: Submission,
 
 
 def _storable(sub: Submission) -> Submission:
-    """`sub` without the header numbers SQLite cannot hold (beyond 64 bits): what is stored
-    of a rejected file is its findings, which say what was wrong."""
+    """`sub` without the header numbers SQLite cannot hold (beyond 64 bits), and with the NUL
+    characters PostgreSQL's text cannot hold (a cover cell typed with Excel's `_x0000_`)
+    shown as U+FFFD: what is stored of a rejected file is its findings, which say what was
+    wrong."""
     def fits(value: object) -> bool:
         return not isinstance(value, int) or -2**63 <= value < 2**63
 
+    def shown(value: object) -> object:
+        return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
     version = sub.contract_version if fits(sub.contract_version) else None
-    return replace(sub, header={k: v for k, v in sub.header.items() if fits(v)},
+    return replace(sub, header={k: shown(v) for k, v in sub.header.items() if fits(v)},
                    contract_version=version)
 
 
