@@ -17,7 +17,7 @@ import pytest
 
 from xltrack import backend, store
 from xltrack.backend import Location
-from xltrack.errors import HistoryTooNew, UsageError
+from xltrack.errors import HistoryTooNew, HistoryUnreachable, UsageError
 from xltrack.workers import examine
 
 from .fixture_group import write_fixture_inbox
@@ -67,6 +67,20 @@ def test_a_postgresql_history_keeps_its_version_in_a_table(pg_server: str) -> No
     with closing(raw):
         assert store.schema_version(raw) == store.SCHEMA_VERSION + 1
         assert raw.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 0
+
+
+def test_a_role_that_may_not_create_the_tables_is_one_line(pg_server: str) -> None:
+    import psycopg
+
+    from .pg_server import new_database
+
+    url = new_database(pg_server)
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute("DROP ROLE IF EXISTS clerk_without_rights")
+        admin.execute("CREATE ROLE clerk_without_rights LOGIN")
+    as_clerk = url.replace("//xltrack@", "//clerk_without_rights@")
+    with pytest.raises(HistoryUnreachable, match="could not be opened .*permission denied"):
+        store.connect(as_clerk)
 
 
 def test_a_postgresql_address_with_a_password_is_refused() -> None:

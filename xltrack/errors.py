@@ -64,14 +64,14 @@ class HistoryNotWritten(XltrackError):
 
 
 class HistoryUnreachable(XltrackError):
-    """A PostgreSQL history could not be reached (server down, wrong address, refused login):
-    nothing was read or written."""
+    """A PostgreSQL history could not be opened (server down, wrong address, refused login, a
+    role without the right to create the tables): nothing was changed."""
 
     def __init__(self, where: object, problem: str) -> None:
         super().__init__(
-            f"the history database {where} could not be reached ({problem}). Nothing was "
-            "changed. Check the address, that the server is up and that your password is in "
-            "PGPASSWORD or ~/.pgpass, then run again.")
+            f"the history database {where} could not be opened ({problem}). Nothing was "
+            "changed. Check the address, that the server is up, that the role may use the "
+            "database and that its password is in PGPASSWORD or ~/.pgpass, then run again.")
 
 
 class UsageError(XltrackError):

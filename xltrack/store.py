@@ -29,7 +29,7 @@ import pandas as pd
 from . import arrival, backend, versions
 from . import contract as c
 from .backend import Connection, Location
-from .errors import HistoryError, HistoryNotWritten, HistoryTooNew
+from .errors import HistoryError, HistoryNotWritten, HistoryTooNew, HistoryUnreachable
 from .models import CONTEXT_REASONS, Finding, Reason, Severity, add_months
 from .reader import ROW, Submission, TableData
 from .schema import MIGRATIONS, POSTGRES_BASE, POSTGRES_MIGRATIONS
@@ -105,6 +105,9 @@ def _connect_postgres(url: str) -> Connection:
                                             start=version + 1):
                 conn.execute(script)
                 conn.execute("UPDATE schema_version SET version = ?", (number,))
+    except backend.driver().Error as exc:  # a role that may not create the tables …
+        conn.close()
+        raise HistoryUnreachable(url, (str(exc).strip().splitlines() or [""])[0]) from None
     except BaseException:
         conn.close()
         raise
