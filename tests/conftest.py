@@ -104,9 +104,10 @@ def excel() -> Iterator[Any]:
 def pg_server() -> Iterator[str]:
     """A PostgreSQL server of the suite's own (tests/pg_server.py), started when a test first
     needs it and stopped at the end: its superuser's URL."""
-    from .pg_server import server
+    from .pg_server import PASSWORD, server
 
-    with server() as url:
+    with server() as url, pytest.MonkeyPatch.context() as env:
+        env.setenv("PGPASSWORD", PASSWORD)  # read by libpq here and in the test's children
         yield url
 
 

@@ -1,5 +1,5 @@
 """A throw-away PostgreSQL server for the suite: initdb in a temporary folder, listening on a
-free loopback port only, trust login for its one superuser, stopped and deleted at the end.
+free loopback port only, a password login for its superuser, stopped and deleted at the end.
 PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user
 (Debian's package creates it)."""
 
@@ -27,6 +27,9 @@ def _tool(name: str) -> str:
     return found
 
 
+PASSWORD = "suite-only-secret"
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -39,7 +42,9 @@ def _as_owner(command: list[str], owner: str | None) -> list[str]:
 
 @contextmanager
 def server() -> Iterator[str]:
-    """Yield the server's URL (superuser `xltrack`, database `postgres`)."""
+    """Yield the server's URL (superuser `xltrack`, database `postgres`). Logins over TCP
+    need the password, as on a department's server: the suite gives it as xltrack is told to
+    take it, in PGPASSWORD, never in the URL."""
     owner = "postgres" if os.geteuid() == 0 else None
     folder = Path(tempfile.mkdtemp(prefix="xltrack-pg-"))
     data = folder / "data"
@@ -47,9 +52,15 @@ def server() -> Iterator[str]:
         entry = pwd.getpwnam(owner)
         os.chown(folder, entry.pw_uid, entry.pw_gid)
     port = _free_port()
+    secret = folder / "password"
+    secret.write_text(PASSWORD)
+    if owner:
+        os.chown(secret, entry.pw_uid, entry.pw_gid)
     run = {"check": True, "capture_output": True, "timeout": 120}
-    subprocess.run(_as_owner([_tool("initdb"), "-D", str(data), "-U", "xltrack", "-A", "trust",
-                              "-E", "UTF8", "--locale=C", "--no-sync"], owner), **run)
+    subprocess.run(_as_owner([_tool("initdb"), "-D", str(data), "-U", "xltrack",
+                              "--auth-host=scram-sha-256", "--auth-local=trust",
+                              f"--pwfile={secret}", "-E", "UTF8", "--locale=C", "--no-sync"],
+                             owner), **run)
     options = (f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories="
                f"{folder} -c fsync=off -c full_page_writes=off -c max_connections=40")
     subprocess.run(_as_owner([_tool("pg_ctl"), "-D", str(data), "-o", options, "-w",

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import types
 from contextlib import closing
 from pathlib import Path
 
@@ -192,3 +193,45 @@ def test_text_postgresql_cannot_hold_rejects_the_file_not_the_run(
     assert stored.preparer[bad.file] == "赵\ufffd敏"
     assert "NUL" in stored.findings[bad.file]
     assert stored.status[other.file] in ("accepted", "superseded")
+
+
+def test_the_password_comes_from_pgpass_or_the_os_keyring(
+        pg_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PGPASSWORD serves the whole suite (pg_server); here a clerk's role logs in with its
+    password in a .pgpass file, then in the OS keyring, and with neither is refused."""
+    import psycopg
+
+    from xltrack import backend
+    from xltrack.errors import HistoryUnreachable
+
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute("DROP ROLE IF EXISTS clerk")
+        admin.execute("CREATE ROLE clerk LOGIN PASSWORD 'clerk-secret'")
+    address = pg_server.split("@", 1)[1].rsplit("/", 1)[0]  # 127.0.0.1:PORT
+    url = f"postgresql://clerk@{address}/postgres"
+    monkeypatch.delenv("PGPASSWORD")
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-such-file"))
+    monkeypatch.setitem(sys.modules, "keyring", None)  # no keyring package
+    with pytest.raises(HistoryUnreachable, match="could not be opened"):
+        backend.connect_postgres(url)
+
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"{address}:*:clerk:clerk-secret\n")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    backend.connect_postgres(url).close()
+
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-such-file"))
+    asked: list[tuple[str, str]] = []
+    keyring, errors = types.ModuleType("keyring"), types.ModuleType("keyring.errors")
+
+    def get_password(service: str, key: str) -> str:
+        asked.append((service, key))
+        return "clerk-secret"
+
+    errors.KeyringError = RuntimeError  # type: ignore[attr-defined]
+    keyring.get_password = get_password  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "keyring", keyring)
+    monkeypatch.setitem(sys.modules, "keyring.errors", errors)
+    backend.connect_postgres(url).close()
+    assert asked == [("xltrack-postgresql", f"clerk@{address.split(':')[0]}")]

@@ -72,12 +72,12 @@ def test_a_postgresql_history_keeps_its_version_in_a_table(pg_server: str) -> No
 def test_a_role_that_may_not_create_the_tables_is_one_line(pg_server: str) -> None:
     import psycopg
 
-    from .pg_server import new_database
+    from .pg_server import PASSWORD, new_database
 
     url = new_database(pg_server)
     with psycopg.connect(pg_server, autocommit=True) as admin:
         admin.execute("DROP ROLE IF EXISTS clerk_without_rights")
-        admin.execute("CREATE ROLE clerk_without_rights LOGIN")
+        admin.execute(f"CREATE ROLE clerk_without_rights LOGIN PASSWORD '{PASSWORD}'".encode())
     as_clerk = url.replace("//xltrack@", "//clerk_without_rights@")
     with pytest.raises(HistoryUnreachable, match="could not be opened .*permission denied"):
         store.connect(as_clerk)

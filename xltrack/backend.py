@@ -5,13 +5,15 @@ that speaks the same way (the placeholders and the few statements that differ tr
 here), so the rest of xltrack never asks which one it has.
 
 A PostgreSQL history is named by a URL, `postgresql://user@host:port/dbname`, or a libpq
-service, `postgresql:///?service=xltrack`. Its password is never part of it: libpq takes it
-from PGPASSWORD, the user's `.pgpass` or a service file, so that it is in neither the control
-workbook nor the shell's history.
+service, `postgresql:///?service=xltrack`. Its password is never part of it: it comes from
+PGPASSWORD, the OS keyring, the user's `.pgpass` or a service file, so that it is in neither
+the control workbook nor the shell's history.
 """
 
 from __future__ import annotations
 
+import getpass
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 EXTRA = "pip install 'xltrack[postgres]'"
+KEYRING_SERVICE = "xltrack-postgresql"
 # Where a history is: a SQLite file, or a PostgreSQL URL (kept as text: a Path would fold
 # its "//").
 Location = Path | str
@@ -127,12 +130,35 @@ def connect_postgres(url: str, application: str = "xltrack") -> PgConnection:
     """Open a PostgreSQL history (no schema work: store.connect does that)."""
     check_no_password(url)
     psycopg = driver()
+    secret = keyring_password(url)
+    extra = {"password": secret} if secret else {}
     try:
         raw = psycopg.connect(url, autocommit=True, application_name=application,
-                              connect_timeout=15)
+                              connect_timeout=15, **extra)
     except psycopg.OperationalError as exc:
         raise HistoryUnreachable(url, _first_line(exc)) from None
     return PgConnection(raw, url)
+
+
+def keyring_password(url: str) -> str | None:
+    """The password kept in the OS keyring (service xltrack-postgresql, key USER@HOST as the
+    address names them), when PGPASSWORD is not set and the keyring package is installed;
+    else None, and libpq looks in .pgpass and the service file as usual."""
+    if os.environ.get("PGPASSWORD"):
+        return None
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+    except ImportError:
+        return None
+    params = driver().conninfo.conninfo_to_dict(url)
+    user = params.get("user") or os.environ.get("PGUSER") or getpass.getuser()
+    host = params.get("host") or os.environ.get("PGHOST") or "localhost"
+    try:
+        found = keyring.get_password(KEYRING_SERVICE, f"{user}@{host}")
+    except KeyringError:  # no keyring on this machine: the other places still count
+        return None
+    return str(found) if found else None
 
 
 def connect_sqlite(path: Path) -> sqlite3.Connection:
