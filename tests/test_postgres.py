@@ -235,3 +235,28 @@ def test_the_password_comes_from_pgpass_or_the_os_keyring(
     monkeypatch.setitem(sys.modules, "keyring.errors", errors)
     backend.connect_postgres(url).close()
     assert asked == [("xltrack-postgresql", f"clerk@{address.split(':')[0]}")]
+
+
+def test_two_clerks_running_the_month_at_once_on_postgresql_lose_nothing(
+        pg_server: str, tmp_path: Path) -> None:
+    """Two `xltrack run --db postgresql://…` at once, as two PCs would: the second waits for
+    the first's advisory lock, both finish, every file is stored once."""
+    from xltrack.settings import save_register
+
+    from .fixture_group import PERIOD, fixture_register
+
+    url = new_database(pg_server)
+    write_fixture_inbox(tmp_path)
+    save_register(fixture_register(), tmp_path / "register.json")
+    runs = [subprocess.Popen([sys.executable, "-m", "xltrack", "--quiet", "run", "--period",
+                              PERIOD, "--db", url, "--out", f"out{i}"], cwd=tmp_path,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            for i in range(2)]
+    outcomes = [(r.communicate(timeout=300)[1], r.returncode) for r in runs]
+    assert [code for _, code in outcomes] == [0, 0], outcomes
+    with store.open_store(url) as conn:
+        files = conn.execute("SELECT COUNT(DISTINCT sha256) FROM submissions").fetchone()[0]
+        twice = conn.execute("SELECT COUNT(*) - COUNT(DISTINCT sha256 || kind) "
+                             "FROM submissions").fetchone()[0]
+    assert files == len(list((tmp_path / "inbox").glob("*.xlsx"))) and twice == 0
+    assert not list(tmp_path.glob("postgresql*"))  # no SQLite file named after the URL
