@@ -122,8 +122,9 @@ def check_no_password(url: str) -> None:
         raise UsageError(f"the history address {url!r} is not a PostgreSQL URL ({exc})") from None
     if params.get("password"):
         raise UsageError("the history address carries a password: leave it out and give it in "
-                         "PGPASSWORD, ~/.pgpass (%APPDATA%\\postgresql\\pgpass.conf on Windows) "
-                         "or a pg_service.conf service (docs/user-guide.md, Sharing the history)")
+                         "PGPASSWORD, the OS keyring (service xltrack-postgresql), ~/.pgpass "
+                         "(%APPDATA%\\postgresql\\pgpass.conf on Windows) or a service file "
+                         "(docs/user-guide.md, Sharing the history)")
 
 
 def connect_postgres(url: str, application: str = "xltrack") -> PgConnection:
