@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PERIOD ?= 2026-10
 DEMO   ?= demo
 
-.PHONY: install demo test lint templates workbooks office render bench profile fuzz clean
+.PHONY: install demo test lint templates workbooks office postgres render bench profile fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ lint: install
 	$(BIN)/ruff check xltrack tests
 	$(BIN)/mypy
 
-test: lint office
+test: lint office postgres
 	$(BIN)/pytest -q
 
 # The control-workbook tests open the built workbook in LibreOffice headless and measure the
@@ -58,6 +58,17 @@ office:
 	|| { echo "Installing LibreOffice (headless), poppler and the fonts for the print tests"; \
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	--no-install-recommends $(OFFICE_PACKAGES) >/dev/null; }
+
+# The store's tests run on PostgreSQL too: the suite starts a throw-away server of its own
+# (tests/pg_server.py: initdb in a temporary folder, a loopback port, stopped at the end), so
+# only the programs are needed. No default cluster is created, and none is left running.
+postgres:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	echo "Installing PostgreSQL (the programs only) for the store's tests"; \
+	mkdir -p /etc/postgresql-common/createcluster.d && echo "create_main_cluster = false" \
+	  > /etc/postgresql-common/createcluster.d/xltrack-tests.conf; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	  --no-install-recommends postgresql >/dev/null; }
 
 # Regenerate the committed templates after a contract change (a test compares them).
 templates: install

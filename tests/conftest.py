@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from xltrack import contract as c
+from xltrack.backend import Location
 from xltrack.demo import demo_register, write_demo
 from xltrack.filler import fill_template
 from xltrack.monthly import MonthResult, run_month
@@ -97,3 +98,24 @@ def excel() -> Iterator[Any]:
         yield memory.ENGINE.apps[0]
     finally:
         memory.uninstall(previous)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A PostgreSQL server of the suite's own (tests/pg_server.py), started when a test first
+    needs it and stopped at the end: its superuser's URL."""
+    from .pg_server import PASSWORD, server
+
+    with server() as url, pytest.MonkeyPatch.context() as env:
+        env.setenv("PGPASSWORD", PASSWORD)  # read by libpq here and in the test's children
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history(request: pytest.FixtureRequest, tmp_path: Path) -> Location:
+    """A new, empty history on each backend: a SQLite file, a PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "s.db"
+    from .pg_server import new_database
+
+    return new_database(request.getfixturevalue("pg_server"))

@@ -15,15 +15,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from xltrack import store
-from xltrack.errors import HistoryTooNew
+from xltrack import backend, store
+from xltrack.backend import Location
+from xltrack.errors import HistoryTooNew, HistoryUnreachable, UsageError
 from xltrack.workers import examine
 
 from .fixture_group import write_fixture_inbox
 
 KILLED_IMPORT = """
 import pathlib, sys, time
-from xltrack import store
+from xltrack import backend, store
 from xltrack.workers import examine
 real = store._insert_amounts
 def pause_inside(conn, sub_id, data, period):
@@ -31,12 +32,12 @@ def pause_inside(conn, sub_id, data, period):
     pathlib.Path(sys.argv[3]).write_text("inside the transaction")
     time.sleep(120)
 store._insert_amounts = pause_inside
-with store.open_store(pathlib.Path(sys.argv[1])) as conn:
+with store.open_store(backend.location(sys.argv[1])) as conn:
     store.import_submission(conn, examine(pathlib.Path(sys.argv[2])))
 """
 
 
-def _counts(db: Path) -> dict[str, int]:
+def _counts(db: Location) -> dict[str, int]:
     with store.open_store(db) as conn:
         return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
                 for t in ("submissions", "facts", "records", "restatements")}
@@ -50,30 +51,76 @@ def test_schema_is_versioned_and_wal(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
 
 
-def test_same_bytes_twice_is_a_no_op(tmp_path: Path) -> None:
+def test_a_postgresql_history_keeps_its_version_in_a_table(pg_server: str) -> None:
+    """PostgreSQL has no user_version: the version is a row, read and refused like it."""
+    from .pg_server import new_database
+
+    url = new_database(pg_server)
+    with store.open_store(url) as conn:
+        assert store.schema_version(conn) == store.SCHEMA_VERSION
+    with store.open_store(url) as conn:  # reopening migrates nothing twice
+        assert conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 1
+        conn.execute("UPDATE schema_version SET version = ?", (store.SCHEMA_VERSION + 1,))
+    with pytest.raises(HistoryTooNew, match="newer xltrack"):
+        store.connect(url)
+    raw = backend.connect_postgres(url)
+    with closing(raw):
+        assert store.schema_version(raw) == store.SCHEMA_VERSION + 1
+        assert raw.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 0
+
+
+def test_a_role_that_may_not_create_the_tables_is_one_line(pg_server: str) -> None:
+    import psycopg
+
+    from .pg_server import PASSWORD, new_database
+
+    url = new_database(pg_server)
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute("DROP ROLE IF EXISTS clerk_without_rights")
+        admin.execute(f"CREATE ROLE clerk_without_rights LOGIN PASSWORD '{PASSWORD}'".encode())
+    as_clerk = url.replace("//xltrack@", "//clerk_without_rights@")
+    with pytest.raises(HistoryUnreachable, match="could not be opened .*permission denied"):
+        store.connect(as_clerk)
+
+
+def test_a_postgresql_address_with_a_password_is_refused() -> None:
+    with pytest.raises(UsageError, match="PGPASSWORD"):
+        backend.connect_postgres("postgresql://xltrack:secret@127.0.0.1/xltrack")
+    with pytest.raises(UsageError, match="PGPASSWORD"):
+        backend.connect_postgres("postgresql://xltrack@127.0.0.1/xltrack?password=secret")
+
+
+def test_a_missing_driver_is_one_line_naming_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg raises ImportError
+    with pytest.raises(UsageError, match=r"pip install 'xltrack\[postgres\]'") as caught:
+        store.connect("postgresql://xltrack@127.0.0.1/xltrack")
+    assert "\n" not in str(caught.value)
+
+
+def test_same_bytes_twice_is_a_no_op(tmp_path: Path, history: Location) -> None:
     paths = write_fixture_inbox(tmp_path)
     sub = examine(paths[0])
-    with store.open_store(tmp_path / "s.db") as conn:
+    with store.open_store(history) as conn:
         first = store.import_submission(conn, sub)
-    before = _counts(tmp_path / "s.db")
-    with store.open_store(tmp_path / "s.db") as conn:
+    before = _counts(history)
+    with store.open_store(history) as conn:
         assert store.import_submission(conn, sub) == first
-    assert _counts(tmp_path / "s.db") == before
+    assert _counts(history) == before
 
 
-def test_rejected_files_are_recorded_without_facts(tmp_path: Path) -> None:
+def test_rejected_files_are_recorded_without_facts(tmp_path: Path, history: Location) -> None:
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"not a workbook at all")
-    with store.open_store(tmp_path / "s.db") as conn:
+    with store.open_store(history) as conn:
         store.import_submission(conn, examine(junk))
         subs = store.submissions(conn)
     assert list(subs.status) == ["rejected"] and subs.errors[0] == 1
-    assert _counts(tmp_path / "s.db")["facts"] == 0
+    assert _counts(history)["facts"] == 0
 
 
-def test_killed_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+def test_killed_import_leaves_the_store_as_it_was(tmp_path: Path, history: Location) -> None:
     paths = write_fixture_inbox(tmp_path)
-    db = tmp_path / "s.db"
+    db = history
     with store.open_store(db) as conn:
         store.import_submission(conn, examine(paths[0]))
     before = _counts(db)
@@ -98,10 +145,10 @@ def _sums(frame: pd.DataFrame) -> dict[tuple[object, ...], float]:
     return {key: round(float(amount), 6) for key, amount in summed.items()}
 
 
-def test_sums_agree_with_the_facts_one_by_one(tmp_path: Path) -> None:
+def test_sums_agree_with_the_facts_one_by_one(tmp_path: Path, history: Location) -> None:
     """The sums a run reads (from the amounts, a row to a row) are the sums of the facts
     explain shows (the view, an amount to a row), slot by slot and month by month."""
-    with store.open_store(tmp_path / "s.db") as conn:
+    with store.open_store(history) as conn:
         for path in write_fixture_inbox(tmp_path):
             store.import_submission(conn, examine(path))
         facts = store.facts_in_force(conn, "2099-12")
@@ -143,10 +190,11 @@ def test_a_history_from_a_newer_xltrack_is_refused_untouched(tmp_path: Path) -> 
     assert db.read_bytes() == before
 
 
-def test_each_amount_is_kept_once_and_every_other_cell_in_the_records(tmp_path: Path) -> None:
+def test_each_amount_is_kept_once_and_every_other_cell_in_the_records(
+        tmp_path: Path, history: Location) -> None:
     """A plan row's months and a monthly row's amount live in `amounts`, with their cells; the
     rest of the row (codes, year, description, remark) in `records`. Nothing is kept twice."""
-    with store.open_store(tmp_path / "s.db") as conn:
+    with store.open_store(history) as conn:
         for path in write_fixture_inbox(tmp_path):
             store.import_submission(conn, examine(path))
         kept = {tbl: set(json.loads(data)) for tbl, data in conn.execute(

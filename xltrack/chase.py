@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import contract as c
+from .backend import Location
 from .errors import MailError
 from .report.placement import write_atomically
 from .settings import Register, Subsidiary
@@ -190,7 +191,7 @@ class Chase:
     sent: list[Sent] = field(default_factory=list)
 
 
-def chase_period(db: Path, register: Register, period: str, out_dir: Path, lang: str,
+def chase_period(db: Location, register: Register, period: str, out_dir: Path, lang: str,
                  feedback_dir: Path | None = None, sender: str = "",
                  server: str | None = None) -> Chase:
     """Draft a reminder per subsidiary with anything outstanding into out_dir/chase-PERIOD/;

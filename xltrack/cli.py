@@ -15,7 +15,6 @@ import datetime as dt
 import functools
 import json
 import logging
-import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -27,6 +26,7 @@ from . import __version__
 from .action_book import load_key_work
 from .action_table import KeyWork
 from .actions import DEFAULT_CADENCE, Cadence, cadence_from
+from .backend import failures
 from .control import ControlSettings, load_control
 from .errors import XltrackError
 from .excel.build import WORKBOOK
@@ -281,7 +281,7 @@ def _main() -> None:
     except SystemExit as exc:
         LOG.info("exit %s", exc.code)
         raise
-    except sqlite3.OperationalError as exc:  # the history: disk full, locked, unreadable
+    except failures() as exc:  # the history: disk full, locked, unreadable, server gone
         LOG.exception("history database")
         click.echo(_say("history", exc=exc), err=True)
         sys.exit(EXIT_USAGE)
@@ -299,4 +299,4 @@ def _main() -> None:
     LOG.info("exit 0")
 
 
-from . import cli_actions, cli_month, cli_outbound, cli_setup  # noqa: E402,F401  (their commands)
+from . import cli_actions, cli_history, cli_month, cli_outbound, cli_setup  # noqa: E402,F401,I001

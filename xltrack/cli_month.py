@@ -15,6 +15,7 @@ from . import store
 from .action_book import track_major_variances
 from .action_table import problem_lines
 from .actions import ActionItem
+from .backend import Location
 from .cli import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -38,6 +39,7 @@ from .cli import (
     resolve_zone,
     wants_json,
 )
+from .cli_history import HISTORY_HELP, History
 from .consolidate import trace
 from .errors import UsageError
 from .inbox import CheckResult, check_files
@@ -105,8 +107,8 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
               default=INBOX, show_default=True,
               help="Folder of submissions, searched recursively; files already in the "
                    "history are not read again.")
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB,
-              show_default=True, help="History store (SQLite), created when missing.")
+@click.option("--db", type=History(), default=DEFAULT_DB, show_default=True,
+              help=f"{HISTORY_HELP} A SQLite file is created when missing.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default="reports", show_default=True,
               help="Folder for the consolidated figures, status board and feedback.")
@@ -125,7 +127,7 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
               help="Accept this file's amounts although they look about 10,000 times off "
                    "(implausible_unit); its file name, repeatable. The finding stays, as a "
                    "warning.")
-def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path | None,
+def run(period: str, inbox: Path, db: Location, out_dir: Path, register_path: Path | None,
         control_path: Path | None,
         rules_path: Path | None, actions_path: Path | None, lang: str | None,
         workers: int, scheduler: str | None, accept_units: tuple[str, ...]) -> None:
@@ -142,7 +144,7 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
     """
     lang = resolve_document_lang(lang, control_path)
     register = resolve_register(register_path, control_path)
-    share = network_filesystem(db)
+    share = network_filesystem(db) if isinstance(db, Path) else None
     if share:
         note(f"Warning: the history {db} is on a network share ({share}); SQLite's locks are "
              "unreliable there. Keep it on a local disk and back it up.")
@@ -177,14 +179,14 @@ def run(period: str, inbox: Path, db: Path, out_dir: Path, register_path: Path |
 @click.option("--lang", type=click.Choice(LANGS),
               help="Language of the report and its file name. Default: the control "
                    "workbook's, else 中文.")
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              default=DEFAULT_DB, show_default=True, help="History store (SQLite).")
+@click.option("--db", type=History(exists=True), default=DEFAULT_DB, show_default=True,
+              help=HISTORY_HELP)
 @_register_option
 @_control_option
 @_rules_option
 @_actions_option
 @_json_option
-def report(period: str, out_file: Path | None, lang: str | None, db: Path,
+def report(period: str, out_file: Path | None, lang: str | None, db: Location,
            register_path: Path | None, control_path: Path | None, rules_path: Path | None,
            actions_path: Path | None) -> None:
     """Write the monthly monitoring report from what the store holds.
@@ -222,8 +224,8 @@ def report(period: str, out_file: Path | None, lang: str | None, db: Path,
 @click.option("--period", required=True, help="Month, YYYY-MM.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default="reports/special", show_default=True, help="Folder for the reports.")
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              default=DEFAULT_DB, show_default=True, help="History store (SQLite).")
+@click.option("--db", type=History(exists=True), default=DEFAULT_DB, show_default=True,
+              help=HISTORY_HELP)
 @_register_option
 @_control_option
 @_rules_option
@@ -233,7 +235,7 @@ def report(period: str, out_file: Path | None, lang: str | None, db: Path,
               help="Language of the written reports (.docx). Default: the control "
                    "workbook's, else 中文.")
 @_json_option
-def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | None,
+def special_reports(period: str, out_dir: Path, db: Location, register_path: Path | None,
                     control_path: Path | None,
                     rules_path: Path | None, track: Path | None, lang: str | None) -> None:
     """Write a special report (专项书面报告) for every project with a major variance.
@@ -273,11 +275,11 @@ def special_reports(period: str, out_dir: Path, db: Path, register_path: Path | 
               help="Only this basis.")
 @click.option("--span", type=click.Choice(["month", "ytd", "to_date", "at_completion"]),
               help="Only this span.")
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              default=DEFAULT_DB, show_default=True, help="History store (SQLite).")
+@click.option("--db", type=History(exists=True), default=DEFAULT_DB, show_default=True,
+              help=HISTORY_HELP)
 @_json_option
 def explain(project: str, period: str, measure: str, basis: str | None, span: str | None,
-            db: Path) -> None:
+            db: Location) -> None:
     """Show the submissions and cells behind a project's consolidated figures.
 
     \b

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from . import contract as c
+from .backend import Location
 from .chase import chase_period
 from .cli import (
     EXIT_FINDINGS,
@@ -24,6 +25,7 @@ from .cli import (
     resolve_register,
     resolve_rules,
 )
+from .cli_history import History
 from .errors import UsageError
 from .issued import issue_templates
 from .models import check_period
@@ -43,7 +45,7 @@ _KINDS = [k.value for k in c.Kind]
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default="outbox", show_default=True,
               help="Folder for the templates: OUT/PERIOD/CODE-KIND-PERIOD.xlsx.")
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB,
+@click.option("--db", type=History(), default=DEFAULT_DB,
               show_default=True, help="History store: the plans in force and the actuals so "
                                       "far. Without one, templates carry no plan figures.")
 @click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
@@ -53,7 +55,7 @@ _KINDS = [k.value for k in c.Kind]
 @_rules_option
 @_json_option
 def issue(period: str, kinds: tuple[str, ...], subsidiaries: tuple[str, ...], out_dir: Path,
-          db: Path, lang: str, register_path: Path | None, control_path: Path | None,
+          db: Location, lang: str, register_path: Path | None, control_path: Path | None,
           rules_path: Path | None) -> None:
     """Issue each subsidiary its pre-filled templates for a month.
 
@@ -70,7 +72,7 @@ def issue(period: str, kinds: tuple[str, ...], subsidiaries: tuple[str, ...], ou
     check_period(period)
     register = resolve_register(register_path, control_path)
     rules = resolve_rules(rules_path, control_path)
-    if not db.exists():
+    if isinstance(db, Path) and not db.exists():
         note(f"No history at {db}: the templates carry no plan figures.")
     written = issue_templates(out_dir, register, rules, period, db,
                               tuple(c.Kind(k) for k in kinds) or (c.Kind.MONTHLY,),
@@ -81,8 +83,8 @@ def issue(period: str, kinds: tuple[str, ...], subsidiaries: tuple[str, ...], ou
 
 @cli.command()
 @click.option("--period", required=True, help="Month being chased, YYYY-MM.")
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              default=DEFAULT_DB, show_default=True, help="History store (run the month first).")
+@click.option("--db", type=History(exists=True), default=DEFAULT_DB, show_default=True,
+              help="History store (run the month first): a SQLite file or a postgresql:// URL.")
 @click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path, file_okay=False),
               default="reports/feedback", show_default=True,
               help="Where the run wrote the feedback workbooks; a rejected file's is attached.")
@@ -101,7 +103,7 @@ def issue(period: str, kinds: tuple[str, ...], subsidiaries: tuple[str, ...], ou
 @_register_option
 @_control_option
 @_json_option
-def chase(period: str, db: Path, feedback_dir: Path, out_dir: Path, lang: str, dry_run: bool,
+def chase(period: str, db: Location, feedback_dir: Path, out_dir: Path, lang: str, dry_run: bool,
           smtp_server: str | None, sender: str | None, register_path: Path | None,
           control_path: Path | None) -> None:
     """Draft a reminder to every subsidiary whose files are missing, late or rejected.

@@ -226,6 +226,14 @@ class ControlSettings:
     def path(self, key: str) -> Path:
         return self.folder / self.values[key]
 
+    def history(self) -> Path | str:
+        """The history setting: a SQLite file (relative to the workbook's folder) or a
+        PostgreSQL URL, which carries no password (backend.py)."""
+        from .backend import is_postgres
+
+        text = self.values["database"].strip()
+        return text if is_postgres(text) else self.folder / text
+
     def period(self, today: dt.date | None = None) -> str:
         from .models import add_months, check_period
 

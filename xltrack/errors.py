@@ -63,6 +63,17 @@ class HistoryNotWritten(XltrackError):
             "file may not grow. Nothing in it was lost. Free some space, then run again.")
 
 
+class HistoryUnreachable(XltrackError):
+    """A PostgreSQL history could not be opened (server down, wrong address, refused login, a
+    role without the right to create the tables): nothing was changed."""
+
+    def __init__(self, where: object, problem: str) -> None:
+        super().__init__(
+            f"the history database {where} could not be opened ({problem}). Nothing was "
+            "changed. Check the address, that the server is up, that the role may use the "
+            "database and that its password is in PGPASSWORD or ~/.pgpass, then run again.")
+
+
 class UsageError(XltrackError):
     """The request itself is wrong: a malformed period, a missing folder …"""
 

@@ -27,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import contract as c
 from . import store
+from .backend import Location
 from .filler import fill_workbook, read_column_map
 from .outbound import History, Issue, issue_path, plan_issues
 from .report.placement import write_atomically
@@ -51,11 +52,11 @@ _CHECK_AT = {key: get_column_letter(8 + i) for i, key in enumerate(_CHECK_COLUMN
 
 
 def issue_templates(out_dir: Path, register: Register, rules: RuleSet, period: str,
-                    db: Path | None, kinds: Sequence[c.Kind] = (c.Kind.MONTHLY,),
+                    db: Location | None, kinds: Sequence[c.Kind] = (c.Kind.MONTHLY,),
                     subsidiaries: Sequence[str] = (), lang: str = "zh") -> list[Path]:
     """Every issued template asked for: per kind, per subsidiary (default: all), into
     out_dir/PERIOD/. Without a history (db None or absent) they carry no plan figures."""
-    if db is not None and db.exists():
+    if db is not None and (isinstance(db, str) or db.exists()):
         with store.open_store(db) as conn:
             history = History(conn, register, period)
     else:

@@ -1,5 +1,8 @@
 """One run at a time per history, and a word of warning about network shares.
 
+On PostgreSQL the lock is the database's own (an advisory lock), so clerks on different PCs
+sharing one history are serialised the same way.
+
 SQLite already serialises writers (BEGIN IMMEDIATE, busy timeout), so rows are never lost;
 the run lock makes a second run wait its turn, or refuse clearly after a while, instead of
 interleaving reports and status boards.
@@ -13,15 +16,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .backend import Location, connect_postgres
 from .errors import UsageError
 
 NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuse.sshfs",
                        "afs", "glusterfs", "ceph", "davfs"}
 
 
+# The run lock of a PostgreSQL history: one advisory lock, the same key in every xltrack.
+RUN_LOCK_KEY = 0x78_6C_74_72_61_63_6B_00  # "xltrack" + 0
+
+
 @contextmanager
-def run_lock(db: Path, wait_s: float = 120.0) -> Iterator[None]:
-    """Hold `<db>.lock` for the duration of a run; wait up to `wait_s`, then refuse."""
+def run_lock(db: Location, wait_s: float = 120.0) -> Iterator[None]:
+    """Hold the history's run lock for the duration of a run; wait up to `wait_s`, then
+    refuse: `<db>.lock` beside a SQLite file, an advisory lock in a PostgreSQL database."""
+    if isinstance(db, str):
+        with _advisory_lock(db, wait_s):
+            yield
+        return
     db.parent.mkdir(parents=True, exist_ok=True)
     lock = db.with_name(db.name + ".lock")
     handle = lock.open("a+b")
@@ -36,6 +49,26 @@ def run_lock(db: Path, wait_s: float = 120.0) -> Iterator[None]:
     finally:
         _unlock(handle.fileno())
         handle.close()
+
+
+@contextmanager
+def _advisory_lock(url: str, wait_s: float) -> Iterator[None]:
+    """A session advisory lock on a connection of its own, held while the run lasts. The
+    server frees it when that connection ends, however the run ends: killed, its PC switched
+    off (once the server notices the connection is gone)."""
+    holder = connect_postgres(url, application="xltrack run lock")
+    try:
+        deadline = time.monotonic() + wait_s
+        while not holder.execute("SELECT pg_try_advisory_lock(?)",
+                                 (RUN_LOCK_KEY,)).fetchone()[0]:
+            if time.monotonic() >= deadline:
+                raise UsageError(f"another xltrack run is using the history {url} (someone "
+                                 "else is running the month); wait for it to finish, then run "
+                                 "again")
+            time.sleep(0.5)
+        yield
+    finally:
+        holder.close()  # frees the lock with the session
 
 
 def _try_lock(fd: int) -> bool:

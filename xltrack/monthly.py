@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -17,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from . import store
+from .backend import Connection, Location
 from .consolidate import Consolidation, consolidate
 from .earned_value import project_earned_value
 from .inbox import CheckResult, check_files, find_files, write_feedback_of
@@ -58,10 +58,10 @@ class MonthResult:
     history: pd.DataFrame  # investment actual and plan per project and month, last 12 months
     submissions: pd.DataFrame  # every submission in the store, with status and findings
     progress: pd.DataFrame  # Progress rows of every month up to the period
-    db: Path
+    db: Location  # the history: a SQLite file or a PostgreSQL URL
 
 
-def run_month(inbox: Path, register: Register, period: str, db: Path,
+def run_month(inbox: Path, register: Register, period: str, db: Location,
               feedback_dir: Path | None = None, isolation: Isolation | None = None,
               progress: Callable[[int, int], None] | None = None,
               rules: RuleSet | None = None,
@@ -96,7 +96,7 @@ def run_month(inbox: Path, register: Register, period: str, db: Path,
         return month_from_store(conn, register, period, rules or default_rules(), checked, db)
 
 
-def _feedback(conn: sqlite3.Connection, checked: CheckResult, feedback_dir: Path,
+def _feedback(conn: Connection, checked: CheckResult, feedback_dir: Path,
               isolation: Isolation | None) -> None:
     """Feedback written once the files are stored, so that it also says what storing found
     (an older version than the one in force, two versions that cannot be ordered); what the
@@ -110,8 +110,8 @@ def _feedback(conn: sqlite3.Connection, checked: CheckResult, feedback_dir: Path
                               if len(sub.findings) > before[id(sub)]})
 
 
-def month_from_store(conn: sqlite3.Connection, register: Register, period: str,
-                     rules: RuleSet, checked: CheckResult, db: Path) -> MonthResult:
+def month_from_store(conn: Connection, register: Register, period: str,
+                     rules: RuleSet, checked: CheckResult, db: Location) -> MonthResult:
     """Consolidation, status and variances of `period` from what the store holds."""
     facts = store.facts_in_force(conn, period, origins=False)  # explain reads the origins
     consolidation = consolidate_period(conn, register, period, facts)
@@ -230,7 +230,7 @@ def write_special_reports(result: MonthResult, out_dir: Path, lang: str = "zh",
     return [*written, overview]
 
 
-def consolidate_period(conn: sqlite3.Connection, register: Register, period: str,
+def consolidate_period(conn: Connection, register: Register, period: str,
                        facts: pd.DataFrame | None = None) -> Consolidation:
     """Consolidate what the store holds for `period` (no files are read)."""
     if facts is None:

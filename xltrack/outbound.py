@@ -9,7 +9,6 @@ and `issued.py` writes it into a template made by `templates.py`. Amounts here a
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import pandas as pd
 
 from . import contract as c
 from . import store
+from .backend import Connection
 from .consolidate import ACTUAL, INVESTMENT, PLAN, Consolidation, select_facts
 from .errors import UsageError
 from .models import check_period
@@ -78,7 +78,7 @@ class Issue:
 class History:
     """What the store holds for the period, read once for every subsidiary."""
 
-    def __init__(self, conn: sqlite3.Connection | None, register: Register, period: str) -> None:
+    def __init__(self, conn: Connection | None, register: Register, period: str) -> None:
         self.period = period
         if conn is None:  # no history yet: templates carry no plan and no live check
             self.facts = pd.DataFrame()

@@ -1,4 +1,6 @@
-"""The history: every submission and every number, kept in one SQLite file.
+"""The history: every submission and every number, kept in one SQLite file or, for a
+department sharing it, in a PostgreSQL database (backend.py: the one seam; the SQL here is
+SQLite's, translated there).
 
 One transaction per submission (BEGIN IMMEDIATE), so a crash leaves the store as it was before
 that submission. The same bytes imported twice change nothing. A later file for the same
@@ -20,17 +22,17 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from . import arrival, versions
+from . import arrival, backend, versions
 from . import contract as c
-from .errors import HistoryError, HistoryNotWritten, HistoryTooNew
+from .backend import Connection, Location
+from .errors import HistoryError, HistoryNotWritten, HistoryTooNew, HistoryUnreachable
 from .models import CONTEXT_REASONS, Finding, Reason, Severity, add_months
 from .reader import ROW, Submission, TableData
-from .schema import MIGRATIONS
+from .schema import MIGRATIONS, POSTGRES_BASE, POSTGRES_MIGRATIONS
 
 DEFAULT_DB = "xltrack.sqlite"
 _MIGRATIONS = MIGRATIONS
@@ -52,10 +54,11 @@ _AMOUNTS = {"Budget": (("cost_code",), None), "SalesForecast": (("product",), "m
             "ActualCost": (("cost_code",), None), "ActualSales": (("product",), "measure")}
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating or migrating) the store at `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+def connect(path: Location) -> Connection:
+    """Open (creating or migrating) the store at `path`: a SQLite file or a PostgreSQL URL."""
+    if isinstance(path, str):
+        return _connect_postgres(path)
+    conn = backend.connect_sqlite(path)
     try:
         conn.execute("PRAGMA busy_timeout=30000")
         # Read before anything writes: a file that is not a database fails here, untouched.
@@ -82,9 +85,47 @@ _WRITE_REFUSED = {"SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_SHMSIZE",
                   "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_DIR_FSYNC", "SQLITE_IOERR_TRUNCATE"}
 
 
-def check_integrity(conn: sqlite3.Connection, path: Path) -> None:
+# Which migrations a PostgreSQL history runs at once: a second xltrack opening an empty
+# database at the same moment waits for the first to build it (a transaction-scoped lock).
+_MIGRATION_LOCK = 0x78_6C_74_72_61_63_6B_01  # "xltrack" + 1
+
+
+def _connect_postgres(url: str) -> Connection:
+    conn = backend.connect_postgres(url)
+    try:
+        with _transaction(conn):
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+            if conn.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
+                version = POSTGRES_BASE - 1
+            else:
+                version = conn.execute("SELECT version FROM schema_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise HistoryTooNew(url, version, SCHEMA_VERSION)
+            for number, script in enumerate(POSTGRES_MIGRATIONS[version - POSTGRES_BASE + 1:],
+                                            start=version + 1):
+                conn.execute(script)
+                conn.execute("UPDATE schema_version SET version = ?", (number,))
+    except backend.driver().Error as exc:  # a role that may not create the tables …
+        conn.close()
+        raise HistoryUnreachable(url, (str(exc).strip().splitlines() or [""])[0]) from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def schema_version(conn: Connection) -> int:
+    if backend.on_postgres(conn):
+        return int(conn.execute("SELECT version FROM schema_version").fetchone()[0])
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def check_integrity(conn: Connection, path: Location) -> None:
     """Refuse a history whose pages are damaged (a disk fault, a copy cut short), before a run
-    adds to it. quick_check reads every page once: a second or so for a large history."""
+    adds to it. quick_check reads every page once: a second or so for a large history. A
+    PostgreSQL server checks its own pages (and its administrator keeps the backups)."""
+    if backend.on_postgres(conn):
+        return
     try:
         problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
     except sqlite3.DatabaseError as exc:
@@ -93,7 +134,7 @@ def check_integrity(conn: sqlite3.Connection, path: Path) -> None:
         raise HistoryError(path, "; ".join(problems))
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
+def _migrate(conn: Connection) -> None:
     with _transaction(conn):
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
@@ -106,8 +147,11 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 
 @contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
+def _transaction(conn: Connection) -> Iterator[None]:
+    # SQLite: take the write lock now, not at the first write (no deadlock between two
+    # writers). PostgreSQL locks rows as they are written, and one run at a time holds the
+    # run lock (locking.py).
+    conn.execute("BEGIN" if backend.on_postgres(conn) else "BEGIN IMMEDIATE")
     try:
         yield
     except BaseException:
@@ -116,7 +160,7 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def import_submission(conn: sqlite3.Connection, sub: Submission,
+def import_submission(conn: Connection, sub: Submission,
                       first_seen: str | None = None) -> list[int]:
     """Store one checked submission (one row per kind it holds); return the row ids.
 
@@ -128,7 +172,7 @@ def import_submission(conn: sqlite3.Connection, sub: Submission,
         return _import(conn, sub, first_seen or arrival.now())
 
 
-def import_submissions(conn: sqlite3.Connection, subs: list[Submission],
+def import_submissions(conn: Connection, subs: list[Submission],
                        first_seen: str | None = None) -> list[list[int]]:
     """Store a run's submissions in one transaction: all of them or, if the run is stopped,
     none (the files are still in the inbox, and the next run reads them again). One commit
@@ -143,14 +187,14 @@ def import_submissions(conn: sqlite3.Connection, subs: list[Submission],
     return [ids[i] for i in range(len(subs))]
 
 
-def _import_contained(conn: sqlite3.Connection, sub: Submission,
+def _import_contained(conn: Connection, sub: Submission,
                       first_seen: str) -> list[int]:
     """One file's storing, undone alone if the history refuses it (a non-finite amount, a
     number too large for SQLite): the file is then stored as rejected, with the reason."""
     conn.execute("SAVEPOINT one_file")
     try:
         ids = _import(conn, sub, first_seen)
-    except (sqlite3.IntegrityError, OverflowError, ValueError, TypeError) as exc:
+    except backend.refusals() as exc:
         conn.execute("ROLLBACK TO one_file")
         conn.execute("RELEASE one_file")
         sub.add(Severity.ERROR, Reason.OUT_OF_RANGE,
@@ -163,17 +207,22 @@ def _import_contained(conn: sqlite3.Connection, sub: Submission,
 
 
 def _storable(sub: Submission) -> Submission:
-    """`sub` without the header numbers SQLite cannot hold (beyond 64 bits): what is stored
-    of a rejected file is its findings, which say what was wrong."""
+    """`sub` without the header numbers SQLite cannot hold (beyond 64 bits), and with the NUL
+    characters PostgreSQL's text cannot hold (a cover cell typed with Excel's `_x0000_`)
+    shown as U+FFFD: what is stored of a rejected file is its findings, which say what was
+    wrong."""
     def fits(value: object) -> bool:
         return not isinstance(value, int) or -2**63 <= value < 2**63
 
+    def shown(value: object) -> object:
+        return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
     version = sub.contract_version if fits(sub.contract_version) else None
-    return replace(sub, header={k: v for k, v in sub.header.items() if fits(v)},
+    return replace(sub, header={k: shown(v) for k, v in sub.header.items() if fits(v)},
                    contract_version=version)
 
 
-def _import(conn: sqlite3.Connection, sub: Submission, first_seen: str) -> list[int]:
+def _import(conn: Connection, sub: Submission, first_seen: str) -> list[int]:
     known = conn.execute("SELECT id, kind, status, findings FROM submissions WHERE sha256 = ?"
                          " ORDER BY id", (sub.sha256,)).fetchall()
     if not known:
@@ -189,7 +238,7 @@ def _context_only(findings: str) -> bool:
     return bool(errors) and errors <= CONTEXT_REASONS
 
 
-def findings_in_history(conn: sqlite3.Connection, sub: Submission) -> list[Finding]:
+def findings_in_history(conn: Connection, sub: Submission) -> list[Finding]:
     """Findings the history gave a file's record when storing it (its version's order, a
     refusal at the door) that the file does not hold yet: so that its feedback says them."""
     have = [f.to_json() for f in sub.findings]
@@ -203,7 +252,7 @@ def findings_in_history(conn: sqlite3.Connection, sub: Submission) -> list[Findi
     return found
 
 
-def add_findings(conn: sqlite3.Connection, found: dict[str, list[Finding]]) -> None:
+def add_findings(conn: Connection, found: dict[str, list[Finding]]) -> None:
     """Findings made after files were stored (about their feedback copy), added to their
     records: sha256 -> findings."""
     with _transaction(conn):
@@ -216,14 +265,14 @@ def add_findings(conn: sqlite3.Connection, found: dict[str, list[Finding]]) -> N
                     versions.set_findings(conn, sub_id, kept + new)
 
 
-def reconsidered_digests(conn: sqlite3.Connection) -> set[str]:
+def reconsidered_digests(conn: Connection) -> set[str]:
     """Bytes refused only for their context: every run reads them again (they are few)."""
     return {sha for sha, findings in conn.execute(
         "SELECT sha256, findings FROM submissions WHERE status = 'rejected'")
         if _context_only(findings)}
 
 
-def _look_again(conn: sqlite3.Connection, sub: Submission, rows: dict[str | None, int]) -> None:
+def _look_again(conn: Connection, sub: Submission, rows: dict[str | None, int]) -> None:
     """A file refused for its context, read again: taken if it passes now (its first receipt
     still counts for lateness), else its findings brought up to date."""
     if set(rows) != {k.value for k in sub.kinds}:
@@ -253,7 +302,7 @@ def _counts(sub: Submission) -> tuple[int, int, str]:
             json.dumps([f.to_json() for f in sub.findings], ensure_ascii=False))
 
 
-def _insert(conn: sqlite3.Connection, sub: Submission, kind: c.Kind | None,
+def _insert(conn: Connection, sub: Submission, kind: c.Kind | None,
             first_seen: str) -> int:
     h = sub.header
     status = "rejected" if sub.has_errors or kind is None else "accepted"
@@ -263,20 +312,20 @@ def _insert(conn: sqlite3.Connection, sub: Submission, kind: c.Kind | None,
         "INSERT INTO submissions (path, file, sha256, size, received_at, imported_at, kind,"
         " subsidiary, period, revision, contract_version, unit, preparer, prepared_on, status,"
         " errors, warnings, findings, file_modified)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
         (str(sub.path), sub.file, sub.sha256, sub.size,
          arrival.received_day(h.get("xt_prepared_on"), first_seen), first_seen,
          kind and kind.value, h.get("xt_subsidiary"), h.get("xt_period"), revision,
          sub.contract_version, h.get("xt_unit"), h.get("xt_preparer"),
          h["xt_prepared_on"].isoformat() if h.get("xt_prepared_on") else None, status,
          errors, warnings, findings, arrival.file_time(sub.path)))
-    sub_id = int(cursor.lastrowid or 0)
+    sub_id = int(cursor.fetchone()[0])
     if status == "accepted" and kind is not None:
         _insert_tables(conn, sub, kind, sub_id)
     return sub_id
 
 
-def _insert_tables(conn: sqlite3.Connection, sub: Submission, kind: c.Kind,
+def _insert_tables(conn: Connection, sub: Submission, kind: c.Kind,
                    sub_id: int) -> None:
     h = sub.header
     for table in c.tables_of((kind,)):
@@ -287,7 +336,7 @@ def _insert_tables(conn: sqlite3.Connection, sub: Submission, kind: c.Kind,
     revision = int(h.get("xt_revision") or 1) if kind is not c.Kind.MONTHLY else 1
     versions.rebuild_chain(conn, (h.get("xt_subsidiary"), kind.value, h.get("xt_period"),
                                   revision), sub_id)
-def _insert_records(conn: sqlite3.Connection, sub_id: int, data: TableData) -> None:
+def _insert_records(conn: Connection, sub_id: int, data: TableData) -> None:
     """Every row as it was read, as JSON (dates as ISO text), with its Excel row; but for
     its amounts (the months, the amount, the total they make), which are kept once, in
     `amounts`, with their cells."""
@@ -306,7 +355,7 @@ def _insert_records(conn: sqlite3.Connection, sub_id: int, data: TableData) -> N
     conn.executemany("INSERT INTO records VALUES (?,?,?,?,?)", rows)
 
 
-def _insert_amounts(conn: sqlite3.Connection, sub_id: int, data: TableData,
+def _insert_amounts(conn: Connection, sub_id: int, data: TableData,
                     period: str) -> None:
     """The amounts of a table, a row to a row: a plan row with its twelve months and their
     column letters (cells are letters + row), a monthly row with its one amount."""
@@ -348,11 +397,11 @@ def _marks(values: list[Any]) -> str:
     return ",".join("?" * len(values))
 
 
-def known_digests(conn: sqlite3.Connection) -> set[str]:
+def known_digests(conn: Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT DISTINCT sha256 FROM submissions")}
 
 
-def plan_milestones(conn: sqlite3.Connection, period: str) -> dict[str, set[str]]:
+def plan_milestones(conn: Connection, period: str) -> dict[str, set[str]]:
     """Each project's milestone ids in its newest plan on file (revision, then period)."""
     best: dict[str, tuple[tuple[int, str, str], set[str]]] = {}
     rows = conn.execute(
@@ -368,7 +417,7 @@ def plan_milestones(conn: sqlite3.Connection, period: str) -> dict[str, set[str]
     return {project: ids for project, (_, ids) in best.items()}
 
 
-def unit_expectations(conn: sqlite3.Connection, period: str
+def unit_expectations(conn: Connection, period: str
                       ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
     """What the unit check compares a project's month with, in yuan, per (project, "cost" or
     "sales"): the month's budget or forecast in force (the highest revision, then the latest
@@ -396,8 +445,16 @@ def unit_expectations(conn: sqlite3.Connection, period: str
     return planned, recent
 
 
-def submissions(conn: sqlite3.Connection) -> pd.DataFrame:
-    return pd.read_sql_query("SELECT * FROM submissions ORDER BY id", conn)
+def submissions(conn: Connection) -> pd.DataFrame:
+    return _read(conn, "SELECT * FROM submissions ORDER BY id")
+
+
+def _read(conn: Connection, sql: str) -> pd.DataFrame:
+    """A query as a frame, made as pandas.read_sql_query makes it from a DB-API cursor (which
+    it does not accept but from SQLite and SQLAlchemy)."""
+    cursor = conn.execute(sql, ())
+    names = [d[0] for d in cursor.description]
+    return pd.DataFrame.from_records(cursor.fetchall(), columns=names, coerce_float=True)
 
 
 _WITH_ORIGINS = ("SELECT f.*, s.kind, s.subsidiary, s.period, s.revision, s.received_at, s.file"
@@ -411,11 +468,12 @@ _FOR_SUMS = (f"SELECT a.{', a.'.join(_SLOT)}, a.year, a.month, SUM(a.amount) AS 
              " s.period, s.revision, s.received_at"
              " FROM amounts a JOIN submissions s ON s.id = a.submission_id"
              " WHERE s.status = 'accepted' AND s.period <= ?"
-             f" GROUP BY a.{', a.'.join(_SLOT)}, a.year, a.month")
+             f" GROUP BY a.{', a.'.join(_SLOT)}, a.year, a.month,"
+             " s.period, s.revision, s.received_at")  # one each per submission_id
 _NUMBERS = {"submission_id", "amount", "revision", "year", *_MONTHS}
 
 
-def facts_in_force(conn: sqlite3.Connection, period: str, origins: bool = True) -> pd.DataFrame:
+def facts_in_force(conn: Connection, period: str, origins: bool = True) -> pd.DataFrame:
     """Amounts of every accepted submission effective up to `period`, one to a row, with
     their origins (file, sheet, cell, item); or, when only the sums are wanted, summed per
     submission, project, table, measure and month."""
@@ -436,7 +494,7 @@ def facts_in_force(conn: sqlite3.Connection, period: str, origins: bool = True) 
     return pd.concat(parts, ignore_index=True)[columns]
 
 
-def _frame(cursor: sqlite3.Cursor) -> pd.DataFrame:
+def _frame(cursor: backend.Cursor) -> pd.DataFrame:
     """A query's rows as a frame. A history holds millions of amounts but few distinct
     projects, months, files and so on: each distinct text is kept once, which makes the frame
     several times smaller. Rows are taken a batch at a time and turned into columns in C."""
@@ -455,7 +513,7 @@ def _frame(cursor: sqlite3.Cursor) -> pd.DataFrame:
     return frame
 
 
-def records_in_force(conn: sqlite3.Connection, period: str, table: str) -> pd.DataFrame:
+def records_in_force(conn: Connection, period: str, table: str) -> pd.DataFrame:
     rows = conn.execute(
         "SELECT r.submission_id, r.excel_row, r.data, s.period, s.revision, s.received_at,"
         " s.file FROM records r JOIN submissions s ON s.id = r.submission_id"
@@ -466,12 +524,17 @@ def records_in_force(conn: sqlite3.Connection, period: str, table: str) -> pd.Da
     return pd.DataFrame(out)
 
 
-def restatements(conn: sqlite3.Connection) -> pd.DataFrame:
-    return pd.read_sql_query(
-        "SELECT r.*, s.file, s.subsidiary, s.period, o.file AS superseded_file"
-        " FROM restatements r JOIN submissions s ON s.id = r.submission_id"
-        " JOIN submissions o ON o.id = r.superseded_id ORDER BY r.rowid", conn)
+_RESTATEMENT_COLUMNS = ("submission_id", "superseded_id", "project", "tbl", "item", "measure",
+                        "month", "old_amount", "new_amount", "cell")
 
 
-def open_store(path: Path) -> closing[sqlite3.Connection]:
+def restatements(conn: Connection) -> pd.DataFrame:
+    order = "r.seq" if backend.on_postgres(conn) else "r.rowid"  # the order they were made
+    return _read(conn, f"SELECT r.{', r.'.join(_RESTATEMENT_COLUMNS)}, s.file, s.subsidiary,"
+                 " s.period, o.file AS superseded_file FROM restatements r JOIN submissions s"
+                 " ON s.id = r.submission_id JOIN submissions o ON o.id = r.superseded_id"
+                 f" ORDER BY {order}")
+
+
+def open_store(path: Location) -> closing[Connection]:
     return closing(connect(path))

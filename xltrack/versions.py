@@ -12,9 +12,9 @@ superseded at once, and told so.
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any, NamedTuple
 
+from .backend import Connection
 from .models import Finding, Reason, Severity
 
 Slot = tuple[str | None, str, str | None, int]  # subsidiary, kind, period, revision
@@ -30,7 +30,7 @@ class _Version(NamedTuple):
     first_seen: str
 
 
-def rebuild_chain(conn: sqlite3.Connection, slot: Slot, arrived: int) -> None:
+def rebuild_chain(conn: Connection, slot: Slot, arrived: int) -> None:
     """Put the versions of `slot` in order: the last is in force, each earlier one superseded
     by the next, with the restatements between neighbours recomputed. `arrived`: the row just
     stored."""
@@ -71,7 +71,7 @@ def rebuild_chain(conn: sqlite3.Connection, slot: Slot, arrived: int) -> None:
                      f"{newest.file} stays in force")
 
 
-def _unordered(conn: sqlite3.Connection, slot: Slot, a: _Version, b: _Version,
+def _unordered(conn: Connection, slot: Slot, a: _Version, b: _Version,
                chosen: _Version) -> None:
     subsidiary, kind, period, _ = slot
     higher = "（计划、预算、预测也可提高版本号）" if kind != "monthly" else ""
@@ -88,7 +88,7 @@ def _unordered(conn: sqlite3.Connection, slot: Slot, a: _Version, b: _Version,
             f"right one again with a later preparation date (填表日期){higher_en}")
 
 
-def _add_finding(conn: sqlite3.Connection, version: _Version, severity: Severity,
+def _add_finding(conn: Connection, version: _Version, severity: Severity,
                  reason: Reason, zh: str, en: str) -> None:
     finding = Finding(severity=severity, reason=reason, file=version.file, sheet="",
                       message_zh=zh, message_en=en).to_json()
@@ -97,20 +97,20 @@ def _add_finding(conn: sqlite3.Connection, version: _Version, severity: Severity
         set_findings(conn, version.id, [*findings, finding])
 
 
-def _drop_findings(conn: sqlite3.Connection, sub_id: int, reason: Reason) -> None:
+def _drop_findings(conn: Connection, sub_id: int, reason: Reason) -> None:
     findings = _findings(conn, sub_id)
     kept = [f for f in findings if f["reason"] != reason]
     if len(kept) != len(findings):
         set_findings(conn, sub_id, kept)
 
 
-def _findings(conn: sqlite3.Connection, sub_id: int) -> list[dict[str, Any]]:
+def _findings(conn: Connection, sub_id: int) -> list[dict[str, Any]]:
     text = conn.execute("SELECT findings FROM submissions WHERE id=?", (sub_id,)).fetchone()[0]
     findings: list[dict[str, Any]] = json.loads(text)
     return findings
 
 
-def set_findings(conn: sqlite3.Connection, sub_id: int, findings: list[dict[str, Any]]) -> None:
+def set_findings(conn: Connection, sub_id: int, findings: list[dict[str, Any]]) -> None:
     """A record's findings replaced, with its counts of errors and warnings."""
     conn.execute("UPDATE submissions SET findings=?, errors=?, warnings=? WHERE id=?",
                  (json.dumps(findings, ensure_ascii=False),
@@ -122,7 +122,7 @@ def _marks(values: list[Any]) -> str:
     return ",".join("?" * len(values))
 
 
-def restate(conn: sqlite3.Connection, old: int, new: int) -> int:
+def restate(conn: Connection, old: int, new: int) -> int:
     """Record the amounts that differ between two versions; return how many."""
     def amounts(sub_id: int) -> dict[tuple[str, ...], tuple[float, str]]:
         return {tuple(r[:5]): (r[5], r[6]) for r in conn.execute(

@@ -62,7 +62,7 @@ def run_month_command(port: WorkbookPort, settings: ControlSettings) -> str:
     # The whole inbox: plans and budgets filed in earlier months count too, and files already
     # in the history are not read again.
     result = run_month(_inbox(settings, None), settings.register, period,
-                       settings.path("database"), out / "feedback", _isolation(settings),
+                       settings.history(), out / "feedback", _isolation(settings),
                        _progress(port, "读取 Reading"), rules=settings.rules)
     port.status("写报告 Writing the report…")
     write_outputs(result, out)
@@ -149,8 +149,8 @@ def _key_work(settings: ControlSettings) -> KeyWork | None:
 
 
 def _from_store(settings: ControlSettings) -> MonthResult:
-    db = settings.path("database")
-    if not db.exists():
+    db = settings.history()
+    if isinstance(db, Path) and not db.exists():
         raise UsageError(f"no history at {db} yet: click Run month first")
     with store.open_store(db) as conn:
         return month_from_store(conn, settings.register, settings.period(), settings.rules,

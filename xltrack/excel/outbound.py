@@ -22,15 +22,15 @@ def issue_templates_command(port: WorkbookPort, settings: ControlSettings) -> st
     period, out = settings.period(), settings.folder / OUTBOX
     port.status("生成模板 Issuing templates…")
     written = issue_templates(out, settings.register, settings.rules, period,
-                              settings.path("database"), lang=_lang(settings))
+                              settings.history(), lang=_lang(settings))
     return (f"已生成 {len(written)} 份 {period} 预填模板 Issued {len(written)} pre-filled "
             f"templates for {period}: {out / period}")
 
 
 def chase_command(port: WorkbookPort, settings: ControlSettings) -> str:
     period = settings.period()
-    database = settings.path("database")
-    if not database.exists():
+    database = settings.history()
+    if not isinstance(database, str) and not database.exists():
         raise UsageError(f"no history at {database}: run the month first (运行本月 Run month)")
     port.status("催报 Drafting reminders…")
     done = chase_period(database, settings.register, period, settings.folder / OUTBOX,
