@@ -68,8 +68,6 @@ CONTROL_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("output", "reports", "输出 Folder for the report, special reports and feedback"),
     ("database", "xltrack.sqlite", "历史库 History store (SQLite), on a local disk"),
     ("language", "zh", "语言 zh or en: the report's file name and the messages"),
-    ("timezone", "", "时区 Time zone of the times shown, e.g. Asia/Shanghai (blank: this "
-                     "computer's)"),
     ("workers", "0", "进程数 Reader processes (0: one per core)"),
     ("key_work", "key-work.xlsx", "重点工作表 Key-work tracking table (leadership instructions)"),
     ("contact", "", "联系人 Operations contact printed in the templates"),
@@ -84,6 +82,9 @@ CONTROL_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("smtp_server", "", "邮件服务器 SMTP server HOST:PORT for chasing e-mails (blank: drafts "
                         "only); the password comes from the environment or the OS keyring"),
     ("mail_from", "", "发件人 Sender address of the chasing e-mails"),
+    # Last, so that the rows above keep their places in workbooks built before it.
+    ("timezone", "", "时区 Time zone of the times shown, e.g. Asia/Shanghai (blank: this "
+                     "computer's)"),
 )
 
 SEGMENTS = SettingsTable("Segments", "板块 Segments", (
