@@ -1,15 +1,19 @@
-"""make bench: xltrack's monthly run against the naive script and the raw reader.
+"""make bench: xltrack's monthly run against the naive script, the raw reader and a bare peer.
 
 For each N, generates N distinct subsidiary packs (all four kinds, filled through the contract
 by the demo filler; cached under bench/data/), then times, median of --repeat rounds (each
-round runs the three once), each run in a fresh subprocess so that peak memory is its own:
+round runs the four once), each run in a fresh subprocess so that peak memory is its own:
 
   (a) naive:   pandas.read_excel(engine="openpyxl") of every sheet, then concat and groupby
   (b) raw:     python-calamine reading every sheet of every file, nothing else
+  (p) peer:    bench/peer.py — fastexcel + polars, tables by name, the consolidation's rules,
+               an XlsxWriter summary; no guards, no database
   (c) xltrack: the whole run — intake, read, validate, store, consolidate, variances, report
 
-and the report writer for 5,000 project rows with openpyxl and with XlsxWriter. Writes
-bench/results.json and bench/RESULTS.md.
+Before timing, the peer's figures are checked against xltrack's to the cent (a difference
+stops the bench). Then the report writer for 5,000 project rows with openpyxl and with
+XlsxWriter, and a button-sized month cold from the CLI (button()). Writes bench/results.json
+and bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -122,6 +126,112 @@ def xltrack_run(folder: Path) -> None:
         publish_report(result, out / report_name(result.period))
 
 
+def register_file() -> Path:
+    """The demo register's owners (project -> [subsidiary, segment]) for the peer."""
+    path = DATA / "owners.json"
+    if not path.exists():
+        from xltrack.demo import demo_register
+
+        register = demo_register()
+        owners = {p.id: [p.subsidiary, register.segment_of(p).code] for p in register.projects}
+        DATA.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(owners))
+    return path
+
+
+def last_period(folder: Path) -> str:
+    return sorted(p.stem.rsplit("-pack-", 1)[1] for p in folder.glob("*.xlsx"))[-1]
+
+
+def peer(folder: Path) -> None:
+    import peer as bare
+
+    with tempfile.TemporaryDirectory() as work:
+        bare.peer_run(folder, last_period(folder), DATA / "owners.json",
+                      Path(work) / "summary.xlsx")
+
+
+def agreement(folder: Path) -> dict[str, int]:
+    """The peer's figures against xltrack's, to the cent (not timed). Raises on a difference."""
+    import peer as bare
+
+    from xltrack.demo import demo_register
+    from xltrack.monthly import run_month
+
+    with tempfile.TemporaryDirectory() as work:
+        period = last_period(folder)
+        theirs = bare.peer_run(folder, period, register_file(), Path(work) / "summary.xlsx")
+        result = run_month(folder, demo_register(), period, Path(work) / "h.sqlite")
+    f = result.consolidation.figures
+    keys = zip(f.level, f.key, f.indicator, f.basis, f.span, strict=True)
+    ours = {k: round(a, 2) for k, a in zip(keys, f.amount, strict=True) if round(a, 2) != 0}
+    differ = [k for k in set(ours) | set(theirs)
+              if round(ours.get(k, 0.0) - theirs.get(k, 0.0), 2) != 0]
+    if differ:
+        raise SystemExit(f"the peer and xltrack disagree on {len(differ)} figures, e.g. "
+                         f"{sorted(differ)[:3]}")
+    rejected = len(result.checked.rejected)
+    return {"figures": len(ours), "rejected_files": rejected}
+
+
+BUTTON_PERIOD = "2026-10"
+
+
+def button_case() -> tuple[Path, Path]:
+    """The demo's twelve new files of 2026-10 on a history holding its Jan-Sep (cached): the
+    inbox and the history, built once by a run for 2026-09 over the months before."""
+    folder = DATA / "button"
+    inbox, history = folder / "demo" / "inbox", folder / "history.sqlite"
+    if (folder / ".complete").exists():
+        return inbox, history
+    import shutil
+
+    from xltrack.demo import demo_register, write_demo
+    from xltrack.monthly import run_month
+
+    shutil.rmtree(folder, ignore_errors=True)
+    write_demo(folder / "demo", BUTTON_PERIOD)
+    before = folder / "before"
+    for month in inbox.iterdir():
+        if month.name < BUTTON_PERIOD:
+            shutil.copytree(month, before / month.name)
+    run_month(before, demo_register(), "2026-09", history)
+    (folder / ".complete").write_text("1")
+    return inbox, history
+
+
+def cli_seconds(args: list[str], history: Path | None = None) -> float:
+    """Wall seconds of one cold `xltrack ...` (a fresh interpreter; a fresh copy of the
+    history, so that every round reads the same twelve new files)."""
+    import shutil
+
+    exe = str(Path(sys.executable).with_name("xltrack"))
+    with tempfile.TemporaryDirectory() as work:
+        if history is not None:
+            shutil.copy(history, Path(work) / "h.sqlite")
+            args = [*args, "--db", str(Path(work) / "h.sqlite"), "--out", str(Path(work) / "r")]
+        start = time.perf_counter()
+        done = subprocess.run([exe, *args], cwd=work, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+    if done.returncode not in (0, 1):  # 1: the demo's rejected file and major variances
+        raise SystemExit(f"xltrack {' '.join(args)} failed: {done.stderr[-2000:]}")
+    return seconds
+
+
+def button(repeat: int) -> dict[str, float]:
+    """Median cold seconds: the button-sized month, validate of its 12 files, --help."""
+    inbox, history = button_case()
+    new = inbox / BUTTON_PERIOD
+    cases = {"run": (["run", "--period", BUTTON_PERIOD, "--inbox", str(inbox)], history),
+             "validate_12": (["validate", str(new), "--period", BUTTON_PERIOD], None),
+             "help": (["--help"], None)}
+    samples: dict[str, list[float]] = {k: [] for k in cases}
+    for _ in range(repeat):
+        for name, (args, db) in cases.items():
+            samples[name].append(cli_seconds(args, db))
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
 def writers(rows: int = 5_000) -> dict[str, float]:
     """Seconds to write a rows × 20 table of numbers and text, per library."""
     import openpyxl
@@ -147,7 +257,7 @@ def writers(rows: int = 5_000) -> dict[str, float]:
     return timings
 
 
-STAGES = {"naive": naive, "raw": raw, "xltrack": xltrack_run}
+STAGES = {"naive": naive, "raw": raw, "peer": peer, "xltrack": xltrack_run}
 
 
 def measure(stage: str, folder: Path) -> dict[str, float]:
@@ -185,13 +295,15 @@ def main() -> None:
     results: dict[str, object] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
-        "repeat": args.repeat, "runs": [], "writers_5000_rows": writers()}
+        "repeat": args.repeat, "runs": [], "writers_5000_rows": writers(),
+        "button": button(args.repeat)}
+    print(f"button-sized month, cold: {results['button']}", flush=True)
     for n in (int(s) for s in args.sizes.split(",")):
         started = time.perf_counter()
         folder = generate(n)
         print(f"N={n}: {time.perf_counter() - started:.0f} s to generate (cached after)",
               flush=True)
-        row: dict[str, object] = {"n": n, "cells": cells(folder)}
+        row: dict[str, object] = {"n": n, "cells": cells(folder), "agree": agreement(folder)}
         # In rounds, each stage once per round: the machine's speed drifts, and a slow spell
         # then slows all three alike instead of one stage's every run.
         samples: dict[str, list[dict[str, float]]] = {stage: [] for stage in STAGES}
@@ -206,6 +318,7 @@ def main() -> None:
         secs = {k: row[k]["seconds"] for k in STAGES}  # type: ignore[index]
         row["xltrack_over_raw"] = secs["xltrack"] / secs["raw"]
         row["naive_over_xltrack"] = secs["naive"] / secs["xltrack"]
+        row["xltrack_over_peer"] = secs["xltrack"] / secs["peer"]
         row["files_per_second"] = n / secs["xltrack"]
         results["runs"].append(row)  # type: ignore[attr-defined]
     (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -219,16 +332,24 @@ def markdown(results: dict[str, object]) -> str:
              f"{m['platform']}. Median of {results['repeat']} rounds, each running the three "  # type: ignore[index]
              "once, each in its own process. Produced by `make bench` (bench/run.py).\n",
              "| N files | cells | (a) naive pandas+openpyxl | (b) raw calamine | "
-             "(c) xltrack run | (c)/(b) | (a)/(c) | files/s | peak RSS (c) |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "(p) bare peer | (c) xltrack run | (c)/(p) | (c)/(b) | (a)/(c) | files/s | "
+             "peak RSS (c) | figures equal |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["runs"]:  # type: ignore[attr-defined]
         lines.append(f"| {r['n']} | {r['cells']:,} | {r['naive']['seconds']:.1f} s | "
-                     f"{r['raw']['seconds']:.1f} s | {r['xltrack']['seconds']:.1f} s | "
+                     f"{r['raw']['seconds']:.1f} s | {r['peer']['seconds']:.1f} s | "
+                     f"{r['xltrack']['seconds']:.1f} s | {r['xltrack_over_peer']:.2f} | "
                      f"{r['xltrack_over_raw']:.2f} | {r['naive_over_xltrack']:.1f} | "
-                     f"{r['files_per_second']:.0f} | {r['xltrack']['rss_mb']:.0f} MB |")
+                     f"{r['files_per_second']:.0f} | {r['xltrack']['rss_mb']:.0f} MB | "
+                     f"{r['agree']['figures']:,} |")
     w = results["writers_5000_rows"]
     lines.append(f"\nWriting 5,000 rows × 20 columns: XlsxWriter {w['xlsxwriter']:.2f} s, "  # type: ignore[index]
                  f"openpyxl {w['openpyxl']:.2f} s.\n")  # type: ignore[index]
+    b = results["button"]
+    lines.append("A button-sized month (the demo's 12 new files of 2026-10 on a history holding "
+                 "Jan-Sep), cold from the CLI, median: `xltrack run` "  # type: ignore[index]
+                 f"{b['run']:.2f} s, `xltrack validate` of the 12 files {b['validate_12']:.2f} s, "  # type: ignore[index]
+                 f"`xltrack --help` {b['help']:.2f} s.\n")  # type: ignore[index]
     return "\n".join(lines) + "\n"
 
 
