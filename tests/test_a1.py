@@ -52,13 +52,3 @@ def test_malformed_ranges_raise_value_error(bad: str) -> None:
     with pytest.raises(ValueError):
         range_bounds(bad)
 
-
-def test_reading_a_pack_imports_neither_pandas_nor_openpyxl() -> None:
-    import subprocess
-    import sys
-
-    code = ("import sys, xltrack.workers, xltrack.validate; "
-            "print(sorted(m for m in ('pandas', 'openpyxl', 'xlsxwriter') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "[]"
