@@ -15,6 +15,7 @@ so that importing xltrack is not part of the peer's time.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -53,6 +54,9 @@ def header(reader: Any) -> dict[str, Any]:
 def read_pack(path: Path) -> list[tuple[Any, ...]]:
     """(project, table, indicator, month, amount, period, revision) for every amount."""
     import fastexcel
+
+    # "Could not determine dtype" for the formula-only total column and empty tables: noise.
+    logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
     reader = fastexcel.read_excel(path)
     h = header(reader)

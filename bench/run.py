@@ -30,6 +30,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -292,6 +293,17 @@ def writers(rows: int = 5_000) -> dict[str, float]:
 STAGES = {"naive": naive, "raw": raw, "peer": peer, "xltrack": xltrack_run}
 
 
+def in_child(function: str, arg: object) -> dict[str, Any]:
+    """run.FUNCTION(arg) in a fresh interpreter, its JSON result. The bench's own process stays
+    small: Linux carries a process's peak RSS across exec into the stages started from it."""
+    code = (f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import run; "
+            f"print(json.dumps(run.{function}(run.Path({str(arg)!r}) "
+            f"if {isinstance(arg, Path)!r} else {arg!r})))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
 def measure(stage: str, folder: Path) -> dict[str, float]:
     """Run one stage in a fresh interpreter; its seconds and peak RSS (children included)."""
     code = ("import json, resource, sys, time; sys.path.insert(0, %r); import run; "
@@ -328,14 +340,15 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
         "repeat": args.repeat, "runs": [], "writers_5000_rows": writers(),
-        "button": button(args.repeat)}
+        "button": in_child("button", args.repeat)}
     print(f"button-sized month, cold: {results['button']}", flush=True)
     for n in (int(s) for s in args.sizes.split(",")):
         started = time.perf_counter()
         folder = generate(n)
         print(f"N={n}: {time.perf_counter() - started:.0f} s to generate (cached after)",
               flush=True)
-        row: dict[str, object] = {"n": n, "cells": cells(folder), "agree": agreement(folder)}
+        row: dict[str, object] = {"n": n, "cells": cells(folder),
+                                  "agree": in_child("agreement", folder)}
         # In rounds, each stage once per round: the machine's speed drifts, and a slow spell
         # then slows all three alike instead of one stage's every run.
         samples: dict[str, list[dict[str, float]]] = {stage: [] for stage in STAGES}
@@ -354,14 +367,24 @@ def main() -> None:
         row["files_per_second"] = n / secs["xltrack"]
         results["runs"].append(row)  # type: ignore[attr-defined]
     (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    (HERE / "RESULTS.md").write_text(markdown(results))
+    (HERE / "RESULTS.md").write_text(markdown(results) + kept_notes())
     print((HERE / "RESULTS.md").read_text())
+
+
+NOTES = "## What each change bought"
+
+
+def kept_notes() -> str:
+    """The hand-written record below NOTES in RESULTS.md, kept when the tables are rewritten."""
+    old = HERE / "RESULTS.md"
+    text = old.read_text() if old.exists() else ""
+    return "\n" + text[text.index(NOTES):] if NOTES in text else ""
 
 
 def markdown(results: dict[str, object]) -> str:
     m = results["machine"]
     lines = [f"# Benchmark results\n\nMachine: {m['cpus']} CPUs, Python {m['python']}, "  # type: ignore[index]
-             f"{m['platform']}. Median of {results['repeat']} rounds, each running the three "  # type: ignore[index]
+             f"{m['platform']}. Median of {results['repeat']} rounds, each running the four "  # type: ignore[index]
              "once, each in its own process. Produced by `make bench` (bench/run.py).\n",
              "| N files | cells | (a) naive pandas+openpyxl | (b) raw calamine | "
              "(p) bare peer | (c) xltrack run | (c)/(p) | (c)/(b) | (a)/(c) | files/s | "
@@ -377,12 +400,12 @@ def markdown(results: dict[str, object]) -> str:
     w = results["writers_5000_rows"]
     lines.append(f"\nWriting 5,000 rows × 20 columns: XlsxWriter {w['xlsxwriter']:.2f} s, "  # type: ignore[index]
                  f"openpyxl {w['openpyxl']:.2f} s.\n")  # type: ignore[index]
-    b = results["button"]
+    b: dict[str, float] = results["button"]  # type: ignore[assignment]
     lines.append("A button-sized month (the demo's 12 new files of 2026-10 on a history holding "
-                 "Jan-Sep), cold from the CLI, median: `xltrack run` "  # type: ignore[index]
-                 f"{b['run']:.2f} s (warm, in a process that has run one month already: "
-                 f"{b['run_warm']:.2f} s), `xltrack validate` of the 12 files {b['validate_12']:.2f} s, "  # type: ignore[index]
-                 f"`xltrack --help` {b['help']:.2f} s.\n")  # type: ignore[index]
+                 f"Jan-Sep), median: `xltrack run` cold from the CLI {b['run']:.2f} s, warm (in "
+                 f"a process that has run one month already) {b['run_warm']:.2f} s; "
+                 f"`xltrack validate` of the 12 files {b['validate_12']:.2f} s and "
+                 f"`xltrack --help` {b['help']:.2f} s, cold.\n")
     return "\n".join(lines) + "\n"
 
 
