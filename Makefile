@@ -78,10 +78,12 @@ templates: install
 workbooks: install
 	$(BIN)/xltrack build-workbook workbooks/xltrack.xlsm
 
-# Timings against the naive script and the raw reader: bench/results.json and bench/RESULTS.md.
+# Timings against the naive script, the raw reader and the bare peer: bench/results.json and bench/RESULTS.md.
 # Generated files are cached in bench/data/. BENCH_SIZES=50,200 for a quicker run.
 BENCH_SIZES ?= 50,200,1000
+# The bare peer's readers (bench/peer.py) are installed here only, never as runtime deps.
 bench: install
+	$(BIN)/python -m pip install --quiet 'fastexcel>=0.14' 'polars>=1.0'
 	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES)
 
 # Where a run's time goes (pyinstrument, installed here only): bench/profile.txt.

@@ -1,15 +1,19 @@
-"""make bench: xltrack's monthly run against the naive script and the raw reader.
+"""make bench: xltrack's monthly run against the naive script, the raw reader and a bare peer.
 
 For each N, generates N distinct subsidiary packs (all four kinds, filled through the contract
 by the demo filler; cached under bench/data/), then times, median of --repeat rounds (each
-round runs the three once), each run in a fresh subprocess so that peak memory is its own:
+round runs the four once), each run in a fresh subprocess so that peak memory is its own:
 
   (a) naive:   pandas.read_excel(engine="openpyxl") of every sheet, then concat and groupby
   (b) raw:     python-calamine reading every sheet of every file, nothing else
+  (p) peer:    bench/peer.py — fastexcel + polars, tables by name, the consolidation's rules,
+               an XlsxWriter summary; no guards, no database
   (c) xltrack: the whole run — intake, read, validate, store, consolidate, variances, report
 
-and the report writer for 5,000 project rows with openpyxl and with XlsxWriter. Writes
-bench/results.json and bench/RESULTS.md.
+Before timing, the peer's figures are checked against xltrack's to the cent (a difference
+stops the bench). Then the report writer for 5,000 project rows with openpyxl and with
+XlsxWriter, and a button-sized month cold from the CLI (button()). Writes bench/results.json
+and bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -122,6 +127,144 @@ def xltrack_run(folder: Path) -> None:
         publish_report(result, out / report_name(result.period))
 
 
+def register_file() -> Path:
+    """The demo register's owners (project -> [subsidiary, segment]) for the peer."""
+    path = DATA / "owners.json"
+    if not path.exists():
+        from xltrack.demo import demo_register
+
+        register = demo_register()
+        owners = {p.id: [p.subsidiary, register.segment_of(p).code] for p in register.projects}
+        DATA.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(owners))
+    return path
+
+
+def last_period(folder: Path) -> str:
+    return sorted(p.stem.rsplit("-pack-", 1)[1] for p in folder.glob("*.xlsx"))[-1]
+
+
+def peer(folder: Path) -> None:
+    import peer as bare
+
+    with tempfile.TemporaryDirectory() as work:
+        bare.peer_run(folder, last_period(folder), DATA / "owners.json",
+                      Path(work) / "summary.xlsx")
+
+
+def agreement(folder: Path) -> dict[str, int]:
+    """The peer's figures against xltrack's, to the cent (not timed). Raises on a difference."""
+    import peer as bare
+
+    from xltrack.demo import demo_register
+    from xltrack.monthly import run_month
+
+    with tempfile.TemporaryDirectory() as work:
+        period = last_period(folder)
+        theirs = bare.peer_run(folder, period, register_file(), Path(work) / "summary.xlsx")
+        result = run_month(folder, demo_register(), period, Path(work) / "h.sqlite")
+    f = result.consolidation.figures
+    keys = zip(f.level, f.key, f.indicator, f.basis, f.span, strict=True)
+    ours = {k: round(a, 2) for k, a in zip(keys, f.amount, strict=True) if round(a, 2) != 0}
+    differ = [k for k in set(ours) | set(theirs)
+              if round(ours.get(k, 0.0) - theirs.get(k, 0.0), 2) != 0]
+    if differ:
+        raise SystemExit(f"the peer and xltrack disagree on {len(differ)} figures, e.g. "
+                         f"{sorted(differ)[:3]}")
+    rejected = len(result.checked.rejected)
+    return {"figures": len(ours), "rejected_files": rejected}
+
+
+BUTTON_PERIOD = "2026-10"
+
+
+def button_case() -> tuple[Path, Path]:
+    """The demo's twelve new files of 2026-10 on a history holding its Jan-Sep (cached): the
+    inbox and the history, built once by a run for 2026-09 over the months before."""
+    folder = DATA / "button"
+    inbox, history = folder / "demo" / "inbox", folder / "history.sqlite"
+    if (folder / ".complete").exists():
+        return inbox, history
+    import shutil
+
+    from xltrack.demo import demo_register, write_demo
+    from xltrack.monthly import run_month
+
+    shutil.rmtree(folder, ignore_errors=True)
+    write_demo(folder / "demo", BUTTON_PERIOD)
+    before = folder / "before"
+    for month in inbox.iterdir():
+        if month.name < BUTTON_PERIOD:
+            shutil.copytree(month, before / month.name)
+    run_month(before, demo_register(), "2026-09", history)
+    (folder / ".complete").write_text("1")
+    return inbox, history
+
+
+def cli_seconds(args: list[str], history: Path | None = None) -> float:
+    """Wall seconds of one cold `xltrack ...` (a fresh interpreter; a fresh copy of the
+    history, so that every round reads the same twelve new files)."""
+    import shutil
+
+    exe = str(Path(sys.executable).with_name("xltrack"))
+    with tempfile.TemporaryDirectory() as work:
+        if history is not None:
+            shutil.copy(history, Path(work) / "h.sqlite")
+            args = [*args, "--db", str(Path(work) / "h.sqlite"), "--out", str(Path(work) / "r")]
+        start = time.perf_counter()
+        done = subprocess.run([exe, *args], cwd=work, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+    if done.returncode not in (0, 1):  # 1: the demo's rejected file and major variances
+        raise SystemExit(f"xltrack {' '.join(args)} failed: {done.stderr[-2000:]}")
+    return seconds
+
+
+def warm_month(inbox: str, history: str) -> float:
+    """Seconds of the button's month in a process that has run one already (a warm process,
+    as xlwings' UDF server would keep): the steps `xltrack run` takes, on a fresh copy."""
+    import shutil
+
+    from xltrack.demo import demo_register
+    from xltrack.monthly import run_month, write_outputs, write_special_reports
+    from xltrack.report.monitoring import report_name
+    from xltrack.report.publish import publish_report
+
+    def month(work: Path) -> None:
+        shutil.copy(history, work / "h.sqlite")
+        result = run_month(Path(inbox), demo_register(), BUTTON_PERIOD, work / "h.sqlite",
+                           work / "feedback")
+        write_outputs(result, work)
+        write_special_reports(result, work / "special")
+        publish_report(result, work / report_name(result.period))
+
+    with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second:
+        month(Path(first))
+        start = time.perf_counter()
+        month(Path(second))
+        return time.perf_counter() - start
+
+
+def button(repeat: int) -> dict[str, float]:
+    """Median seconds: the button-sized month cold from the CLI and warm (warm_month), validate
+    of its 12 files and --help, cold."""
+    inbox, history = button_case()
+    new = inbox / BUTTON_PERIOD
+    cases = {"run": (["run", "--period", BUTTON_PERIOD, "--inbox", str(inbox)], history),
+             "validate_12": (["validate", str(new), "--period", BUTTON_PERIOD], None),
+             "help": (["--help"], None)}
+    samples: dict[str, list[float]] = {k: [] for k in cases}
+    samples["run_warm"] = []
+    code = (f"import sys; sys.path.insert(0, {str(HERE)!r}); import run; "
+            f"print(run.warm_month({str(inbox)!r}, {str(history)!r}))")
+    for _ in range(repeat):
+        for name, (args, db) in cases.items():
+            samples[name].append(cli_seconds(args, db))
+        warm = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                              text=True)
+        samples["run_warm"].append(float(warm.stdout.strip().splitlines()[-1]))
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
 def writers(rows: int = 5_000) -> dict[str, float]:
     """Seconds to write a rows × 20 table of numbers and text, per library."""
     import openpyxl
@@ -147,7 +290,18 @@ def writers(rows: int = 5_000) -> dict[str, float]:
     return timings
 
 
-STAGES = {"naive": naive, "raw": raw, "xltrack": xltrack_run}
+STAGES = {"naive": naive, "raw": raw, "peer": peer, "xltrack": xltrack_run}
+
+
+def in_child(function: str, arg: object) -> dict[str, Any]:
+    """run.FUNCTION(arg) in a fresh interpreter, its JSON result. The bench's own process stays
+    small: Linux carries a process's peak RSS across exec into the stages started from it."""
+    code = (f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import run; "
+            f"print(json.dumps(run.{function}(run.Path({str(arg)!r}) "
+            f"if {isinstance(arg, Path)!r} else {arg!r})))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def measure(stage: str, folder: Path) -> dict[str, float]:
@@ -185,13 +339,16 @@ def main() -> None:
     results: dict[str, object] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
-        "repeat": args.repeat, "runs": [], "writers_5000_rows": writers()}
+        "repeat": args.repeat, "runs": [], "writers_5000_rows": writers(),
+        "button": in_child("button", args.repeat)}
+    print(f"button-sized month, cold: {results['button']}", flush=True)
     for n in (int(s) for s in args.sizes.split(",")):
         started = time.perf_counter()
         folder = generate(n)
         print(f"N={n}: {time.perf_counter() - started:.0f} s to generate (cached after)",
               flush=True)
-        row: dict[str, object] = {"n": n, "cells": cells(folder)}
+        row: dict[str, object] = {"n": n, "cells": cells(folder),
+                                  "agree": in_child("agreement", folder)}
         # In rounds, each stage once per round: the machine's speed drifts, and a slow spell
         # then slows all three alike instead of one stage's every run.
         samples: dict[str, list[dict[str, float]]] = {stage: [] for stage in STAGES}
@@ -206,29 +363,49 @@ def main() -> None:
         secs = {k: row[k]["seconds"] for k in STAGES}  # type: ignore[index]
         row["xltrack_over_raw"] = secs["xltrack"] / secs["raw"]
         row["naive_over_xltrack"] = secs["naive"] / secs["xltrack"]
+        row["xltrack_over_peer"] = secs["xltrack"] / secs["peer"]
         row["files_per_second"] = n / secs["xltrack"]
         results["runs"].append(row)  # type: ignore[attr-defined]
     (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    (HERE / "RESULTS.md").write_text(markdown(results))
+    (HERE / "RESULTS.md").write_text(markdown(results) + kept_notes())
     print((HERE / "RESULTS.md").read_text())
+
+
+NOTES = "## What each change bought"
+
+
+def kept_notes() -> str:
+    """The hand-written record below NOTES in RESULTS.md, kept when the tables are rewritten."""
+    old = HERE / "RESULTS.md"
+    text = old.read_text() if old.exists() else ""
+    return "\n" + text[text.index(NOTES):] if NOTES in text else ""
 
 
 def markdown(results: dict[str, object]) -> str:
     m = results["machine"]
     lines = [f"# Benchmark results\n\nMachine: {m['cpus']} CPUs, Python {m['python']}, "  # type: ignore[index]
-             f"{m['platform']}. Median of {results['repeat']} rounds, each running the three "  # type: ignore[index]
+             f"{m['platform']}. Median of {results['repeat']} rounds, each running the four "  # type: ignore[index]
              "once, each in its own process. Produced by `make bench` (bench/run.py).\n",
              "| N files | cells | (a) naive pandas+openpyxl | (b) raw calamine | "
-             "(c) xltrack run | (c)/(b) | (a)/(c) | files/s | peak RSS (c) |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "(p) bare peer | (c) xltrack run | (c)/(p) | (c)/(b) | (a)/(c) | files/s | "
+             "peak RSS (c) | figures equal |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["runs"]:  # type: ignore[attr-defined]
         lines.append(f"| {r['n']} | {r['cells']:,} | {r['naive']['seconds']:.1f} s | "
-                     f"{r['raw']['seconds']:.1f} s | {r['xltrack']['seconds']:.1f} s | "
+                     f"{r['raw']['seconds']:.1f} s | {r['peer']['seconds']:.1f} s | "
+                     f"{r['xltrack']['seconds']:.1f} s | {r['xltrack_over_peer']:.2f} | "
                      f"{r['xltrack_over_raw']:.2f} | {r['naive_over_xltrack']:.1f} | "
-                     f"{r['files_per_second']:.0f} | {r['xltrack']['rss_mb']:.0f} MB |")
+                     f"{r['files_per_second']:.0f} | {r['xltrack']['rss_mb']:.0f} MB | "
+                     f"{r['agree']['figures']:,} |")
     w = results["writers_5000_rows"]
     lines.append(f"\nWriting 5,000 rows × 20 columns: XlsxWriter {w['xlsxwriter']:.2f} s, "  # type: ignore[index]
                  f"openpyxl {w['openpyxl']:.2f} s.\n")  # type: ignore[index]
+    b: dict[str, float] = results["button"]  # type: ignore[assignment]
+    lines.append("A button-sized month (the demo's 12 new files of 2026-10 on a history holding "
+                 f"Jan-Sep), median: `xltrack run` cold from the CLI {b['run']:.2f} s, warm (in "
+                 f"a process that has run one month already) {b['run_warm']:.2f} s; "
+                 f"`xltrack validate` of the 12 files {b['validate_12']:.2f} s and "
+                 f"`xltrack --help` {b['help']:.2f} s, cold.\n")
     return "\n".join(lines) + "\n"
 
 

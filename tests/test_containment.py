@@ -16,11 +16,11 @@ import pytest
 from openpyxl import load_workbook
 
 from xltrack import contract as c
-from xltrack import workers
 from xltrack.inbox import check_files
 from xltrack.models import Finding, Reason, Severity
 from xltrack.monthly import MonthResult, run_month
 from xltrack.reader import Submission
+from xltrack.report import feedback
 from xltrack.report.feedback import FINDINGS_SHEET, write_feedback
 from xltrack.settings import Register
 from xltrack.workers import Isolation
@@ -206,7 +206,8 @@ def test_a_feedback_copy_that_hangs_or_kills_its_worker_costs_only_its_file(
         monkeypatch: pytest.MonkeyPatch) -> None:
     paths = [fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount="12x")]}, name=name)
              for name in ("hang.xlsx", "abort.xlsx")]
-    monkeypatch.setattr(workers, "their_copy", _slow_copy)  # workers fork after this
+    # The feedback task imports their_copy when it runs: patched where it is defined.
+    monkeypatch.setattr(feedback, "their_copy", _slow_copy)  # workers fork after this
     started = time.monotonic()
     result = check_files(paths, register, "2026-10", tmp_path / "fb",
                          Isolation(workers=2, timeout_s=4))

@@ -59,9 +59,10 @@ def test_init_refuses_a_folder_in_use(tmp_path: Path) -> None:
 def test_an_internal_error_is_one_line_and_the_traceback_goes_to_the_log(
         tmp_path: Path) -> None:
     (tmp_path / "logs").mkdir()
-    code = ("import sys, xltrack.cli as c, xltrack.cli_setup as setup\n"
+    # The command imports generate_all when it runs: patched where it is defined.
+    code = ("import sys, xltrack.cli as c, xltrack.cli_setup, xltrack.templates as t\n"
             "def boom(*a, **k): raise RuntimeError('disk on fire')\n"
-            "setup.generate_all = boom\n"
+            "t.generate_all = boom\n"
             "sys.argv = ['xltrack', '--quiet', 'templates', 'out']\n"
             "c.main()\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, text=True,

@@ -18,22 +18,21 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
-from .action_book import load_key_work
-from .action_table import KeyWork
-from .actions import DEFAULT_CADENCE, Cadence, cadence_from
 from .backend import failures
-from .control import ControlSettings, load_control
 from .errors import XltrackError
-from .excel.build import WORKBOOK
-from .excel.port import FilePort
 from .language import document_lang, message_lang, zone
-from .settings import Register, load_register
-from .variance import RuleSet, load_rules
+
+if TYPE_CHECKING:  # each command imports what it uses: `xltrack --help` needs none of these
+    from .action_table import KeyWork
+    from .actions import Cadence
+    from .control import ControlSettings
+    from .settings import Register
+    from .variance import RuleSet
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 KEY_WORK_TABLE = "key-work.xlsx"
@@ -61,7 +60,9 @@ _control_option = click.option(
 
 LOG = logging.getLogger("xltrack")
 REGISTER_FILE, RULES_FILE, INBOX = "register.json", "rules.json", "inbox"
-CONTROL_FILE = WORKBOOK
+# store.DEFAULT_DB, templates.LANGS and excel.build.WORKBOOK, named here so that parsing a
+# command line imports none of those modules (tests/test_imports.py checks they stay the same).
+DEFAULT_DB, LANGS, CONTROL_FILE = "xltrack.sqlite", ("zh", "en"), "xltrack.xlsm"
 
 
 def _set_root(key: str) -> Any:
@@ -129,6 +130,9 @@ def _progress(label: str) -> Any:
 
 @functools.cache
 def _control(path: Path) -> ControlSettings:
+    from .control import load_control
+    from .excel.port import FilePort
+
     return load_control(FilePort(path))
 
 
@@ -141,6 +145,8 @@ def _control_named(path: Path | None) -> ControlSettings | None:
 
 def resolve_register(path: Path | None, control: Path | None = None) -> Register:
     """The register named, else the control workbook's, else register.json, else the demo."""
+    from .settings import load_register
+
     if path is None:
         settings = _control_named(control)
         if settings:
@@ -153,6 +159,8 @@ def resolve_register(path: Path | None, control: Path | None = None) -> Register
 
 
 def resolve_rules(path: Path | None, control: Path | None = None) -> RuleSet:
+    from .variance import load_rules
+
     if path is None:
         settings = _control_named(control)
         if settings:
@@ -195,6 +203,8 @@ def resolve_actions(path: Path | None, control: Path | None = None) -> KeyWork |
     """The key-work table named, else the control workbook's, else key-work.xlsx; its latest
     month's table (key-work-YYYY-MM.xlsx) when there is one. Never raises: its problems are
     findings for the report."""
+    from .action_book import load_key_work
+
     settings = _control_named(control)
     named = path or (settings.path("key_work") if settings else Path(KEY_WORK_TABLE))
     return load_key_work(named, resolve_cadence(control))
@@ -202,6 +212,8 @@ def resolve_actions(path: Path | None, control: Path | None = None) -> KeyWork |
 
 def resolve_cadence(control: Path | None = None) -> Cadence:
     """The key-work cadence of the control workbook's Control sheet, else the default."""
+    from .actions import DEFAULT_CADENCE, cadence_from
+
     settings = _control_named(control)
     return cadence_from(settings.values) if settings else DEFAULT_CADENCE
 

@@ -5,23 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .action_book import current_table, write_table
-from .action_month import close_month
-from .action_table import read_key_work
-from .actions import (
-    CADENCE_SETTINGS,
-    Cadence,
-    cadence_from,
-    flag,
-    follow_ups,
-    is_overdue,
-    is_tracked,
-    next_follow_up,
-)
 from .cli import (
     KEY_WORK_TABLE,
     _control_named,
@@ -32,6 +19,9 @@ from .cli import (
     wants_json,
 )
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .actions import Cadence
 
 
 class Day(click.ParamType[dt.date]):
@@ -60,6 +50,8 @@ _CADENCE_HELP = {"near_days": "Items due within this many days are in the near b
 
 
 def _cadence_options(command: Any) -> Any:
+    from .actions import CADENCE_SETTINGS
+
     for _, name in reversed(CADENCE_SETTINGS):
         command = click.option(f"--{name.replace('_', '-')}", name, type=click.IntRange(0, 366),
                                help=_CADENCE_HELP[name])(command)
@@ -92,6 +84,9 @@ def actions(ctx: click.Context, /, as_of: dt.date | None, table: Path | None,
       xltrack actions init key-work.xlsx
       xltrack actions rollover --month 2026-11 --table key-work.xlsx
     """
+    from .action_book import current_table
+    from .actions import Cadence, cadence_from
+
     settings = _control_named(control_path)
     cadence = cadence_from(settings.values) if settings else Cadence()
     chosen = {k: v for k, v in typed.items() if v is not None}
@@ -107,6 +102,9 @@ def actions(ctx: click.Context, /, as_of: dt.date | None, table: Path | None,
 
 
 def _follow_ups(table: Path, day: dt.date, cadence: Cadence) -> None:
+    from .action_table import read_key_work
+    from .actions import flag, follow_ups, is_overdue, is_tracked, next_follow_up
+
     work = read_key_work(table, cadence)
     items = work.items
     chase = follow_ups(items, day, cadence)
@@ -144,6 +142,8 @@ def actions_init(ctx: click.Context, path: Path, lang: str) -> None:
     Example:
       xltrack actions init key-work.xlsx
     """
+    from .action_book import write_table
+
     if path.exists():
         raise UsageError(f"{path} exists already; choose another name")
     write_table(path, [], dt.date.today(), ctx.meta["cadence"], lang=lang)
@@ -173,6 +173,9 @@ def actions_rollover(ctx: click.Context, month: str, table: Path | None,
     Example:
       xltrack actions rollover --month 2026-11 --table key-work.xlsx
     """
+    from .action_book import current_table
+    from .action_month import close_month
+
     closed = close_month(current_table(table) if table else ctx.meta["table"], month,
                          ctx.meta["cadence"], out_file)
     done = closed.summary["done"]

@@ -10,7 +10,6 @@ import click
 
 from . import backend
 from .cli import cli, emit
-from .history_copy import copy_history
 
 
 class History(click.ParamType[backend.Location, Any]):
@@ -58,6 +57,8 @@ def copy(source: backend.Location, dest: backend.Location) -> None:
     Example:
       xltrack history copy xltrack.sqlite postgresql://xltrack@dbserver/xltrack
     """
+    from .history_copy import copy_history
+
     tally = copy_history(source, dest)
     counts = tally.counts
     emit({"source": backend.shown(source), "dest": backend.shown(dest), "counts": counts,

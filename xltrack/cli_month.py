@@ -7,19 +7,17 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import store
-from .action_book import track_major_variances
-from .action_table import problem_lines
-from .actions import ActionItem
 from .backend import Location
 from .cli import (
+    DEFAULT_DB,
     EXIT_FINDINGS,
     EXIT_OK,
     INBOX,
+    LANGS,
     _actions_option,
     _control_option,
     _json_option,
@@ -40,26 +38,15 @@ from .cli import (
     wants_json,
 )
 from .cli_history import HISTORY_HELP, History
-from .consolidate import trace
 from .errors import UsageError
 from .inbox import CheckResult, check_files
 from .locking import network_filesystem
 from .models import check_period
-from .monthly import (
-    MonthResult,
-    month_from_store,
-    prior_period_restatements,
-    run_files,
-    run_month,
-    write_outputs,
-    write_special_reports,
-)
-from .report.monitoring import report_name
-from .report.publish import publish_report
-from .report.written import overdue_work
-from .store import DEFAULT_DB
-from .templates import LANGS
 from .workers import Isolation
+
+if TYPE_CHECKING:
+    from .actions import ActionItem
+    from .monthly import MonthResult
 
 
 @cli.command()
@@ -142,6 +129,12 @@ def run(period: str, inbox: Path, db: Location, out_dir: Path, register_path: Pa
     Example:
       xltrack run --period 2026-10 --inbox inbox --db xltrack.sqlite --out reports
     """
+    from .action_table import problem_lines
+    from .monthly import run_month, write_outputs, write_special_reports
+    from .report.monitoring import report_name
+    from .report.publish import publish_report
+    from .report.written import overdue_work
+
     lang = resolve_document_lang(lang, control_path)
     register = resolve_register(register_path, control_path)
     share = network_filesystem(db) if isinstance(db, Path) else None
@@ -199,6 +192,12 @@ def report(period: str, out_file: Path | None, lang: str | None, db: Location,
     Example:
       xltrack report --period 2026-10 --db xltrack.sqlite --out reports/report-2026-10.xlsx
     """
+    from . import store
+    from .action_table import problem_lines
+    from .monthly import month_from_store
+    from .report.monitoring import report_name
+    from .report.publish import publish_report
+
     lang = resolve_document_lang(lang, control_path)
     register = resolve_register(register_path, control_path)
     with store.open_store(db) as conn:
@@ -246,6 +245,10 @@ def special_reports(period: str, out_dir: Path, db: Location, register_path: Pat
     Example:
       xltrack special-reports --period 2026-10 --db xltrack.sqlite --out reports/special
     """
+    from . import store
+    from .action_book import track_major_variances
+    from .monthly import month_from_store, write_special_reports
+
     register = resolve_register(register_path, control_path)
     with store.open_store(db) as conn:
         result = month_from_store(conn, register, check_period(period),
@@ -286,6 +289,9 @@ def explain(project: str, period: str, measure: str, basis: str | None, span: st
     Example:
       xltrack explain RE01-P01 --period 2026-10 --measure investment --span ytd
     """
+    from . import store
+    from .consolidate import trace
+
     with store.open_store(db) as conn:
         facts = trace(store.facts_in_force(conn, check_period(period)), period, project,
                       measure, basis, span)
@@ -303,6 +309,8 @@ def explain(project: str, period: str, measure: str, basis: str | None, span: st
 
 
 def _run_json(result: MonthResult, written: list[Path], feedback: Path) -> dict[str, Any]:
+    from .monthly import prior_period_restatements, run_files
+
     group = result.consolidation.figures
     group = group[group.level == "group"]
     prior = prior_period_restatements(result)

@@ -10,10 +10,11 @@ import click
 
 from . import contract as c
 from .backend import Location
-from .chase import chase_period
 from .cli import (
+    DEFAULT_DB,
     EXIT_FINDINGS,
     EXIT_OK,
+    LANGS,
     _control_named,
     _control_option,
     _json_option,
@@ -27,10 +28,7 @@ from .cli import (
 )
 from .cli_history import History
 from .errors import UsageError
-from .issued import issue_templates
 from .models import check_period
-from .store import DEFAULT_DB
-from .templates import LANGS
 
 _KINDS = [k.value for k in c.Kind]
 
@@ -69,6 +67,8 @@ def issue(period: str, kinds: tuple[str, ...], subsidiaries: tuple[str, ...], ou
       xltrack issue --period 2026-11
       xltrack issue --period 2026-11 --kind budget --subsidiary RE01
     """
+    from .issued import issue_templates
+
     check_period(period)
     register = resolve_register(register_path, control_path)
     rules = resolve_rules(rules_path, control_path)
@@ -119,6 +119,8 @@ def chase(period: str, db: Location, feedback_dir: Path, out_dir: Path, lang: st
       xltrack chase --period 2026-10
       xltrack chase --period 2026-10 --lang en --send
     """
+    from .chase import chase_period
+
     register = resolve_register(register_path, control_path)
     settings = _control_named(control_path)
     values = settings.values if settings else {}

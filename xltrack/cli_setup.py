@@ -10,12 +10,12 @@ from pathlib import Path
 import click
 
 from . import contract as c
-from . import store
-from .action_book import write_table
 from .cli import (
     CONTROL_FILE,
+    DEFAULT_DB,
     INBOX,
     KEY_WORK_TABLE,
+    LANGS,
     REGISTER_FILE,
     _control,
     _control_option,
@@ -26,15 +26,9 @@ from .cli import (
     emit,
     resolve_register,
 )
-from .demo import write_demo
 from .errors import UsageError
-from .excel.build import WORKBOOK, build_workbook
 from .models import add_months as add_period
 from .models import check_period
-from .settings import load_register
-from .store import DEFAULT_DB
-from .templates import LANGS, generate_all
-from .variance import default_rules, load_rules
 
 
 @cli.command()
@@ -51,6 +45,13 @@ def init(folder: Path, period: str | None) -> None:
     Example:
       xltrack init ops --period 2026-10
     """
+    from . import store
+    from .action_book import write_table
+    from .excel.build import build_workbook
+    from .settings import load_register
+    from .templates import generate_all
+    from .variance import default_rules
+
     if folder.exists() and any(folder.iterdir()):
         raise UsageError(f"{folder} is not empty; choose a new folder")
     today = dt.date.today()
@@ -74,7 +75,7 @@ def init(folder: Path, period: str | None) -> None:
 
 @cli.command("build-workbook")
 @click.argument("out_file", type=click.Path(path_type=Path, dir_okay=False),
-                default=f"workbooks/{WORKBOOK}")
+                default=f"workbooks/{CONTROL_FILE}")
 @_control_option
 @_register_option
 @_rules_option
@@ -96,6 +97,10 @@ def build_workbook_command(out_file: Path, control_path: Path | None,
       xltrack build-workbook workbooks/xltrack.xlsm
       xltrack build-workbook new.xlsm --control xltrack.xlsm
     """
+    from .excel.build import build_workbook
+    from .settings import load_register
+    from .variance import load_rules
+
     values = None
     if control_path is not None:
         settings = _control(control_path.resolve())
@@ -126,6 +131,8 @@ def templates(out_dir: Path, lang: str, kinds: tuple[str, ...],
       xltrack templates out/
       xltrack templates out/ --lang zh --kind budget --kind monthly
     """
+    from .templates import generate_all
+
     register = resolve_register(register_path, control_path)
     langs = LANGS if lang == "all" else (lang,)
     chosen = [c.Kind(k) for k in kinds] or None
@@ -146,6 +153,11 @@ def demo_data(out_dir: Path, period: str, subsidiaries: int | None, seed: int) -
     Example:
       xltrack demo-data demo --period 2026-10
     """
+    from .demo import write_demo
+    from .excel.build import build_workbook
+    from .settings import load_register
+    from .variance import default_rules
+
     manifest = write_demo(out_dir, check_period(period), subsidiaries, seed)
     build_workbook(out_dir / CONTROL_FILE, load_register(out_dir / REGISTER_FILE),
                    default_rules(), {"period": period})

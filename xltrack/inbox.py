@@ -13,7 +13,6 @@ from .errors import UsageError
 from .intake import is_lock_file
 from .models import Severity, check_period
 from .reader import Submission
-from .report.feedback import feedback_names
 from .settings import Register
 from .units import UnitCheck, check_units
 from .validate import validate_all
@@ -92,6 +91,8 @@ def write_feedback_of(result: CheckResult, feedback_dir: Path,
                       isolation: Isolation | None = None) -> None:
     """A feedback workbook for every file of `result` with findings, in worker processes like
     reading: a copy that fails is its file's finding."""
+    from .report.feedback import feedback_names  # openpyxl: only when feedback is written
+
     subs = result.submissions
     result.feedback = write_all_feedback(subs, feedback_dir, isolation)
     wanted = [s for s in subs if s.findings]

@@ -15,7 +15,8 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 from lxml import etree as LET
-from openpyxl.utils.cell import range_boundaries
+
+from .a1 import range_bounds
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -183,7 +184,7 @@ def _workbook_part_of(zf: zipfile.ZipFile, wb_part: str, names: set[str]) -> tup
 
 def _table(zf: zipfile.ZipFile, part: str, sheet: str) -> TablePart:
     t = _xml(zf, part)
-    min_col, min_row, max_col, max_row = range_boundaries(t.get("ref", ""))
+    min_col, min_row, max_col, max_row = range_bounds(t.get("ref", ""))
     if not (min_col and min_row and max_col and max_row):  # a whole row or column: not a table
         raise PackageError(f"表格 {part} 的范围“{t.get('ref')}”无效，请在 Excel 中另存后重新发送",
                            f"the table {part} has the range {t.get('ref')!r}, which is not a "

@@ -14,13 +14,11 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import ParseError
 
-import pandas as pd
-from openpyxl.utils.cell import get_column_letter
-
 from . import contract as c
+from .a1 import column_letter
 from .models import Finding, Reason, Severity, shown
 from .package import Package, PackageError, read_package
 from .sheet_xml import Book, Cells, SheetTooLarge, date_styles, read_sheet, shared_strings
@@ -33,6 +31,9 @@ from .values import (
     parse_code,
     parse_period,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ROW", "Submission", "TableData", "file_digest", "read_submission"]
 
@@ -63,6 +64,8 @@ class TableData:
     @property
     def frame(self) -> pd.DataFrame:
         """The table as a DataFrame (numeric columns as float64, blanks as NaN)."""
+        import pandas as pd  # only the history needs frames; reading and validating do not
+
         frame = pd.DataFrame(self.columns)
         for col in self.spec.columns:
             if col.type in _NUMERIC:
@@ -228,7 +231,7 @@ class _Reading:
             if not is_blank(values[0]):
                 place = (str(values[0]).strip(), str(values[1]).strip())
                 column_map[place] = str(values[2])
-                self.map_cells[place] = f"{get_column_letter(table.min_col + h_i)}{row}"
+                self.map_cells[place] = f"{column_letter(table.min_col + h_i)}{row}"
         return column_map
 
     def _read_header(self) -> None:
@@ -307,7 +310,7 @@ class _Reading:
                         f"({column.key}); do not rename or delete the headers",
                         sheet=where.sheet, key=column.key)
                 return
-            letters[column.key] = get_column_letter(positions[label.strip()])
+            letters[column.key] = column_letter(positions[label.strip()])
         last = where.max_row - where.totals_rows
         data = TableReader(sub, spec, where.sheet, letters, grid,
                            self.package.date1904).columns(header_row + 1, last)

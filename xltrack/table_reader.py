@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
 from . import contract as c
+from .a1 import column_index, split_cell
 from .models import Finding, Reason, Severity, shown
 from .sheet_xml import Cells
 from .values import (
@@ -44,8 +43,8 @@ class Grid:
         return values[col - 1] if 0 < col <= len(values) else ""
 
     def at(self, cell: str) -> Any:
-        letters, row = coordinate_from_string(cell)
-        return self.value(row, column_index_from_string(letters))
+        letters, row = split_cell(cell)
+        return self.value(row, column_index(letters))
 
 
 class TableReader:
@@ -65,7 +64,7 @@ class TableReader:
 
     def columns(self, first: int, last: int) -> dict[str, list[Any]]:
         spec, grid = self.spec, self.grid
-        places = {k: column_index_from_string(v) - 1 for k, v in self.letters.items()}
+        places = {k: column_index(v) - 1 for k, v in self.letters.items()}
         inputs = [places[col.key] for col in spec.columns if not col.computed]
         errors = {k: grid.errors.get(letter, {}) for k, letter in self.letters.items()}
         formulas = {k: grid.formulas.get(letter, {}) for k, letter in self.letters.items()}

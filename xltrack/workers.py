@@ -26,7 +26,6 @@ from .errors import UsageError
 from .intake import DEFAULT_LIMITS, check, is_lock_file
 from .models import Finding, Reason, Severity
 from .reader import Submission, file_digest, read_submission
-from .report.feedback import feedback_names, their_copy, write_feedback
 from .settings import Register
 from .validate import check_file
 
@@ -309,6 +308,9 @@ def write_all_feedback(subs: Sequence[Submission], folder: Path,
     worker process with the reader's time and memory limits. A copy that cannot be made or
     marked in time gives the findings alone and a note; a workbook that cannot be written at
     all gives its file a warning (feedback_failed). Returns the workbooks written."""
+    # Feedback workbooks need openpyxl and XlsxWriter; reading and validating do not.
+    from .report.feedback import feedback_names
+
     isolation = isolation or Isolation()
     wanted = [s for s in subs if s.findings]
     if not wanted:
@@ -330,6 +332,8 @@ def write_all_feedback(subs: Sequence[Submission], folder: Path,
 
 
 def _feedback_task(task: tuple[Submission, Path, float]) -> _Feedback:
+    from .report.feedback import their_copy, write_feedback
+
     sub, path, copy_seconds = task
     try:
         with _time_limit(copy_seconds):  # opening, marking and saving their copy
