@@ -167,12 +167,16 @@ def _findings(n: int) -> Submission:
 def test_feedback_time_grows_linearly_with_the_findings(tmp_path: Path) -> None:
     """5,000 findings took 13 s (openpyxl's max_row scanned the sheet for each row), 35 times
     the time of 500. Linear, it is under 10 times (a workbook costs something however small);
-    20 leaves room for a busy machine."""
+    20 leaves room for a busy machine; the best of two runs each keeps a slow spell of a
+    shared machine from looking like a quadratic writer."""
     timings = []
     for n in (500, 5000):
-        started = time.perf_counter()
-        write_feedback(_findings(n), tmp_path / f"{n}.xlsx", None)
-        timings.append(time.perf_counter() - started)
+        best = float("inf")
+        for _ in range(2):
+            started = time.perf_counter()
+            write_feedback(_findings(n), tmp_path / f"{n}.xlsx", None)
+            best = min(best, time.perf_counter() - started)
+        timings.append(best)
     assert timings[1] < 20 * timings[0], timings
     rows = load_workbook(tmp_path / "5000.xlsx", read_only=True)[FINDINGS_SHEET].max_row
     assert rows == 5001
@@ -189,8 +193,8 @@ def test_beyond_the_bound_the_first_findings_are_listed_and_the_rest_counted(
     write_feedback(sub, tmp_path / "many.xlsx", None)
     rows = list(load_workbook(tmp_path / "many.xlsx")[FINDINGS_SHEET].iter_rows(
         min_row=2, values_only=True))
-    assert len(rows) == 51 and [r[0] for r in rows[:20]] == ["error"] * 20
-    assert rows[-1][0] == "info" and "70 more findings" in str(rows[-1][7])
+    assert len(rows) == 51 and [r[0] for r in rows[:20]] == ["错误 Error"] * 20
+    assert rows[-1][0] == "提示 Info" and "70 more findings" in str(rows[-1][7])
 
 
 def _slow_copy(sub: Submission) -> None:

@@ -25,6 +25,10 @@ def test_feedback_marks_cells_and_keeps_notes(fill: Fill, register: Register,
     listing = wb[FINDINGS_SHEET]
     cells = {row[3].value for row in listing.iter_rows(min_row=2)}
     assert {"C5", "B6"} <= cells
+    # Words for the accountant; the codes stay in the 代码 Code column only.
+    assert {row[0].value for row in listing.iter_rows(min_row=2)} <= {
+        "错误 Error", "警告 Warning", "提示 Info"}
+    assert {row[1].value for row in listing.iter_rows(min_row=2)} >= {"bad_number"}
     sheet = wb[c.TABLES_BY_NAME["ActualCost"].label("zh")]
     assert sheet["C5"].comment is not None and "12x" in sheet["C5"].comment.text
     assert sheet["C5"].fill.fgColor.rgb.endswith("FFC7CE")

@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..models import Finding, Severity
 from ..reader import Submission
 from ..safe import unique_names
+from ..words import SEVERITY, word
 from .cells import put_text
 from .placement import write_atomically
 
@@ -113,7 +114,7 @@ def _listed(findings: list[Finding]) -> list[Finding]:
 
 
 def _more(ws: Worksheet, last: int, more: int) -> int:
-    ws.cell(last + 1, 1, Severity.INFO.value).fill = _FILL[Severity.INFO]
+    ws.cell(last + 1, 1, _severity_word(Severity.INFO)).fill = _FILL[Severity.INFO]
     put_text(ws.cell(last + 1, 7), f"另有 {more:,} 条问题未列出（只列出前 {MAX_LISTED:,} 条）；"
              "请先改正以上问题，重新发送后将列出其余问题")
     put_text(ws.cell(last + 1, 8), f"{more:,} more findings are not listed (only the first "
@@ -141,7 +142,7 @@ def _list_findings(ws: Worksheet, findings: list[Finding]) -> int:
     last = 1
     for f in findings:  # in _listed's order
         last += 1
-        severity = ws.cell(last, 1, f.severity.value)
+        severity = ws.cell(last, 1, _severity_word(f.severity))
         style(severity, f.severity, partial(_fill, _FILL[f.severity]))
         ws.cell(last, 2, f.reason.value)
         for col, text in enumerate((f.sheet, f.cell, f.key, f.value, f.message_zh,
@@ -151,6 +152,12 @@ def _list_findings(ws: Worksheet, findings: list[Finding]) -> int:
             if col >= 7:
                 style(cell, "wrap", _wrap)
     return last
+
+
+def _severity_word(severity: Severity) -> str:
+    """The accountant reads words, in both languages like the rest of the sheet; the reason's
+    code stays in the 代码 Code column for filters."""
+    return f"{word(SEVERITY, severity.value, 'zh')} {word(SEVERITY, severity.value, 'en')}"
 
 
 def _fill(fill: PatternFill, cell: Cell) -> None:
