@@ -129,8 +129,10 @@ def _formats(wb: Workbook) -> dict[str, Any]:
         "wan": wb.add_format({**base, "border": 1, "num_format": "#,##0.00"}),
         "pct": wb.add_format({**base, "border": 1, "num_format": "0.0%"}),
         "ratio": wb.add_format({**base, "border": 1, "num_format": "0.00"}),
-        "major": wb.add_format({**base, "border": 1, "bg_color": "#FFC7CE", "bold": True}),
-        "attention": wb.add_format({**base, "border": 1, "bg_color": "#FFEB9C"}),
+        "major": wb.add_format({**base, "border": 1, "bg_color": "#FFC7CE", "bold": True,
+                                "text_wrap": True}),
+        "attention": wb.add_format({**base, "border": 1, "bg_color": "#FFEB9C",
+                                    "text_wrap": True}),
         "note": wb.add_format({**base, "font_color": "#595959", "text_wrap": True}),
         "banner": wb.add_format({**base, "bold": True, "font_color": "#9C0006"}),
         "input_date": wb.add_format({**base, "bg_color": "#FFF2CC", "border": 2,
@@ -161,10 +163,12 @@ def _facts(ws: Worksheet, f: dict[str, Any], row: int, project: dict[str, Any],
     for label, value, kind in items:
         row += 1
         ws.write_string(row, 0, label, f["head"])
+        if text_width(label) > 22:  # a wrapped label needs its second line (see _flags)
+            ws.set_row(row, 14 * -(-text_width(label) // 22) + 4)
         if value is None or (isinstance(value, float) and pd.isna(value)):
             ws.write_string(row, 1, "—", f["text"])
-        elif kind == "text":
-            ws.write_string(row, 1, str(value), f["text"])
+        elif kind == "text":  # a date range: wider than one figure's column
+            ws.merge_range(row, 1, row, 3, str(value), f["text"])
         else:
             ws.write_number(row, 1, float(value), f[kind])
     return row + 1
@@ -187,8 +191,13 @@ def _flags(ws: Worksheet, f: dict[str, Any], row: int, flags: pd.DataFrame) -> i
             _number(ws, row, col, flag[key], f["wan"], WAN)
         _number(ws, row, 6, flag["variance_pct"], f["pct"], 1)
         _number(ws, row, 7, flag["days"], f["text"], 1)
-        ws.write_string(row, 8, f"{flag['rule_id']}: {flag.get('rule_zh') or flag['rule']}",
-                        f["text"])
+        rule = f"{flag['rule_id']}: {flag.get('rule_zh') or flag['rule']}"
+        ws.write_string(row, 8, rule, f["text"])
+        comparison = _COMPARISONS.get(flag["comparison"], flag["comparison"])
+        # LibreOffice and Excel keep a row's height when they open the file: a wrapped text
+        # needs its lines set here (column A is 24 wide, the rule column 34).
+        lines = max(-(-text_width(comparison) // 22), -(-text_width(rule) // 32), 1)
+        ws.set_row(row, 14 * lines + 4)
     return row + 1
 
 
@@ -213,6 +222,7 @@ def _explanations(ws: Worksheet, f: dict[str, Any], row: int, flags: pd.DataFram
 
 def _trend(wb: Workbook, ws: Worksheet, f: dict[str, Any], row: int,
            trend: pd.DataFrame) -> int:
+    ws.set_h_pagebreaks([row])  # the trend and its chart on one page, never cut in two
     ws.write_string(row, 0, "投资趋势 Investment trend (万元)", f["section"])
     row += 1
     heads = ("月份 Month", "实际 Actual", "计划 Plan", "累计实际 Cum. actual", "累计计划 Cum. plan")
