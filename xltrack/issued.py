@@ -34,6 +34,7 @@ from .report.placement import write_atomically
 from .settings import Register
 from .templates import BLANK_ROWS, COVER_SHEET, LISTS_SHEET, VALIDATED_ROWS, write_template
 from .variance import RuleSet
+from .words import INDICATOR, SEVERITY, SPAN, word
 
 REFERENCE_SHEET = "_reference"
 CHECK_SHEET = {"zh": "差异预警", "en": "Variance check"}
@@ -236,9 +237,6 @@ _CHECK_HEAD = {
     "en": ("Project ID", "Project", "Indicator", "Rule", "Span", "Plan", "Actual", "Variance",
            "Variance %", "Status", "Explanation needed"),
 }
-_SPAN_WORD = {"zh": {"month": "本月", "ytd": "本年累计", "to_date": "开工累计"},
-              "en": {"month": "month", "ytd": "year to date", "to_date": "to date"}}
-_SEVERITY_WORD = {"zh": ("正常", "关注", "重大"), "en": ("normal", "attention", "major")}
 CHECK_HEADER_ROW = 4  # 1-based; checks start on the row below
 
 
@@ -256,15 +254,15 @@ def _check_sheet(wb: Workbook, issue: Issue, lang: str) -> None:
         cell = ws.cell(CHECK_HEADER_ROW, i, title)
         cell.font = Font(bold=True)
         ws.column_dimensions[get_column_letter(i)].width = (22 if i == 2 else 13)
-    words = _SEVERITY_WORD[lang]
+    words = [word(SEVERITY, code, lang) for code in ("normal", "attention", "major")]
     for r, check in enumerate(issue.checks, start=2):
         row = CHECK_HEADER_ROW + r - 1
         ref = {k: f"{REFERENCE_SHEET}!{v}{r}" for k, v in _CHECK_AT.items()}
-        indicator = (("投资" if lang == "zh" else "investment") if check.table == "ActualCost"
-                     else ("销售" if lang == "zh" else "sales") + f" {check.measure}")
+        indicator = (word(INDICATOR, "investment", lang) if check.table == "ActualCost"
+                     else word(INDICATOR, f"sales:{check.measure}", lang))
         values: Sequence[object] = (
             check.project, check.project_name, indicator, check.rule.id,
-            _SPAN_WORD[lang][check.rule.span], f"={ref['expected']}/{ref['unit']}",
+            word(SPAN, check.rule.span, lang), f"={ref['expected']}/{ref['unit']}",
             f"={ref['actual']}/{ref['unit']}", f"={ref['variance']}/{ref['unit']}",
             f"={ref['pct']}",
             f'=IF({ref["severity"]}="major","{words[2]}",IF({ref["severity"]}="attention",'

@@ -113,6 +113,12 @@ def word(words: Words, code: object, lang: str = "zh") -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
+def both(words: Words, code: object) -> str:
+    """Both words, 中文 first, for the bilingual sheets (feedback, special report)."""
+    zh, en = word(words, code, "zh"), word(words, code, "en")
+    return zh if zh == en else f"{zh} {en}"
+
+
 def words_of(words: Words, codes: object, lang: str = "zh") -> list[str]:
     """`word` for each code of a column (a Series or any iterable)."""
     return [word(words, code, lang) for code in codes]  # type: ignore[attr-defined]

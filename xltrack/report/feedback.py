@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..models import Finding, Severity
 from ..reader import Submission
 from ..safe import unique_names
-from ..words import SEVERITY, word
+from ..words import SEVERITY, both
 from .cells import put_text
 from .placement import write_atomically
 
@@ -157,7 +157,7 @@ def _list_findings(ws: Worksheet, findings: list[Finding]) -> int:
 def _severity_word(severity: Severity) -> str:
     """The accountant reads words, in both languages like the rest of the sheet; the reason's
     code stays in the 代码 Code column for filters."""
-    return f"{word(SEVERITY, severity.value, 'zh')} {word(SEVERITY, severity.value, 'en')}"
+    return both(SEVERITY, severity.value)
 
 
 def _fill(fill: PatternFill, cell: Cell) -> None:

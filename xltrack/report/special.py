@@ -26,7 +26,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ..safe import file_name
-from ..words import SPAN, indicator_item, word
+from ..words import COMPARISON, SPAN, both, indicator_item, word
 from .cells import new_workbook, set_print_pages, text_width
 from .placement import place
 
@@ -34,14 +34,6 @@ WAN = 10_000
 _FIELDS = (("原因分析", "Cause"), ("对投资价值的影响", "Impact on investment value"),
            ("纠偏措施", "Corrective action"), ("责任人", "Owner"), ("完成期限", "Due date"),
            ("领导批示", "Instruction of the VP / GM"))
-_COMPARISONS = {"actual_vs_plan": "实际 vs 计划 Actual vs plan",
-                "plan_vs_baseline": "当前计划 vs 基准 Plan vs baseline",
-                "plan_vs_feasibility": "计划 vs 可研 Plan vs feasibility study",
-                "persistence": "连续偏差 Persistent deviation",
-                "milestone_slip": "里程碑延误 Milestone slip",
-                "finish_vs_feasibility": "完工 vs 可研 Completion vs feasibility study",
-                "missing_explanation": "缺少说明 No explanation given",
-                "missing_actuals": "未报送 No figures received"}
 
 
 _PREFIX = "专项报告-"
@@ -183,7 +175,8 @@ def _flags(ws: Worksheet, f: dict[str, Any], row: int, flags: pd.DataFrame) -> i
         ws.write_string(row, col, text, f["head"])
     for flag in flags.to_dict("records"):
         row += 1
-        ws.write_string(row, 0, _COMPARISONS.get(flag["comparison"], flag["comparison"]),
+        comparison = both(COMPARISON, flag["comparison"])
+        ws.write_string(row, 0, comparison,
                         f[flag["severity"]] if flag["severity"] in f else f["text"])
         ws.write_string(row, 1, indicator_item(flag["indicator"], flag["item"]), f["text"])
         ws.write_string(row, 2, word(SPAN, flag["span"]), f["text"])
@@ -193,7 +186,6 @@ def _flags(ws: Worksheet, f: dict[str, Any], row: int, flags: pd.DataFrame) -> i
         _number(ws, row, 7, flag["days"], f["text"], 1)
         rule = f"{flag['rule_id']}: {flag.get('rule_zh') or flag['rule']}"
         ws.write_string(row, 8, rule, f["text"])
-        comparison = _COMPARISONS.get(flag["comparison"], flag["comparison"])
         # LibreOffice and Excel keep a row's height when they open the file: a wrapped text
         # needs its lines set here (column A is 24 wide, the rule column 34).
         lines = max(-(-text_width(comparison) // 22), -(-text_width(rule) // 32), 1)

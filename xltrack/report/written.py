@@ -27,7 +27,7 @@ from docx.shared import Cm, Mm, Pt
 
 from ..actions import ActionItem, is_overdue, is_tracked
 from ..safe import file_name
-from ..words import COMPARISON, SEVERITY, word
+from ..words import COMPARISON, SEVERITY, STATUS, word
 from .drafting import earned_value_paragraph, flag_paragraph, wan
 from .picture import BLUE, RED, line_chart
 from .placement import write_atomically
@@ -216,9 +216,7 @@ def _overview(period: str, variances: pd.DataFrame, status: pd.DataFrame,
         doc.add_paragraph(lead + drafted, style="List Bullet")
     doc.add_heading("三、报送情况" if zh else "3. Submissions", 2)
     monthly = status[status.kind == "monthly"]
-    for state, label in (("missing", "未报送" if zh else "Missing"),
-                         ("late", "迟报" if zh else "Late"),
-                         ("rejected", "被退回" if zh else "Rejected")):
+    for state, label in ((s, word(STATUS, s, lang)) for s in ("missing", "late", "rejected")):
         who = [name or code for code, name in
                zip(monthly[monthly.status == state].subsidiary,
                    monthly[monthly.status == state].name, strict=True)]
