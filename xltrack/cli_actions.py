@@ -49,11 +49,20 @@ _CADENCE_HELP = {"near_days": "Items due within this many days are in the near b
                  "cutoff_day": "Day of the month the table is summarised and rolled over [25]."}
 
 
+def _cadence_range(name: str) -> click.IntRange:
+    """The range the Cadence model accepts for this setting, so --help states it."""
+    from .actions import Cadence
+
+    bounds = {type(m).__name__: m for m in Cadence.model_fields[name].metadata}
+    low, high = bounds.get("Ge"), bounds.get("Le")
+    return click.IntRange(getattr(low, "ge", None), getattr(high, "le", None))
+
+
 def _cadence_options(command: Any) -> Any:
     from .actions import CADENCE_SETTINGS
 
     for _, name in reversed(CADENCE_SETTINGS):
-        command = click.option(f"--{name.replace('_', '-')}", name, type=click.IntRange(0, 366),
+        command = click.option(f"--{name.replace('_', '-')}", name, type=_cadence_range(name),
                                help=_CADENCE_HELP[name])(command)
     return command
 

@@ -9,6 +9,7 @@ Every flag names the rule that fired and carries the subsidiary's explanation, i
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -145,13 +146,29 @@ def classify(actual: float, expected: float, rule: AmountRule) -> tuple[Severity
     is zero: any amount against nothing is beyond every percentage)."""
     diff = round(actual - expected, 2)
     pct = diff / expected if expected else (None if diff else 0.0)
-    beyond = pct is None or abs(pct) > rule.normal_pct
-    if not beyond:
+    if not beyond(diff, expected, rule.normal_pct):
         return Severity.NORMAL, pct
-    large = pct is None or abs(pct) > rule.major_pct
+    large = beyond(diff, expected, rule.major_pct)
     material = abs(diff) >= rule.major_amount
     major = (large and material) if rule.combine == "both" else (large or material)
     return (Severity.MAJOR if major else Severity.ATTENTION), pct
+
+
+def beyond(diff: float, expected: float, pct: float) -> bool:
+    """Whether `diff` is more than `pct` of `expected`, judged on the amounts in cents.
+
+    A float ratio puts an amount exactly on the boundary on either side of it (22.40 → 23.52
+    is 5.0000000000000036 %): the comparison is made in decimals, of the amounts rounded to
+    the cent and of the percentage as written in the rules. Anything against nothing is
+    beyond every percentage."""
+    cents, base = _cents(diff), _cents(expected)
+    if not base:
+        return bool(cents)
+    return abs(cents) > Decimal(repr(pct)) * abs(base)
+
+
+def _cents(amount: float) -> Decimal:
+    return Decimal(repr(round(float(amount), 2)))
 
 
 FLAG_COLUMNS = ["project", "subsidiary", "segment", "major_project", "comparison", "indicator",
@@ -255,9 +272,8 @@ def _persistence(base: dict[str, Any], rule: AmountRule, history: pd.DataFrame,
         actual, plan = float(getattr(row, ACTUAL)), float(getattr(row, PLAN))
         if plan == 0 and actual == 0:
             break
-        pct = (actual - plan) / plan if plan else None
-        sign = 1 if pct is None or pct > 0 else -1
-        if pct is not None and abs(pct) <= rule.normal_pct or (streak and sign != direction):
+        sign = 1 if not plan or (actual - plan) / plan > 0 else -1
+        if not beyond(actual - plan, plan, rule.normal_pct) or (streak and sign != direction):
             break
         streak, direction = streak + 1, sign
     if streak < rule.months or base["subsidiary"] in missing:
