@@ -207,6 +207,8 @@ def to_cents(value: float, factor: int = 1) -> float:
     (0.0050005 万元 is 50.004999… yuan); near a half cent the typed number's own decimal
     digits decide. Elsewhere the two agree, and round() is many times faster."""
     product = value * factor
+    if not abs(product) < 1e15:  # infinite, NaN or far past any amount: the bound says so
+        return product
     hundredths = product * 100
     if abs(abs(hundredths - int(hundredths)) - 0.5) > max(1e-6, abs(hundredths) * 1e-12):
         return round(product, 2) + 0.0  # + 0.0: no -0.0 from a tiny negative amount
