@@ -200,9 +200,9 @@ def cadence_from(values: dict[str, str], where: str = "控制台 Control") -> Ca
             raise ValueError
         return Cadence.model_validate(data)
     except ValueError:
-        raise UsageError(f"{where}: 跟进设置须为整数（截止日 1–31）the follow-up settings must be "
-                         f"whole numbers (the cut-off day 1 to 31): {', '.join(bad) or data}"
-                         ) from None
+        raise UsageError(f"{where}：跟进设置须为整数（截止日 1–31）：{'、'.join(bad) or data}",
+                         f"{where}: the follow-up settings must be whole numbers (the cut-off "
+                         f"day 1 to 31): {', '.join(bad) or data}") from None
 
 
 def follow_ups(items: list[ActionItem], as_of: dt.date,
@@ -276,9 +276,11 @@ def rollover(items: list[ActionItem], month: str, new_deadlines: dict[str, dt.da
             continue
         carried.append(rolled(item, deadline, end))
     if missing:
-        raise UsageError(f"{len(missing)} unfinished item(s) need a newly agreed deadline after "
-                         f"{end} before they can roll over: {', '.join(missing)}. 请在新期限列填写 "
-                         "Type it in the 新期限 New deadline column.")
+        raise UsageError(f"{len(missing)} 项未完成事项须先商定晚于 {end} 的新期限才能结转："
+                         f"{'、'.join(missing)}。请在“新期限”列填写。",
+                         f"{len(missing)} unfinished item(s) need a newly agreed deadline after "
+                         f"{end} before they can roll over: {', '.join(missing)}. Type it in "
+                         "the 新期限 New deadline column.")
     return carried
 
 

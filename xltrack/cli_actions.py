@@ -16,8 +16,8 @@ from .cli import (
     _json_option,
     cli,
     emit,
-    in_lang,
     lang_option,
+    messages_lang,
     resolve_document_lang,
     resolve_lang,
     say,
@@ -127,7 +127,7 @@ def _follow_ups(table: Path, day: dt.date, cadence: Cadence) -> None:
     chase = follow_ups(items, day, cadence)
     overdue = [i for i in items if is_overdue(i, day)]
     for problem in work.problems:
-        click.echo(f"{table.name} {in_lang(str(problem))}", err=True)
+        click.echo(f"{table.name} {problem.text(messages_lang())}", err=True)
     if wants_json():
         click.echo(json.dumps({
             "as_of": day.isoformat(), "table": str(table),

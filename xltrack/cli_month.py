@@ -153,7 +153,7 @@ def run(period: str, inbox: Path, db: Location, out_dir: Path, register_path: Pa
     published = publish_report(result, out_dir / report_name(result.period, lang),
                                actions=key_work, lang=lang, zone=resolve_zone(control_path))
     written.append(published.placed.path)
-    for line in published.placed.notes + problem_lines(key_work):
+    for line in [*published.placed.notes, *problem_lines(key_work, messages_lang())]:
         click.echo(in_lang(line), err=True)
     summary = _run_json(result, written, out_dir / "feedback")
     summary["key_work_problems"] = problem_lines(key_work)
@@ -214,7 +214,7 @@ def report(period: str, out_file: Path | None, lang: str | None, db: Location,
          say("report_written", path=placed.path, kept=published.comments_kept,
              orphaned=published.orphaned) +
          ("\n" + say("report_backup", backup=placed.backup) if placed.backup else ""))
-    for line in placed.notes + problem_lines(key_work):
+    for line in [*placed.notes, *problem_lines(key_work, messages_lang())]:
         click.echo(in_lang(line), err=True)
 
 
