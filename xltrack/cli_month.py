@@ -134,7 +134,7 @@ def run(period: str, inbox: Path, db: Location, out_dir: Path, register_path: Pa
     from .monthly import run_month, write_outputs, write_special_reports
     from .report.monitoring import report_name
     from .report.publish import publish_report
-    from .report.written import overdue_work
+    from .report.written import overdue_work, placement_notes
 
     lang = resolve_document_lang(lang, control_path)
     register = resolve_register(register_path, control_path)
@@ -153,7 +153,8 @@ def run(period: str, inbox: Path, db: Location, out_dir: Path, register_path: Pa
     published = publish_report(result, out_dir / report_name(result.period, lang),
                                actions=key_work, lang=lang, zone=resolve_zone(control_path))
     written.append(published.placed.path)
-    for line in [*published.placed.notes, *problem_lines(key_work, messages_lang())]:
+    for line in [*placement_notes(), *published.placed.notes,
+                 *problem_lines(key_work, messages_lang())]:
         click.echo(in_lang(line), err=True)
     summary = _run_json(result, written, out_dir / "feedback")
     summary["key_work_problems"] = problem_lines(key_work)
@@ -245,6 +246,7 @@ def special_reports(period: str, out_dir: Path, db: Location, register_path: Pat
     from . import store
     from .action_book import track_major_variances
     from .monthly import month_from_store, write_special_reports
+    from .report.written import placement_notes
 
     lang = resolve_document_lang(lang, control_path)
     register = resolve_register(register_path, control_path)
@@ -253,6 +255,8 @@ def special_reports(period: str, out_dir: Path, db: Location, register_path: Pat
                                   resolve_rules(rules_path, control_path),
                                   CheckResult([]), db)
     *written, overview = write_special_reports(result, out_dir, lang)
+    for line in placement_notes():
+        click.echo(in_lang(line), err=True)
     new: list[ActionItem] = []
     if track is not None and written:
         track, new = track_major_variances(track, result.variances, period, out_dir,
