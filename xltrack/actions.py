@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import UsageError
 from .models import check_period, period_months
+from .words import KEY_WORK_SOURCE, KEY_WORK_STATUS, LANGS, key_work_flag, word
 
 
 class Source(StrEnum):
@@ -32,20 +33,19 @@ class Status(StrEnum):
     DONE = "done"  # 已完成
 
 
-# The words a clerk picks from the drop-downs: Chinese in the Chinese table, English in the
-# English one; both are read back, whichever table they were pasted into.
-SOURCE_WORDS = {"zh": {Source.INSTRUCTION: "领导批示", Source.MINUTES: "会议纪要",
-                       Source.RESOLUTION: "董事会决议"},
-                "en": {s: s.value for s in Source}}
-STATUS_WORDS = {"zh": {Status.OPEN: "未开始", Status.IN_PROGRESS: "进行中", Status.DONE: "已完成"},
-                "en": {s: s.value for s in Status}}
+# The words a clerk picks from the drop-downs (words.py): Chinese in the Chinese table,
+# English in the English one; both are read back, whichever table they were pasted into.
+SOURCE_WORDS = {lang: {s: word(KEY_WORK_SOURCE, s.value, lang) for s in Source}
+                for lang in LANGS}
+STATUS_WORDS = {lang: {s: word(KEY_WORK_STATUS, s.value, lang) for s in Status}
+                for lang in LANGS}
 
 
 def _parse(text: str, words: dict[str, dict[Any, str]]) -> Any:
     wanted = text.strip().lower()
     for table in words.values():
-        for code, word in table.items():
-            if word.lower() == wanted:
+        for code, shown in table.items():
+            if shown.lower() == wanted:
                 return code
     return None
 
@@ -169,7 +169,7 @@ def is_due_soon(item: ActionItem, as_of: dt.date, cadence: Cadence = DEFAULT_CAD
     return is_tracked(item) and 0 <= (item.deadline - as_of).days <= cadence.near_days
 
 
-OVERDUE, DUE_SOON = "overdue 逾期", "due soon 临期"
+OVERDUE, DUE_SOON = key_work_flag("overdue"), key_work_flag("due_soon")
 
 
 def flag(item: ActionItem, as_of: dt.date, cadence: Cadence = DEFAULT_CADENCE) -> str:

@@ -41,7 +41,8 @@ from .cli import (
     wants_json,
 )
 from .cli_history import HISTORY_HELP, History
-from .cli_words import said, shown
+from .cli_words import pad, said, shown
+from .contract import TABLES_BY_NAME
 from .errors import UsageError
 from .inbox import CheckResult, check_files
 from .locking import network_filesystem
@@ -363,8 +364,10 @@ def _print_run(summary: dict[str, Any], lang: str) -> None:
     for r in summary["prior_period_restatements"]:
         old, new = (f"{v:,.2f}" if v is not None else said("none", lang)
                     for v in (r["old_amount"], r["new_amount"]))
+        table = TABLES_BY_NAME.get(r["table"])  # its sheet's name, as the sender sees it
         echo(said("restatement", lang, subsidiary=r["subsidiary"], month=r["month"],
-                  project=r["project"], table=r["table"], item=r["item"], old=old, new=new,
+                  project=r["project"], item=r["item"], old=old, new=new,
+                  table=table.label_zh if table and lang == "zh" else r["table"],
                   file=r["file"], cell=r["cell"], superseded=r["superseded_file"]))
     g = summary["group"]
     for basis in ("actual", "plan", "baseline"):
@@ -373,7 +376,8 @@ def _print_run(summary: dict[str, Any], lang: str) -> None:
     flags = summary["variances"]
     echo(said("run_variances", lang, major=flags.get("major", 0),
               attention=flags.get("attention", 0),
-              projects=", ".join(summary["major_variances"]) or said("no_project", lang)))
+              projects=("、" if lang == "zh" else ", ").join(summary["major_variances"])
+              or said("no_project", lang)))
     for path in summary["written"]:
         echo(said("wrote", lang, path=path))
 
@@ -394,13 +398,14 @@ def _print_result(result: CheckResult, lang: str) -> None:
         if not sub.findings:
             continue
         status = result.status(sub)
-        click.echo(f"{shown(STATUS, status, lang) if lang == 'zh' else status.upper():9} "
-                   f"{sub.path}")
+        click.echo(pad(shown(STATUS, status, lang) if lang == "zh" else status.upper(), 9)
+                   + f" {sub.path}")
         for f in sub.findings:
             place = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
             message = f.message_zh if lang == "zh" else f.message_en
-            click.echo(f"  {shown(SEVERITY, f.severity.value, lang):8} "
-                       f"{shown(REASON, f.reason.value, lang):18} {place:22} {message}")
+            click.echo(f"  {pad(shown(SEVERITY, f.severity.value, lang), 8)} "
+                       f"{pad(shown(REASON, f.reason.value, lang), 18)} {pad(place, 22)} "
+                       f"{message}")
     click.echo(said("validated", lang, **result.counts()))
     for path in result.feedback:
         click.echo(said("feedback", lang, path=path))

@@ -7,6 +7,8 @@ a sentence are worded with words.py; --json prints neither, only codes and Engli
 
 from __future__ import annotations
 
+import unicodedata
+
 from .words import Words, word
 
 SAID: dict[str, tuple[str, str]] = {
@@ -143,6 +145,13 @@ def shown(words: Words, code: object, lang: str) -> str:
     """A code as the messages show it: its Chinese word in 中文, the code itself in English
     (the English messages have always printed the codes, and scripts read them)."""
     return word(words, code, "zh") if lang == "zh" else ("" if code is None else str(code))
+
+
+def pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns: a Chinese character takes two, so that the
+    columns of the 中文 lines line up as the English ones do."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 0)
 
 
 def pair(key: str, **values: object) -> tuple[str, str]:
