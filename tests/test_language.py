@@ -133,6 +133,13 @@ def test_the_run_summary_speaks_chinese(demo_month: MonthResult,
     assert not [line for line in lines if english.search(line)]
     _print_run(summary, "en")  # the English summary is as it always was: scripts grep it
     assert f"major in {', '.join(majors)}" in capsys.readouterr().out
+    # A version finding is shown in 中文 too (the summary's files carry the English one).
+    older = {"file": "RE01-monthly-2026-10-v1.xlsx", "status": "accepted", "new": True,
+             "versions": ["a newer version is in force"]}
+    _print_run({**summary, "files": [older]}, "zh",
+               {older["file"]: ["已有更新版本，本文件不再生效"]})
+    assert "版本：RE01-monthly-2026-10-v1.xlsx：已有更新版本，本文件不再生效" in \
+        capsys.readouterr().out.splitlines()
 
 
 def test_every_lang_option_says_how_the_language_is_decided() -> None:

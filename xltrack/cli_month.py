@@ -162,7 +162,7 @@ def run(period: str, inbox: Path, db: Location, out_dir: Path, register_path: Pa
     if wants_json():
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        _print_run(summary, messages_lang())
+        _print_run(summary, messages_lang(), _versions_zh(result))
     major = (result.variances.severity == "major").any()
     sys.exit(EXIT_FINDINGS if result.checked.rejected or major else EXIT_OK)
 
@@ -345,7 +345,18 @@ def _amount(value: Any) -> float | None:
     return None if value is None or value != value else float(value)
 
 
-def _print_run(summary: dict[str, Any], lang: str) -> None:
+def _versions_zh(result: MonthResult) -> dict[str, list[str]]:
+    """Each file's version findings in 中文, beside the English ones of the summary."""
+    from .models import Reason
+
+    reasons = {Reason.OLDER_VERSION, Reason.UNORDERED_VERSIONS}
+    return {r["file"]: [f["message_zh"] for f in json.loads(r["findings"])
+                        if f["reason"] in reasons]
+            for r in result.submissions.to_dict("records")}
+
+
+def _print_run(summary: dict[str, Any], lang: str,
+               versions_zh: dict[str, list[str]] | None = None) -> None:
     n, echo = summary["check"], click.echo
     echo(said("run_counts", lang, period=summary["period"], db=summary["db"], **n))
     echo(said("run_status", lang, counts=("、" if lang == "zh" else ", ").join(
@@ -357,7 +368,9 @@ def _print_run(summary: dict[str, Any], lang: str) -> None:
                       errors=f["errors"],
                       feedback=f["feedback"] or said("feedback_earlier", lang)))
     for f in summary["files"]:
-        for message in f["versions"] if f["new"] else ():
+        zh = (versions_zh or {}).get(f["file"], [])
+        messages = zh if lang == "zh" and len(zh) == len(f["versions"]) else f["versions"]
+        for message in messages if f["new"] else ():
             echo(said("run_version", lang, file=f["file"], message=message))
     if any(f["status"] == "rejected" for f in summary["files"]):
         echo(said("run_feedback", lang, folder=summary["feedback_folder"]))
