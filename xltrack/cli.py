@@ -188,11 +188,10 @@ LANG_RULE = ("The messages and errors: --lang, else the control workbook's langu
              "documents: 中文 unless --lang en or the control workbook's language is en.")
 
 
-def lang_option(what: str, default: str | None = None) -> Callable[[F], F]:
-    """--lang: the language of `what`, and of the messages when given."""
-    shown = f" Without --lang, {what} are in {default}." if default else ""
-    return click.option("--lang", type=click.Choice(LANGS), default=default,
-                        help=f"Language of {what}.{shown} {LANG_RULE}")
+def lang_option(what: str) -> Callable[[F], F]:
+    """--lang: the language of `what` (the messages, and the documents a command writes)."""
+    return click.option("--lang", type=click.Choice(LANGS),
+                        help=f"Language of {what}. {LANG_RULE}")
 
 
 def resolve_lang(explicit: str | None, control: Path | None = None) -> str:
