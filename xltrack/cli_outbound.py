@@ -22,6 +22,7 @@ from .cli import (
     cli,
     emit,
     lang_option,
+    messages_lang,
     note,
     resolve_document_lang,
     resolve_register,
@@ -136,9 +137,10 @@ def chase(period: str, db: Location, feedback_dir: Path, out_dir: Path, lang: st
     done = chase_period(db, register, check_period(period), out_dir, lang, feedback_dir,
                         sender, None if dry_run else server)
     due, drafts, sent = done.reminders, done.drafts, done.sent
+    said_in = messages_lang()  # the e-mails may be in another language than the lines
     no_address = [r.subsidiary.code for r in due if not r.subsidiary.email]
     lines = [f"{r.subsidiary.code} {r.subsidiary.email or say('no_email')}: "
-             + ", ".join(f"{shown(KIND, o.kind, lang)} {shown(STATUS, o.status, lang)}"
+             + ", ".join(f"{shown(KIND, o.kind, said_in)} {shown(STATUS, o.status, said_in)}"
                          for o in r.outstanding) + f" → {p}"
              for r, p in zip(due, drafts, strict=True)]
     lines += [f"{say('sent' if s.ok else 'not_sent')} {s.path.name} {s.to} {s.problem}".rstrip()
