@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -102,6 +103,9 @@ def test_an_error_is_printed_in_one_language(demo_month: MonthResult) -> None:
         load_register(Path("no-such-register.json"))
     assert missing.value.text("zh").endswith("设置有 1 处问题：\n  - 文件不存在")
     assert missing.value.text("en").endswith("the register has 1 problem(s):\n  - file not found")
+    # Both texts survive the way to and from a worker process.
+    again = pickle.loads(pickle.dumps(missing.value))
+    assert again.text("zh") == missing.value.text("zh") and again.problems == ["file not found"]
     assert not re.search(r"[\u4e00-\u9fff]", HistoryError("h.sqlite", "bad page").text("en"))
     assert HistoryError("h.sqlite", "bad page").text("zh").startswith("历史库 h.sqlite 已损坏")
 

@@ -257,7 +257,7 @@ def resolve_cadence(control: Path | None = None) -> Cadence:
 @click.option("--quiet", "-q", is_flag=True, expose_value=False, callback=_set_root("quiet"),
               help="Print only results and errors: no progress, no remarks.")
 @_json_option
-def cli() -> None:  # a new command line: no language chosen yet
+def cli() -> None:
     """xltrack: collect, check and consolidate the subsidiaries' project workbooks.
 
     \b
@@ -265,7 +265,7 @@ def cli() -> None:  # a new command line: no language chosen yet
       xltrack init ops && cd ops           # once
       xltrack run --period 2026-10         # files in inbox/ → reports/
     """
-    _MESSAGES_LANG.clear()
+    _MESSAGES_LANG.clear()  # a new command line (tests run many in one process): none chosen
 
 
 def _log_file() -> Path:

@@ -31,6 +31,9 @@ class Said(str):
         said.zh = zh
         return said
 
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return self.zh, str(self)  # a copy sent to or from a worker process keeps both
+
 
 def text_in(text: str, lang: str) -> str:
     """A text in `lang`: a Said's Chinese for zh, else the text itself."""
@@ -64,6 +67,9 @@ class RegisterError(XltrackError):
         en = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"{source}：设置有 {len(problems)} 处问题：\n{zh}",
                          f"{source}: the register has {len(problems)} problem(s):\n{en}")
+
+    def __reduce__(self) -> tuple[type[RegisterError], tuple[str, list[str]]]:
+        return RegisterError, (self.source, self.problems)
 
 
 class TemplateError(XltrackError):
