@@ -106,3 +106,26 @@ def test_special_reports_command(demo: Path, demo_month: object, tmp_path: Path)
                   str(tmp_path / "special"), "--register", str(demo / "register.json"))
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "special").glob("专项报告-*.xlsx"))) == 5
+
+
+def test_validate_and_actions_speak_chinese(fill: Fill, tmp_path: Path) -> None:
+    bad = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount="abc")]}, name="bad.xlsx")
+    zh = _run("validate", str(bad), "--period", "2026-10", "--lang", "zh")
+    assert zh.returncode == 1
+    lines = zh.stdout.splitlines()
+    assert lines[0] == f"被退回    {bad}"  # the status word, padded to the English width
+    assert lines[1].startswith("  错误     数值无效") and "实际投资!" in lines[1]
+    assert lines[-1] == ("1 个文件：接收 0 个，退回 1 个；错误 1 项，警告 0 项，提示 0 项；"
+                         "跳过 Excel 锁文件 0 个")
+    en = _run("validate", str(bad), "--period", "2026-10", "--lang", "en")
+    assert en.stdout.splitlines()[-1] == ("1 files: 0 accepted, 1 rejected; 1 errors, 0 "
+                                          "warnings, 0 notes; 0 lock files skipped")
+    assert json.loads(_run("validate", str(bad), "--period", "2026-10", "--lang", "zh",
+                           "--json").stdout)["files"][0]["status"] == "rejected"  # codes
+    table = tmp_path / "kw.xlsx"
+    made = _run("actions", "--lang", "zh", "init", str(table))
+    assert made.stdout.strip() == f"已生成 {table}：每条指示、会议纪要事项或决议一行"
+    again = _run("actions", "init", str(table), "--lang", "zh")
+    assert again.returncode == 2 and again.stderr.strip() == f"错误：{table} 已存在；请换一个名称"
+    listed = _run("actions", "--as-of", "2026-11-20", "--table", str(table), "--lang", "zh")
+    assert listed.stdout.strip() == "2026-11-20（kw.xlsx）：待跟进 0 项，逾期 0 项，未完成 0 项"

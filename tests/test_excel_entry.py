@@ -122,7 +122,8 @@ def test_key_work_follow_ups_lists_what_is_due(demo: Path, tmp_path: Path) -> No
     path = _control(tmp_path, demo)
     port = FilePort(path)
     entry.key_work_follow_ups(port)
-    assert "no key-work table" in port.messages[-1] and "未完成" in port.messages[-1]
+    # In the workbook's language (zh), its settings being read by then.
+    assert "没有重点工作表" in port.messages[-1] and "未完成：" in port.messages[-1]
     today = dt.date.today()
     items = [ActionItem(id="KW-001", source="instruction", reference="", source_date=today,
                         project="RE01-P01", content="=HYPERLINK(\"http://x\")",

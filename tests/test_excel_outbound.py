@@ -45,5 +45,6 @@ def test_the_chase_button_drafts_reminders_and_sends_nothing(
     port = FilePort(build_workbook(empty / "xltrack.xlsm", register, default_rules(),
                                    {"period": "2026-10"}))
     entry.chase(port)
-    assert port.messages[-1].removeprefix("xltrack: ").startswith("未完成 Not done")
-    assert "run the month first" in port.messages[-1]
+    # The workbook's language (zh) is known once its settings are read: the error is in it.
+    assert port.messages[-1].removeprefix("xltrack: ").startswith("未完成：")
+    assert "请先点击“运行本月”" in port.messages[-1]

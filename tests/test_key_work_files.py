@@ -218,7 +218,7 @@ def test_the_report_command_says_which_cells_to_correct(demo: Path, demo_month: 
     wb.save(path)
     result = _cli("report", "--period", "2026-10", "--db", str(demo_month.db), "--register",
                   str(demo / "register.json"), "--actions", str(path), "--out",
-                  str(tmp_path / "r.xlsx"), cwd=tmp_path)
+                  str(tmp_path / "r.xlsx"), "--lang", "zh", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "r.xlsx").exists()
     assert "kw.xlsx 重点工作 Key work!M4: 状态填写为“finished”" in result.stderr

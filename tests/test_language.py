@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from xltrack.errors import UsageError
+from xltrack.errors import HistoryError, RegisterError, UsageError
 from xltrack.language import document_lang, local_text, locale_lang, message_lang, zone
+from xltrack.models import check_period
+from xltrack.monthly import MonthResult
+from xltrack.settings import load_register
 
 
 def test_the_locale_decides_when_nothing_else_does() -> None:
@@ -53,3 +58,110 @@ def test_the_cli_speaks_the_locale_or_lang() -> None:
     assert en.returncode == 2 and en.stderr.splitlines()[-1].startswith("Error: "), en.stderr
     chosen = _xltrack("validate", ".", "--period", "2026-13", "--lang", "zh", lang="en_US.UTF-8")
     assert chosen.stderr.splitlines()[-1].startswith("错误：")
+
+
+def test_the_control_workbook_decides_before_the_locale(tmp_path: Path) -> None:
+    from xltrack.demo import demo_register
+    from xltrack.excel.build import build_workbook
+    from xltrack.variance import default_rules
+
+    for language, locale, said in (("en", "zh_CN.UTF-8", "Error: period '2026-13' is not"),
+                                   ("zh", "en_US.UTF-8", "错误：期间“2026-13”格式不对")):
+        folder = tmp_path / language
+        folder.mkdir()
+        build_workbook(folder / "xltrack.xlsm", demo_register(), default_rules(),
+                       {"period": "2026-10", "language": language})
+        env = {**os.environ, "LANG": locale, "LC_ALL": "", "LC_MESSAGES": ""}
+        done = subprocess.run([sys.executable, "-m", "xltrack", "validate", ".", "--period",
+                               "2026-13"], capture_output=True, text=True, timeout=120,
+                              env=env, cwd=folder)
+        assert done.returncode == 2 and done.stderr.splitlines()[-1].startswith(said), done.stderr
+        # --lang still comes first.
+        other = "zh" if language == "en" else "en"
+        chosen = subprocess.run([sys.executable, "-m", "xltrack", "validate", ".", "--period",
+                                 "2026-13", "--lang", other], capture_output=True, text=True,
+                                timeout=120, env=env, cwd=folder)
+        assert chosen.stderr.splitlines()[-1].startswith("错误：" if other == "zh" else "Error: ")
+
+
+def test_an_error_is_printed_in_one_language(demo_month: MonthResult) -> None:
+    db = str(demo_month.db)
+    zh = _xltrack("explain", "NOPE", "--period", "2026-10", "--db", db, lang="zh_CN.UTF-8")
+    assert zh.returncode == 2
+    assert zh.stderr.strip() == ("错误：NOPE（投资）截至 2026-10 没有数据；"
+                                 "请检查项目编号，并确认该月已运行")
+    en = _xltrack("explain", "NOPE", "--period", "2026-10", "--db", db, lang="en_US.UTF-8")
+    assert en.stderr.strip() == ("Error: no figures for NOPE (investment) up to 2026-10; check "
+                                 "the project ID and that the period has been run")
+    # Raised deep in a helper: the period, the register, the history.
+    with pytest.raises(UsageError) as caught:
+        check_period("2026/10")
+    assert caught.value.text("zh") == "期间“2026/10”格式不对，应为 YYYY-MM，如 2026-10"
+    assert caught.value.text("en") == "period '2026/10' is not YYYY-MM, e.g. 2026-10"
+    assert str(caught.value) == f"{caught.value.text('zh')} / {caught.value.text('en')}"
+    with pytest.raises(RegisterError) as missing:
+        load_register(Path("no-such-register.json"))
+    assert missing.value.text("zh").endswith("设置有 1 处问题：\n  - 文件不存在")
+    assert missing.value.text("en").endswith("the register has 1 problem(s):\n  - file not found")
+    # Both texts survive the way to and from a worker process.
+    again = pickle.loads(pickle.dumps(missing.value))
+    assert again.text("zh") == missing.value.text("zh") and again.problems == ["file not found"]
+    assert not re.search(r"[\u4e00-\u9fff]", HistoryError("h.sqlite", "bad page").text("en"))
+    assert HistoryError("h.sqlite", "bad page").text("zh").startswith("历史库 h.sqlite 已损坏")
+
+
+def test_the_run_summary_speaks_chinese(demo_month: MonthResult,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from xltrack.cli_month import _print_run, _run_json
+
+    summary = _run_json(demo_month, [Path("reports/figures-2026-10.csv")], Path("feedback"))
+    _print_run(summary, "zh")
+    lines = capsys.readouterr().out.splitlines()
+    n = summary["check"]
+    assert lines[0] == (f"2026-10：新文件 {n['files']} 个，接收 {n['accepted']} 个，退回 "
+                        f"{n['rejected']} 个（另有 {n['already_in_history']} 个已在历史库中）；"
+                        f"历史库 {demo_month.db}")
+    assert lines[1].startswith("报送情况：已报送 ") and "被退回 1" in lines[1]
+    rejected = next(line for line in lines if line.startswith("退回："))
+    assert "INF03 月报 2026-10，错误 3 项" in rejected
+    assert any(line.startswith("以前月份数据更正：RE03 2026-09 RE03-P01 实际投资 0101")
+               for line in lines)
+    g = summary["group"]
+    assert f"集团投资（实际）：本月 {g['investment actual month']:>18,.2f}   本年累计 " \
+           f"{g['investment actual ytd']:>18,.2f}" in lines
+    majors = summary["major_variances"]
+    assert f"偏差：重大 {summary['variances']['major']} 项，需关注 " \
+           f"{summary['variances']['attention']} 项；重大偏差项目：{'、'.join(majors)}" in lines
+    assert lines[-1] == "已生成 reports/figures-2026-10.csv"
+    english = re.compile(r"\b(status|rejected|group|variances|wrote|major|month)\b")
+    assert not [line for line in lines if english.search(line)]
+    _print_run(summary, "en")  # the English summary is as it always was: scripts grep it
+    assert f"major in {', '.join(majors)}" in capsys.readouterr().out
+    # A version finding is shown in 中文 too (the summary's files carry the English one).
+    older = {"file": "RE01-monthly-2026-10-v1.xlsx", "status": "accepted", "new": True,
+             "versions": ["a newer version is in force"]}
+    _print_run({**summary, "files": [older]}, "zh",
+               {older["file"]: ["已有更新版本，本文件不再生效"]})
+    assert "版本：RE01-monthly-2026-10-v1.xlsx：已有更新版本，本文件不再生效" in \
+        capsys.readouterr().out.splitlines()
+
+
+def test_every_lang_option_says_how_the_language_is_decided() -> None:
+    from click.testing import CliRunner
+
+    from xltrack.cli import LANG_RULE, cli
+
+    def plain(text: str) -> str:
+        return " ".join(text.split())
+
+    commands = [(name,) for name in cli.commands if name not in ("actions", "history")]
+    commands += [("actions",), ("actions", "init"), ("history", "copy")]
+    for command in commands:
+        shown = plain(CliRunner().invoke(cli, [*command, "--help"],
+                                         terminal_width=200).output)
+        assert "--lang" in shown, command
+        if command != ("templates",):  # its --lang also offers `all`; its help says so
+            assert plain(LANG_RULE) in shown, command
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "user-guide.md").read_text(
+        encoding="utf-8")
+    assert plain(LANG_RULE) in plain(re.sub(r"\n>", " ", guide))  # quoted there, as said

@@ -42,6 +42,26 @@ def test_every_code_has_both_words() -> None:
     assert w.word(w.SEVERITY, None) == ""
 
 
+def test_the_key_work_words_come_from_the_catalogue() -> None:
+    from xltrack import actions
+    from xltrack.report.drafting import amount_sentence
+
+    for enum, words in ((actions.Source, w.KEY_WORK_SOURCE), (actions.Status, w.KEY_WORK_STATUS)):
+        for code in enum:
+            zh, en = words[code.value]
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in zh) and en == code.value
+    assert actions.SOURCE_WORDS["zh"][actions.Source.MINUTES] == "会议纪要"
+    assert actions.STATUS_WORDS["zh"][actions.Status.DONE] == "已完成"
+    assert (actions.OVERDUE, actions.DUE_SOON) == ("overdue 逾期", "due soon 临期")
+    assert w.against("actual_vs_plan", "investment") == "预算"
+    assert w.against("actual_vs_plan", "sales:AMOUNT", "en") == "the forecast"
+    assert w.against("persistence", "investment") == ""
+    flag = {"project": "P", "indicator": "sales:AMOUNT", "span": "ytd", "severity": "major",
+            "comparison": "actual_vs_plan", "actual": 2_000_000.0, "expected": 1_000_000.0,
+            "variance": 1_000_000.0, "variance_pct": 1.0}
+    assert "较预测 100.00 万元" in amount_sentence(flag)
+
+
 def test_rule_texts_are_worded_in_both_languages() -> None:
     rules = default_rules()
     ytd = next(r for r in rules.amount if r.id == "INV-YTD")

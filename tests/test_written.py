@@ -3,6 +3,7 @@ re-runs, in Chinese and in English; the trend picture is a real PNG."""
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import zlib
@@ -12,10 +13,16 @@ from pathlib import Path
 import docx
 import pytest
 
+from xltrack.errors import text_in
 from xltrack.monthly import MonthResult, write_special_reports
 from xltrack.report.drafting import flag_paragraph
 from xltrack.report.picture import BLUE, HEIGHT, RED, WIDTH, line_chart
-from xltrack.report.written import PLACEHOLDER, overview_name, special_docx_name
+from xltrack.report.written import (
+    PLACEHOLDER,
+    overview_name,
+    placement_notes,
+    special_docx_name,
+)
 
 
 def _wan(yuan: float) -> str:
@@ -83,6 +90,49 @@ def test_the_assessment_is_kept_across_re_runs(demo_month: MonthResult, tmp_path
     at = text.index("纠偏措施")
     assert text[at + 1] == "=1+1 暂停地下室二期施工，重新招标支护方案"
     assert text[text.index("原因分析") + 1] == PLACEHOLDER["zh"]  # still to be completed
+
+
+def test_a_document_open_in_word_is_left_alone_and_the_new_one_goes_beside_it(
+        demo_month: MonthResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_special_reports(demo_month, tmp_path)
+    path = tmp_path / special_docx_name("RE01-P01", "2026-10")
+    doc = docx.Document(str(path))
+    at = next(i for i, p in enumerate(doc.paragraphs) if p.text == "责任人")
+    doc.paragraphs[at + 1].text = "张三"
+    doc.save(str(path))
+    before = path.read_bytes()
+    placement_notes()
+    # Word's owner file drops the first two letters of a long name (~$ecial…), as Excel's does.
+    (tmp_path / f"~${path.name[2:]}").write_bytes(b"owner")
+    written = write_special_reports(demo_month, tmp_path)
+    assert path.read_bytes() == before  # what operations typed, untouched
+    beside = next(p for p in written if p.name.startswith(path.stem) and p != path)
+    assert beside.parent == tmp_path and beside.suffix == ".docx"
+    assert _paragraphs(beside)[_paragraphs(beside).index("责任人") + 1] == "张三"
+    [note] = placement_notes()
+    assert note == (f"{path.name} is open in Word; the new report is {beside.name}. Close the "
+                    "old one and rename, or keep both.")
+    assert text_in(note, "zh").startswith(f"{path.name} 正在 Word 中打开；新报告为 {beside.name}")
+    assert placement_notes() == []  # said once
+    # Windows refuses the rename instead (no owner file seen): the same, for the overview too.
+    (tmp_path / f"~${path.name[2:]}").unlink()
+    overview = tmp_path / overview_name("2026-10")
+    real_replace = os.replace
+
+    def refused(src: object, dst: object) -> None:
+        if Path(str(dst)) == overview:
+            raise PermissionError(13, "in use", str(dst))
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", refused)
+    *_, moved = write_special_reports(demo_month, tmp_path)
+    assert moved != overview and moved.name.startswith(overview.stem) and moved.exists()
+    assert any("is open in Word" in n for n in placement_notes())
+    monkeypatch.undo()
+    # Closed again: the next run replaces it and keeps the previous one in backup/.
+    write_special_reports(demo_month, tmp_path)
+    kept = sorted((tmp_path / "backup").glob(f"{path.stem}-*.docx"))
+    assert kept and _paragraphs(path)[_paragraphs(path).index("责任人") + 1] == "张三"
 
 
 def test_english_with_lang_en(demo_month: MonthResult, tmp_path: Path) -> None:

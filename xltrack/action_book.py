@@ -93,14 +93,15 @@ def load_key_work(named: Path, cadence: Cadence = DEFAULT_CADENCE) -> KeyWork | 
     try:
         return read_key_work(path, cadence)
     except UsageError as exc:
-        return KeyWork(path, problems=[TableProblem("", "", None, str(exc), "")],
+        return KeyWork(path, problems=[TableProblem("", "", None, exc.zh, exc.en)],
                        cadence=cadence)
 
 
 def refuse_if_open(path: Path) -> None:
     if path.exists() and is_open(path):
-        raise UsageError(f"{path} 正在 Excel 中打开，未做任何修改；请关闭后再试。 {path.name} is "
-                         "open in Excel; nothing was changed. Close it and try again.")
+        raise UsageError(f"{path} 正在 Excel 中打开，未做任何修改；请关闭后再试。",
+                         f"{path.name} is open in Excel; nothing was changed. Close it and "
+                         "try again.")
 
 
 def write_table(path: Path, items: Iterable[ActionItem], as_of: dt.date | None = None,

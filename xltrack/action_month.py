@@ -78,7 +78,7 @@ def close_month(named: Path, month: str, cadence: Cadence = DEFAULT_CADENCE,
     target = out or month_table(table, following)
     if target.exists():
         raise UsageError(f"{target} 已存在，可能已有人编辑；未做任何修改。如需重新结转，请先移走"
-                         "该文件。 "
+                         "该文件。",
                          f"{target.name} exists already and may hold edits: the roll-over "
                          "refused and changed nothing. Move it aside to roll over again.")
     refuse_if_open(table)
@@ -111,9 +111,10 @@ def _new_deadlines(work: KeyWork, end: dt.date) -> dict[str, dt.date]:
                 f"新期限填写为 {typed}，须晚于截止日 {end}。",
                 f"The new deadline {typed} must be after the cut-off {end}."))
     if problems:
-        raise UsageError(f"{work.path}: {len(problems)} 项未完成事项不能结转 unfinished item(s) "
-                         "cannot roll over; nothing was written:\n  "
-                         + "\n  ".join(map(str, problems)))
+        raise UsageError(f"{work.path}：{len(problems)} 项未完成事项不能结转，未写入任何内容：\n  "
+                         + "\n  ".join(p.text("zh") for p in problems),
+                         f"{work.path}: {len(problems)} unfinished item(s) cannot roll over; "
+                         "nothing was written:\n  " + "\n  ".join(p.text("en") for p in problems))
     return {i: d for i, d in work.new_deadlines.items()}
 
 

@@ -83,6 +83,11 @@ class TableProblem:
         where = f"{self.sheet}!{self.cell}: " if self.cell else ""
         return f"{where}{self.zh} {self.en}".strip()
 
+    def text(self, lang: str) -> str:
+        """The cell and what to correct, in one language (the sheet keeps its own name)."""
+        where = f"{self.sheet}!{self.cell}: " if self.cell else ""
+        return f"{where}{self.zh if lang == 'zh' else self.en}".strip()
+
 
 @dataclass
 class KeyWork:
@@ -110,13 +115,14 @@ def open_table(path: Path) -> tuple[Workbook, Worksheet, tuple[int, int, int, in
         wb = load_workbook(path)
     except (FileNotFoundError, InvalidFileException, zipfile.BadZipFile, KeyError,
             OSError, ValueError) as exc:
-        raise UsageError(f"{path}: 无法打开重点工作表 cannot open the key-work table "
-                         f"({exc})") from None
+        raise UsageError(f"{path}：无法打开重点工作表（{exc}）",
+                         f"{path}: cannot open the key-work table ({exc})") from None
     for ws in wb.worksheets:
         if TABLE in ws.tables:
             bounds = range_boundaries(ws.tables[TABLE].ref)
             return wb, ws, (int(bounds[0]), int(bounds[1]), int(bounds[2]), int(bounds[3]))
-    raise UsageError(f"{path}: 没有名为 {TABLE} 的表格 no table named {TABLE}; create one with "
+    raise UsageError(f"{path}：没有名为 {TABLE} 的表格；请用 xltrack actions init FILE 新建",
+                     f"{path}: no table named {TABLE}; create one with "
                      "'xltrack actions init FILE'")
 
 
@@ -193,15 +199,20 @@ def read_table(path: Path, cadence: Cadence = DEFAULT_CADENCE) -> tuple[list[Act
     return work.items, work.new_deadlines
 
 
-def problem_lines(work: KeyWork | None) -> list[str]:
-    """The table's problems as lines for a terminal or a log, each with the file."""
-    return [] if work is None else [f"{work.path.name} {p}" for p in work.problems]
+def problem_lines(work: KeyWork | None, lang: str | None = None) -> list[str]:
+    """The table's problems as lines for a terminal or a log, each with the file: in `lang`,
+    or in both languages when none is given (a log, --json)."""
+    if work is None:
+        return []
+    return [f"{work.path.name} {p if lang is None else p.text(lang)}" for p in work.problems]
 
 
 def refuse_problems(work: KeyWork) -> None:
     if work.problems:
-        raise UsageError(f"{work.path}: {len(work.problems)} 处需更正 cell(s) to correct first:"
-                         "\n  " + "\n  ".join(map(str, work.problems)))
+        raise UsageError(f"{work.path}：须先更正 {len(work.problems)} 处：\n  "
+                         + "\n  ".join(p.text("zh") for p in work.problems),
+                         f"{work.path}: {len(work.problems)} cell(s) to correct first:\n  "
+                         + "\n  ".join(p.text("en") for p in work.problems))
 
 
 @dataclass(frozen=True)

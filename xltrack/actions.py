@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import UsageError
 from .models import check_period, period_months
+from .words import KEY_WORK_SOURCE, KEY_WORK_STATUS, LANGS, key_work_flag, word
 
 
 class Source(StrEnum):
@@ -32,20 +33,19 @@ class Status(StrEnum):
     DONE = "done"  # 已完成
 
 
-# The words a clerk picks from the drop-downs: Chinese in the Chinese table, English in the
-# English one; both are read back, whichever table they were pasted into.
-SOURCE_WORDS = {"zh": {Source.INSTRUCTION: "领导批示", Source.MINUTES: "会议纪要",
-                       Source.RESOLUTION: "董事会决议"},
-                "en": {s: s.value for s in Source}}
-STATUS_WORDS = {"zh": {Status.OPEN: "未开始", Status.IN_PROGRESS: "进行中", Status.DONE: "已完成"},
-                "en": {s: s.value for s in Status}}
+# The words a clerk picks from the drop-downs (words.py): Chinese in the Chinese table,
+# English in the English one; both are read back, whichever table they were pasted into.
+SOURCE_WORDS = {lang: {s: word(KEY_WORK_SOURCE, s.value, lang) for s in Source}
+                for lang in LANGS}
+STATUS_WORDS = {lang: {s: word(KEY_WORK_STATUS, s.value, lang) for s in Status}
+                for lang in LANGS}
 
 
 def _parse(text: str, words: dict[str, dict[Any, str]]) -> Any:
     wanted = text.strip().lower()
     for table in words.values():
-        for code, word in table.items():
-            if word.lower() == wanted:
+        for code, shown in table.items():
+            if shown.lower() == wanted:
                 return code
     return None
 
@@ -169,7 +169,7 @@ def is_due_soon(item: ActionItem, as_of: dt.date, cadence: Cadence = DEFAULT_CAD
     return is_tracked(item) and 0 <= (item.deadline - as_of).days <= cadence.near_days
 
 
-OVERDUE, DUE_SOON = "overdue 逾期", "due soon 临期"
+OVERDUE, DUE_SOON = key_work_flag("overdue"), key_work_flag("due_soon")
 
 
 def flag(item: ActionItem, as_of: dt.date, cadence: Cadence = DEFAULT_CADENCE) -> str:
@@ -200,9 +200,9 @@ def cadence_from(values: dict[str, str], where: str = "控制台 Control") -> Ca
             raise ValueError
         return Cadence.model_validate(data)
     except ValueError:
-        raise UsageError(f"{where}: 跟进设置须为整数（截止日 1–31）the follow-up settings must be "
-                         f"whole numbers (the cut-off day 1 to 31): {', '.join(bad) or data}"
-                         ) from None
+        raise UsageError(f"{where}：跟进设置须为整数（截止日 1–31）：{'、'.join(bad) or data}",
+                         f"{where}: the follow-up settings must be whole numbers (the cut-off "
+                         f"day 1 to 31): {', '.join(bad) or data}") from None
 
 
 def follow_ups(items: list[ActionItem], as_of: dt.date,
@@ -276,9 +276,11 @@ def rollover(items: list[ActionItem], month: str, new_deadlines: dict[str, dt.da
             continue
         carried.append(rolled(item, deadline, end))
     if missing:
-        raise UsageError(f"{len(missing)} unfinished item(s) need a newly agreed deadline after "
-                         f"{end} before they can roll over: {', '.join(missing)}. 请在新期限列填写 "
-                         "Type it in the 新期限 New deadline column.")
+        raise UsageError(f"{len(missing)} 项未完成事项须先商定晚于 {end} 的新期限才能结转："
+                         f"{'、'.join(missing)}。请在“新期限”列填写。",
+                         f"{len(missing)} unfinished item(s) need a newly agreed deadline after "
+                         f"{end} before they can roll over: {', '.join(missing)}. Type it in "
+                         "the 新期限 New deadline column.")
     return carried
 
 

@@ -107,7 +107,8 @@ def driver() -> Any:
     try:
         import psycopg
     except ImportError:
-        raise UsageError("a PostgreSQL history needs the PostgreSQL driver, which is not "
+        raise UsageError(f"PostgreSQL 历史库需要 PostgreSQL 驱动，尚未安装：{EXTRA}",
+                         "a PostgreSQL history needs the PostgreSQL driver, which is not "
                          f"installed: {EXTRA}") from None
     return psycopg
 
@@ -119,9 +120,14 @@ def check_no_password(url: str) -> None:
     try:
         params = psycopg.conninfo.conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
-        raise UsageError(f"the history address {url!r} is not a PostgreSQL URL ({exc})") from None
+        raise UsageError(f"历史库地址“{url}”不是 PostgreSQL 地址（{exc}）",
+                         f"the history address {url!r} is not a PostgreSQL URL ({exc})") from None
     if params.get("password"):
-        raise UsageError("the history address carries a password: leave it out and give it in "
+        raise UsageError("历史库地址中含有密码：请去掉，改在 PGPASSWORD、系统密钥环（服务 "
+                         "xltrack-postgresql）、~/.pgpass（Windows 上为 "
+                         "%APPDATA%\\postgresql\\pgpass.conf）或服务文件中提供"
+                         "（docs/user-guide.md，Sharing the history）",
+                         "the history address carries a password: leave it out and give it in "
                          "PGPASSWORD, the OS keyring (service xltrack-postgresql), ~/.pgpass "
                          "(%APPDATA%\\postgresql\\pgpass.conf on Windows) or a service file "
                          "(docs/user-guide.md, Sharing the history)")

@@ -219,11 +219,13 @@ class Server:
         """HOST or HOST:PORT (587, the submission port, when none is given)."""
         host, _, port = text.strip().rpartition(":") if ":" in text else (text.strip(), "", "")
         if not host:
-            raise MailError(f"the SMTP server {text!r} is not HOST or HOST:PORT")
+            raise MailError(f"SMTP 服务器“{text}”应为 HOST 或 HOST:PORT",
+                            f"the SMTP server {text!r} is not HOST or HOST:PORT")
         try:
             return cls(host, int(port) if port else 587)
         except ValueError:
-            raise MailError(f"the SMTP server {text!r}: {port!r} is not a port number") from None
+            raise MailError(f"SMTP 服务器“{text}”：“{port}”不是端口号",
+                            f"the SMTP server {text!r}: {port!r} is not a port number") from None
 
 
 def credentials(env: Mapping[str, str] | None = None) -> tuple[str, str] | None:
@@ -239,12 +241,17 @@ def credentials(env: Mapping[str, str] | None = None) -> tuple[str, str] | None:
         try:
             import keyring  # an optional extra: not every office machine has a keyring
         except ImportError:
-            raise MailError(f"{USER_VARIABLE} is set but neither {PASSWORD_VARIABLE} nor the "
+            raise MailError(f"已设置 {USER_VARIABLE}，但既没有 {PASSWORD_VARIABLE}，"
+                            "也没有 keyring 包：请 pip install keyring，然后 keyring set "
+                            f"{KEYRING_SERVICE} {user}",
+                            f"{USER_VARIABLE} is set but neither {PASSWORD_VARIABLE} nor the "
                             "keyring package is available: pip install keyring, then "
                             f"keyring set {KEYRING_SERVICE} {user}") from None
         password = keyring.get_password(KEYRING_SERVICE, user)
         if password is None:
-            raise MailError(f"no password for {user} in the OS keyring: keyring set "
+            raise MailError(f"系统密钥环中没有 {user} 的密码：请 keyring set "
+                            f"{KEYRING_SERVICE} {user}",
+                            f"no password for {user} in the OS keyring: keyring set "
                             f"{KEYRING_SERVICE} {user}")
     return user, str(password)
 
@@ -267,25 +274,30 @@ def send_reminders(drafts: list[Path], server: Server, sender: str,
     from email import message_from_bytes
 
     if not sender:
-        raise MailError("no sender: set mail_from on the control workbook's Control sheet")
+        raise MailError("没有发件人：请在控制工作簿的 Control 表中填写 mail_from",
+                        "no sender: set mail_from on the control workbook's Control sheet")
     try:
         smtp = smtplib.SMTP(server.host, server.port, timeout=timeout)
     except OSError as exc:
-        raise MailError(f"cannot reach the SMTP server {server.host}:{server.port}: "
+        raise MailError(f"无法连接 SMTP 服务器 {server.host}:{server.port}：{exc}",
+                        f"cannot reach the SMTP server {server.host}:{server.port}: "
                         f"{exc}") from None
     results = []
     with smtp:
         try:
             smtp.ehlo()
             if not smtp.has_extn("starttls"):
-                raise MailError(f"{server.host}:{server.port} does not offer STARTTLS; "
+                raise MailError(f"{server.host}:{server.port} 不支持 STARTTLS；"
+                                "xltrack 只通过加密连接发送",
+                                f"{server.host}:{server.port} does not offer STARTTLS; "
                                 "xltrack sends only over an encrypted connection")
             smtp.starttls(context=context or ssl.create_default_context())
             smtp.ehlo()
             if login is not None:
                 smtp.login(*login)
         except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
-            raise MailError(f"the SMTP server {server.host}:{server.port} refused the "
+            raise MailError(f"SMTP 服务器 {server.host}:{server.port} 拒绝了会话：{exc}",
+                            f"the SMTP server {server.host}:{server.port} refused the "
                             f"session: {exc}") from None
         for path in drafts:
             msg = message_from_bytes(path.read_bytes(), policy=SMTP)

@@ -17,14 +17,16 @@ import json
 import logging
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
 from .backend import failures
-from .errors import XltrackError
+from .cli_words import said
+from .errors import XltrackError, text_in
 from .language import document_lang, message_lang, zone
 
 if TYPE_CHECKING:  # each command imports what it uses: `xltrack --help` needs none of these
@@ -34,6 +36,7 @@ if TYPE_CHECKING:  # each command imports what it uses: `xltrack --help` needs n
     from .settings import Register
     from .variance import RuleSet
 
+F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 KEY_WORK_TABLE = "key-work.xlsx"
 
@@ -154,7 +157,7 @@ def resolve_register(path: Path | None, control: Path | None = None) -> Register
     if path is None and Path(REGISTER_FILE).exists():
         path = Path(REGISTER_FILE)
     if path is None:
-        note(_say("demo_register"))
+        note(say("demo_register"))
     return load_register(path)
 
 
@@ -180,12 +183,43 @@ def _setting(key: str, control: Path | None) -> str | None:
 
 _MESSAGES_LANG: dict[str, str] = {}  # the language a command chose, for the error guard
 
+LANG_RULE = ("The messages and errors: --lang, else the control workbook's language, else the "
+             "locale (LC_ALL, LC_MESSAGES, LANG: zh… 中文, anything else English). The "
+             "documents: 中文 unless --lang en or the control workbook's language is en.")
+
+
+def lang_option(what: str) -> Callable[[F], F]:
+    """--lang: the language of `what` (the messages, and the documents a command writes)."""
+    return click.option("--lang", type=click.Choice(LANGS),
+                        help=f"Language of {what}. {LANG_RULE}")
+
 
 def resolve_lang(explicit: str | None, control: Path | None = None) -> str:
     """The messages' language: --lang, else the control workbook's, else the locale."""
     lang = message_lang(explicit, _setting("language", control))
     _MESSAGES_LANG["lang"] = lang
     return lang
+
+
+def messages_lang() -> str:
+    """The language a command chose; before it chose, the working folder's or the locale's."""
+    if "lang" not in _MESSAGES_LANG:
+        try:
+            setting = _setting("language", None)
+        except Exception:  # noqa: BLE001 - an unreadable control workbook: the locale decides
+            setting = None
+        return message_lang(None, setting)
+    return _MESSAGES_LANG["lang"]
+
+
+def say(key: str, **values: object) -> str:
+    """A sentence of cli_words in the language of the messages."""
+    return said(key, messages_lang(), **values)
+
+
+def in_lang(text: str) -> str:
+    """A text that may carry its Chinese (errors.Said) in the language of the messages."""
+    return text_in(text, messages_lang())
 
 
 def resolve_document_lang(explicit: str | None, control: Path | None = None) -> str:
@@ -231,6 +265,7 @@ def cli() -> None:
       xltrack init ops && cd ops           # once
       xltrack run --period 2026-10         # files in inbox/ → reports/
     """
+    _MESSAGES_LANG.clear()  # a new command line (tests run many in one process): none chosen
 
 
 def _log_file() -> Path:
@@ -253,34 +288,11 @@ def main() -> None:
         handler.close()
 
 
-# The guard's own words; an error's text comes from where it was raised.
-_GUARD = {
-    "aborted": ("已取消。", "Aborted."), "error": ("错误：", "Error: "),
-    "demo_register": ("使用内置的演示项目档案（此处没有 xltrack.xlsm；见 xltrack init）。",
-                      "Using the built-in demo register (no xltrack.xlsm here; see xltrack "
-                      "init)."),
-    "history": ("错误：历史库无法使用（{exc}）。请释放磁盘空间、确认没有其他程序占用它，"
-                "然后重新运行。",
-                "Error: the history database could not be used ({exc}). Free some space, "
-                "check that no other program holds it, then run again."),
-    "files": ("错误：无法读写{where}：{why}。请释放磁盘空间或换一个文件夹，然后重新运行。",
-              "Error: cannot write or read{where}: {why}. Free some space or choose another "
-              "folder, then run again."),
-    "internal": ("内部错误（{kind}）：{exc}。请报告此问题。{details}",
-                 "Internal error ({kind}): {exc}. Please report it.{details}")}
-
-
-def _say(key: str, **values: object) -> str:
-    lang = _MESSAGES_LANG.get("lang") or message_lang(None, None)
-    zh, en = _GUARD[key]
-    return (zh if lang == "zh" else en).format(**values)
-
-
 def _main() -> None:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo(_say("aborted"), err=True)
+        click.echo(say("aborted"), err=True)
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         LOG.info("usage: %s", exc.format_message())
@@ -288,25 +300,25 @@ def _main() -> None:
         sys.exit(EXIT_USAGE)
     except XltrackError as exc:
         LOG.info("refused: %s", exc)
-        click.echo(f"{_say('error')}{exc}", err=True)
+        click.echo(f"{say('error')}{exc.text(messages_lang())}", err=True)
         sys.exit(EXIT_USAGE)
     except SystemExit as exc:
         LOG.info("exit %s", exc.code)
         raise
     except failures() as exc:  # the history: disk full, locked, unreadable, server gone
         LOG.exception("history database")
-        click.echo(_say("history", exc=exc), err=True)
+        click.echo(say("history", exc=exc), err=True)
         sys.exit(EXIT_USAGE)
     except OSError as exc:  # a full disk, a read-only folder, a file held by another program
         LOG.exception("file system")
         where = f" {exc.filename}" if exc.filename else ""
-        click.echo(_say("files", where=where, why=exc.strerror or exc), err=True)
+        click.echo(say("files", where=where, why=exc.strerror or exc), err=True)
         sys.exit(EXIT_USAGE)
     except Exception as exc:  # noqa: BLE001 - the last guard: one line, not a traceback
         LOG.exception("internal error")
         handler = next((h for h in LOG.handlers if isinstance(h, logging.FileHandler)), None)
-        where = f" Details 详情: {handler.baseFilename}" if handler else ""
-        click.echo(_say("internal", kind=type(exc).__name__, exc=exc, details=where), err=True)
+        where = say("details", log=handler.baseFilename) if handler else ""
+        click.echo(say("internal", kind=type(exc).__name__, exc=exc, details=where), err=True)
         sys.exit(EXIT_INTERNAL)
     LOG.info("exit 0")
 

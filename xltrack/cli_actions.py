@@ -16,8 +16,14 @@ from .cli import (
     _json_option,
     cli,
     emit,
+    lang_option,
+    messages_lang,
+    resolve_document_lang,
+    resolve_lang,
+    say,
     wants_json,
 )
+from .cli_words import pair
 from .errors import UsageError
 
 if TYPE_CHECKING:
@@ -76,10 +82,11 @@ def _cadence_options(command: Any) -> Any:
                    "is used when there is one.")
 @_control_option
 @_cadence_options
+@lang_option("the messages")
 @_json_option
 @click.pass_context
 def actions(ctx: click.Context, /, as_of: dt.date | None, table: Path | None,
-            control_path: Path | None, **typed: int | None) -> None:
+            control_path: Path | None, lang: str | None, **typed: int | None) -> None:
     """Key-work tracking: what to follow up today and what is overdue.
 
     Items due within 7 days (today counts as 0) are chased every 3 days, within 31 days
@@ -96,14 +103,15 @@ def actions(ctx: click.Context, /, as_of: dt.date | None, table: Path | None,
     from .action_book import current_table
     from .actions import Cadence, cadence_from
 
+    ctx.meta["control"], ctx.meta["lang"] = control_path, lang
+    resolve_lang(lang, control_path)
     settings = _control_named(control_path)
     cadence = cadence_from(settings.values) if settings else Cadence()
     chosen = {k: v for k, v in typed.items() if v is not None}
     try:
         cadence = Cadence.model_validate({**cadence.model_dump(), **chosen})
     except ValueError:
-        raise UsageError("--cutoff-day must be 1 to 31, the --…-every options at least 1"
-                         ) from None
+        raise UsageError(*pair("cadence_bad")) from None
     named = table or (settings.path("key_work") if settings else Path(KEY_WORK_TABLE))
     ctx.meta["table"], ctx.meta["cadence"] = current_table(named), cadence
     if not ctx.invoked_subcommand:
@@ -119,7 +127,7 @@ def _follow_ups(table: Path, day: dt.date, cadence: Cadence) -> None:
     chase = follow_ups(items, day, cadence)
     overdue = [i for i in items if is_overdue(i, day)]
     for problem in work.problems:
-        click.echo(f"{table.name} {problem}", err=True)
+        click.echo(f"{table.name} {problem.text(messages_lang())}", err=True)
     if wants_json():
         click.echo(json.dumps({
             "as_of": day.isoformat(), "table": str(table),
@@ -130,21 +138,21 @@ def _follow_ups(table: Path, day: dt.date, cadence: Cadence) -> None:
                        "flag": flag(i, day, cadence)} for i in items if is_tracked(i)],
             "problems": [str(p) for p in work.problems]}, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{day} ({table.name}): {len(chase)} to follow up, {len(overdue)} overdue, "
-               f"{sum(is_tracked(i) for i in items)} open"
-               + (f", {len(work.problems)} cell(s) to correct" if work.problems else ""))
+    click.echo(say("follow_ups", day=day, table=table.name, chase=len(chase),
+                   overdue=len(overdue), open=sum(is_tracked(i) for i in items))
+               + (say("to_correct", count=len(work.problems)) if work.problems else ""))
     for i in chase:
-        mark = "OVERDUE " if is_overdue(i, day) else ""
-        click.echo(f"  {mark}{i.id}  due {i.deadline}  {i.department}/{i.person}  {i.content}")
+        click.echo(say("follow_up", mark=say("overdue_mark") if is_overdue(i, day) else "",
+                       id=i.id, deadline=i.deadline, department=i.department,
+                       person=i.person, content=i.content))
 
 
 @actions.command("init")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the 来源 and 状态 drop-downs (both are read back).")
+@lang_option("the 来源 and 状态 drop-downs (both are read back) and the messages")
 @_json_option
 @click.pass_context
-def actions_init(ctx: click.Context, path: Path, lang: str) -> None:
+def actions_init(ctx: click.Context, path: Path, lang: str | None) -> None:
     """Create an empty key-work tracking table at PATH.
 
     \b
@@ -153,11 +161,11 @@ def actions_init(ctx: click.Context, path: Path, lang: str) -> None:
     """
     from .action_book import write_table
 
+    lang = resolve_document_lang(lang or ctx.meta["lang"], ctx.meta["control"])
     if path.exists():
-        raise UsageError(f"{path} exists already; choose another name")
+        raise UsageError(*pair("table_exists", path=path))
     write_table(path, [], dt.date.today(), ctx.meta["cadence"], lang=lang)
-    emit({"table": str(path)}, f"wrote {path}: one row per instruction, minutes item or "
-                                "resolution")
+    emit({"table": str(path)}, say("table_written", path=path))
 
 
 @actions.command("rollover")
@@ -194,7 +202,6 @@ def actions_rollover(ctx: click.Context, month: str, table: Path | None,
           "rolled_over": closed.carried, "table": str(closed.table), "summary": people,
           "closed_table": str(closed.closed.path),
           "backup": closed.closed.backup and str(closed.closed.backup)},
-         f"{month} closed on {closed.cutoff}: {len(done)} done this month, "
-         f"{len(closed.carried)} rolled over to {closed.table}; summary sheet added to "
-         f"{closed.closed.path}" + (f" (previous file kept as {closed.closed.backup})"
-                                    if closed.closed.backup else ""))
+         say("rolled_over", month=month, cutoff=closed.cutoff, done=len(done),
+             carried=len(closed.carried), table=closed.table, closed=closed.closed.path)
+         + (say("previous_kept", backup=closed.closed.backup) if closed.closed.backup else ""))

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from . import backend
-from .cli import cli, emit
+from .cli import _control_option, cli, emit, lang_option, resolve_lang, say
 
 
 class History(click.ParamType[backend.Location, Any]):
@@ -46,7 +46,10 @@ def history() -> None:
 @history.command("copy")
 @click.argument("source", type=History(exists=True))
 @click.argument("dest", type=History())
-def copy(source: backend.Location, dest: backend.Location) -> None:
+@_control_option
+@lang_option("the messages")
+def copy(source: backend.Location, dest: backend.Location, control_path: Path | None,
+         lang: str | None) -> None:
     """Copy a whole history into a new, empty one: a SQLite file into PostgreSQL, or back.
 
     Every table is copied in one transaction and verified (rows counted, numbers summed,
@@ -59,11 +62,10 @@ def copy(source: backend.Location, dest: backend.Location) -> None:
     """
     from .history_copy import copy_history
 
+    resolve_lang(lang, control_path)
     tally = copy_history(source, dest)
     counts = tally.counts
     emit({"source": backend.shown(source), "dest": backend.shown(dest), "counts": counts,
           "sums": tally.sums},
-         f"copied {counts['submissions']} submissions, {counts['records']} records, "
-         f"{counts['amounts']} amount rows and {counts['restatements']} restatements from "
-         f"{backend.shown(source)} to {backend.shown(dest)}; verified: every count and sum "
-         "is the same")
+         say("copied", source=backend.shown(source), dest=backend.shown(dest),
+             **{k: counts[k] for k in ("submissions", "records", "amounts", "restatements")}))

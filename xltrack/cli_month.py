@@ -17,7 +17,6 @@ from .cli import (
     EXIT_FINDINGS,
     EXIT_OK,
     INBOX,
-    LANGS,
     _actions_option,
     _control_option,
     _json_option,
@@ -27,6 +26,9 @@ from .cli import (
     _scheduler_option,
     cli,
     emit,
+    in_lang,
+    lang_option,
+    messages_lang,
     note,
     resolve_actions,
     resolve_cadence,
@@ -35,13 +37,17 @@ from .cli import (
     resolve_register,
     resolve_rules,
     resolve_zone,
+    say,
     wants_json,
 )
 from .cli_history import HISTORY_HELP, History
+from .cli_words import pad, said, shown
+from .contract import TABLES_BY_NAME
 from .errors import UsageError
 from .inbox import CheckResult, check_files
 from .locking import network_filesystem
 from .models import check_period
+from .words import BASIS, INDICATOR, KIND, REASON, SEVERITY, SPAN, STATUS, word
 from .workers import Isolation
 
 if TYPE_CHECKING:
@@ -57,9 +63,7 @@ if TYPE_CHECKING:
 @click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Write a feedback workbook for every file with findings into this folder.")
 @_json_option
-@click.option("--lang", type=click.Choice(LANGS),
-              help="Language of the messages. Default: the control workbook's, else the "
-                   "locale's (zh_* 中文, else English).")
+@lang_option("the messages")
 @click.option("--workers", type=click.IntRange(0), default=0,
               help="Reader processes (0: one per core).")
 @_scheduler_option
@@ -80,7 +84,7 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
     register = resolve_register(register_path, control_path)
     result = check_files(paths, register, period, feedback_dir,
                          Isolation(workers=workers, scheduler=scheduler),
-                         _progress("Checking"))
+                         _progress(say("progress_checking")))
     if wants_json():
         click.echo(json.dumps(_result_json(result), ensure_ascii=False, indent=2))
     else:
@@ -103,9 +107,7 @@ def validate(paths: tuple[Path, ...], period: str | None, register_path: Path | 
 @_control_option
 @_rules_option
 @_actions_option
-@click.option("--lang", type=click.Choice(LANGS),
-              help="Language of the documents and their file names. Default: the control "
-                   "workbook's, else 中文.")
+@lang_option("the documents, their file names and the messages")
 @_json_option
 @click.option("--workers", type=click.IntRange(0), default=0,
               help="Reader processes (0: one per core).")
@@ -133,16 +135,16 @@ def run(period: str, inbox: Path, db: Location, out_dir: Path, register_path: Pa
     from .monthly import run_month, write_outputs, write_special_reports
     from .report.monitoring import report_name
     from .report.publish import publish_report
-    from .report.written import overdue_work
+    from .report.written import overdue_work, placement_notes
 
     lang = resolve_document_lang(lang, control_path)
     register = resolve_register(register_path, control_path)
     share = network_filesystem(db) if isinstance(db, Path) else None
     if share:
-        note(f"Warning: the history {db} is on a network share ({share}); SQLite's locks are "
-             "unreliable there. Keep it on a local disk and back it up.")
+        note(say("network_share", db=db, share=share))
     result = run_month(inbox, register, check_period(period), db, out_dir / "feedback",
-                       Isolation(workers=workers, scheduler=scheduler), _progress("Reading"),
+                       Isolation(workers=workers, scheduler=scheduler),
+                       _progress(say("progress_reading")),
                        rules=resolve_rules(rules_path, control_path),
                        accept_units=[Path(name).name for name in accept_units])
     key_work = resolve_actions(actions_path, control_path)
@@ -152,14 +154,15 @@ def run(period: str, inbox: Path, db: Location, out_dir: Path, register_path: Pa
     published = publish_report(result, out_dir / report_name(result.period, lang),
                                actions=key_work, lang=lang, zone=resolve_zone(control_path))
     written.append(published.placed.path)
-    for line in published.placed.notes + problem_lines(key_work):
-        click.echo(line, err=True)
+    for line in [*placement_notes(), *published.placed.notes,
+                 *problem_lines(key_work, messages_lang())]:
+        click.echo(in_lang(line), err=True)
     summary = _run_json(result, written, out_dir / "feedback")
     summary["key_work_problems"] = problem_lines(key_work)
     if wants_json():
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        _print_run(summary)
+        _print_run(summary, messages_lang(), _versions_zh(result))
     major = (result.variances.severity == "major").any()
     sys.exit(EXIT_FINDINGS if result.checked.rejected or major else EXIT_OK)
 
@@ -169,9 +172,7 @@ def run(period: str, inbox: Path, db: Location, out_dir: Path, register_path: Pa
 @click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Report file. Default: reports/重大项目监控报告-PERIOD.xlsx "
                    "(major-project-monitoring-PERIOD.xlsx with --lang en).")
-@click.option("--lang", type=click.Choice(LANGS),
-              help="Language of the report and its file name. Default: the control "
-                   "workbook's, else 中文.")
+@lang_option("the report, its file name and the messages")
 @click.option("--db", type=History(exists=True), default=DEFAULT_DB, show_default=True,
               help=HISTORY_HELP)
 @_register_option
@@ -212,11 +213,11 @@ def report(period: str, out_file: Path | None, lang: str | None, db: Location,
     emit({"report": str(placed.path), "backup": placed.backup and str(placed.backup),
           "redirected": placed.redirected, "comments_kept": published.comments_kept,
           "orphaned": published.orphaned},
-         f"wrote {placed.path} ({published.comments_kept} comments kept, "
-         f"{published.orphaned} orphaned)" +
-         (f"\nprevious report kept as {placed.backup}" if placed.backup else ""))
-    for line in placed.notes + problem_lines(key_work):
-        click.echo(line, err=True)
+         say("report_written", path=placed.path, kept=published.comments_kept,
+             orphaned=published.orphaned) +
+         ("\n" + say("report_backup", backup=placed.backup) if placed.backup else ""))
+    for line in [*placed.notes, *problem_lines(key_work, messages_lang())]:
+        click.echo(in_lang(line), err=True)
 
 
 @cli.command("special-reports")
@@ -230,9 +231,7 @@ def report(period: str, out_file: Path | None, lang: str | None, db: Location,
 @_rules_option
 @click.option("--track", "track", type=click.Path(path_type=Path, dir_okay=False),
               help="Also add a tracked item per project to this key-work table.")
-@click.option("--lang", type=click.Choice(LANGS),
-              help="Language of the written reports (.docx). Default: the control "
-                   "workbook's, else 中文.")
+@lang_option("the written reports (.docx) and the messages")
 @_json_option
 def special_reports(period: str, out_dir: Path, db: Location, register_path: Path | None,
                     control_path: Path | None,
@@ -248,25 +247,28 @@ def special_reports(period: str, out_dir: Path, db: Location, register_path: Pat
     from . import store
     from .action_book import track_major_variances
     from .monthly import month_from_store, write_special_reports
+    from .report.written import placement_notes
 
+    lang = resolve_document_lang(lang, control_path)
     register = resolve_register(register_path, control_path)
     with store.open_store(db) as conn:
         result = month_from_store(conn, register, check_period(period),
                                   resolve_rules(rules_path, control_path),
                                   CheckResult([]), db)
-    *written, overview = write_special_reports(result, out_dir,
-                                               resolve_document_lang(lang, control_path))
+    *written, overview = write_special_reports(result, out_dir, lang)
+    for line in placement_notes():
+        click.echo(in_lang(line), err=True)
     new: list[ActionItem] = []
     if track is not None and written:
         track, new = track_major_variances(track, result.variances, period, out_dir,
                                            register.operations_contact or "运营管理部",
                                            resolve_cadence(control_path))
-    lines = [str(p) for p in written] + ([f"{len(new)} item(s) added to {track}"] if track
-                                         and written else [])
+    lines = [str(p) for p in written] + ([say("tracked", count=len(new), table=track)]
+                                         if track and written else [])
     emit({"reports": [str(p) for p in written], "tracked": [i.id for i in new],
           "overview": str(overview)},
-         ("\n".join(lines) or f"No major variance in {period}: no special report needed.")
-         + f"\nmonthly overview: {overview}")
+         ("\n".join(lines) or say("no_special", period=period))
+         + "\n" + say("overview", path=overview))
 
 
 @cli.command()
@@ -280,9 +282,11 @@ def special_reports(period: str, out_dir: Path, db: Location, register_path: Pat
               help="Only this span.")
 @click.option("--db", type=History(exists=True), default=DEFAULT_DB, show_default=True,
               help=HISTORY_HELP)
+@_control_option
+@lang_option("the messages")
 @_json_option
 def explain(project: str, period: str, measure: str, basis: str | None, span: str | None,
-            db: Location) -> None:
+            db: Location, control_path: Path | None, lang: str | None) -> None:
     """Show the submissions and cells behind a project's consolidated figures.
 
     \b
@@ -292,17 +296,22 @@ def explain(project: str, period: str, measure: str, basis: str | None, span: st
     from . import store
     from .consolidate import trace
 
+    lang = resolve_lang(lang, control_path)
     with store.open_store(db) as conn:
         facts = trace(store.facts_in_force(conn, check_period(period)), period, project,
                       measure, basis, span)
     if facts.empty:
-        raise UsageError(f"no figures for {project} ({measure}) up to {period}; check the "
-                         "project ID and that the period has been run")
+        raise UsageError(
+            said("no_figures", "zh", project=project, measure=word(INDICATOR, measure),
+                 period=period),
+            said("no_figures", "en", project=project, measure=measure, period=period))
     if wants_json():
         click.echo(facts.to_json(orient="records", force_ascii=False, indent=2))
         return
     for (b, s), part in facts.groupby(["basis", "span"], sort=False):
-        click.echo(f"{project} {measure} {b} {s}: {part.amount.sum():,.2f}")
+        click.echo(say("explained", project=project, measure=shown(INDICATOR, measure, lang),
+                       basis=shown(BASIS, b, lang), span=shown(SPAN, s, lang),
+                       amount=part.amount.sum()))
         for r in part.itertuples():
             where = f"{r.file} {r.sheet}!{r.cell}"
             click.echo(f"    {r.month}  {r.item:<14} {r.amount:>16,.2f}  {where}")
@@ -336,37 +345,54 @@ def _amount(value: Any) -> float | None:
     return None if value is None or value != value else float(value)
 
 
-def _print_run(summary: dict[str, Any]) -> None:
-    n = summary["check"]
-    click.echo(f"{summary['period']}: {n['files']} new files, {n['accepted']} accepted, "
-               f"{n['rejected']} rejected ({n['already_in_history']} already in the "
-               f"history); store {summary['db']}")
-    click.echo("status: " + ", ".join(f"{k} {v}" for k, v in summary["status"].items()))
+def _versions_zh(result: MonthResult) -> dict[str, list[str]]:
+    """Each file's version findings in 中文, beside the English ones of the summary."""
+    from .models import Reason
+
+    reasons = {Reason.OLDER_VERSION, Reason.UNORDERED_VERSIONS}
+    return {r["file"]: [f["message_zh"] for f in json.loads(r["findings"])
+                        if f["reason"] in reasons]
+            for r in result.submissions.to_dict("records")}
+
+
+def _print_run(summary: dict[str, Any], lang: str,
+               versions_zh: dict[str, list[str]] | None = None) -> None:
+    n, echo = summary["check"], click.echo
+    echo(said("run_counts", lang, period=summary["period"], db=summary["db"], **n))
+    echo(said("run_status", lang, counts=("、" if lang == "zh" else ", ").join(
+        f"{shown(STATUS, k, lang)} {v}" for k, v in summary["status"].items())))
     for f in summary["files"]:
         if f["status"] == "rejected":
-            click.echo(f"rejected: {f['file']} ({f['subsidiary'] or '?'} {f['kind'] or '?'} "
-                       f"{f['period'] or '?'}, {f['errors']} errors) feedback: "
-                       f"{f['feedback'] or 'written when it was first read'}")
+            echo(said("run_rejected", lang, file=f["file"], subsidiary=f["subsidiary"] or "?",
+                      kind=shown(KIND, f["kind"], lang) or "?", period=f["period"] or "?",
+                      errors=f["errors"],
+                      feedback=f["feedback"] or said("feedback_earlier", lang)))
     for f in summary["files"]:
-        for message in f["versions"] if f["new"] else ():
-            click.echo(f"version: {f['file']}: {message}")
+        zh = (versions_zh or {}).get(f["file"], [])
+        messages = zh if lang == "zh" and len(zh) == len(f["versions"]) else f["versions"]
+        for message in messages if f["new"] else ():
+            echo(said("run_version", lang, file=f["file"], message=message))
     if any(f["status"] == "rejected" for f in summary["files"]):
-        click.echo(f"feedback workbooks for the senders: {summary['feedback_folder']}")
+        echo(said("run_feedback", lang, folder=summary["feedback_folder"]))
     for r in summary["prior_period_restatements"]:
-        old, new = (f"{v:,.2f}" if v is not None else "(none)"
+        old, new = (f"{v:,.2f}" if v is not None else said("none", lang)
                     for v in (r["old_amount"], r["new_amount"]))
-        click.echo(f"prior-period restatement: {r['subsidiary']} {r['month']} {r['project']} "
-                   f"{r['table']} {r['item']} {old} -> {new} ({r['file']} {r['cell']}, "
-                   f"replaces {r['superseded_file']})")
+        table = TABLES_BY_NAME.get(r["table"])  # its sheet's name, as the sender sees it
+        echo(said("restatement", lang, subsidiary=r["subsidiary"], month=r["month"],
+                  project=r["project"], item=r["item"], old=old, new=new,
+                  table=table.label_zh if table and lang == "zh" else r["table"],
+                  file=r["file"], cell=r["cell"], superseded=r["superseded_file"]))
     g = summary["group"]
     for basis in ("actual", "plan", "baseline"):
-        click.echo(f"group investment {basis:8}: month {g[f'investment {basis} month']:>18,.2f}"
-                   f"   year to date {g[f'investment {basis} ytd']:>18,.2f}")
+        echo(said("group_investment", lang, basis=shown(BASIS, basis, lang),
+                  month=g[f"investment {basis} month"], ytd=g[f"investment {basis} ytd"]))
     flags = summary["variances"]
-    click.echo(f"variances: {flags.get('major', 0)} major, {flags.get('attention', 0)} to watch; "
-               f"major in {', '.join(summary['major_variances']) or 'no project'}")
+    echo(said("run_variances", lang, major=flags.get("major", 0),
+              attention=flags.get("attention", 0),
+              projects=("、" if lang == "zh" else ", ").join(summary["major_variances"])
+              or said("no_project", lang)))
     for path in summary["written"]:
-        click.echo(f"wrote {path}")
+        echo(said("wrote", lang, path=path))
 
 
 def _result_json(result: CheckResult) -> dict[str, Any]:
@@ -384,14 +410,15 @@ def _print_result(result: CheckResult, lang: str) -> None:
     for sub in result.submissions:
         if not sub.findings:
             continue
-        click.echo(f"{result.status(sub).upper():9} {sub.path}")
+        status = result.status(sub)
+        click.echo(pad(shown(STATUS, status, lang) if lang == "zh" else status.upper(), 9)
+                   + f" {sub.path}")
         for f in sub.findings:
             place = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
             message = f.message_zh if lang == "zh" else f.message_en
-            click.echo(f"  {f.severity.value:8} {f.reason.value:18} {place:22} {message}")
-    n = result.counts()
-    click.echo(f"{n['files']} files: {n['accepted']} accepted, {n['rejected']} rejected; "
-               f"{n['errors']} errors, {n['warnings']} warnings, {n['infos']} notes; "
-               f"{n['lock_files_skipped']} lock files skipped")
+            click.echo(f"  {pad(shown(SEVERITY, f.severity.value, lang), 8)} "
+                       f"{pad(shown(REASON, f.reason.value, lang), 18)} {pad(place, 22)} "
+                       f"{message}")
+    click.echo(said("validated", lang, **result.counts()))
     for path in result.feedback:
-        click.echo(f"feedback: {path}")
+        click.echo(said("feedback", lang, path=path))

@@ -14,7 +14,6 @@ from .cli import (
     DEFAULT_DB,
     EXIT_FINDINGS,
     EXIT_OK,
-    LANGS,
     _control_named,
     _control_option,
     _json_option,
@@ -22,13 +21,19 @@ from .cli import (
     _rules_option,
     cli,
     emit,
+    lang_option,
+    messages_lang,
     note,
+    resolve_document_lang,
     resolve_register,
     resolve_rules,
+    say,
 )
 from .cli_history import History
+from .cli_words import pair, shown
 from .errors import UsageError
 from .models import check_period
+from .words import KIND, STATUS
 
 _KINDS = [k.value for k in c.Kind]
 
@@ -46,15 +51,14 @@ _KINDS = [k.value for k in c.Kind]
 @click.option("--db", type=History(), default=DEFAULT_DB,
               show_default=True, help="History store: the plans in force and the actuals so "
                                       "far. Without one, templates carry no plan figures.")
-@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
-              help="Language of the templates.")
+@lang_option("the templates and the messages")
 @_register_option
 @_control_option
 @_rules_option
 @_json_option
 def issue(period: str, kinds: tuple[str, ...], subsidiaries: tuple[str, ...], out_dir: Path,
-          db: Location, lang: str, register_path: Path | None, control_path: Path | None,
-          rules_path: Path | None) -> None:
+          db: Location, lang: str | None, register_path: Path | None,
+          control_path: Path | None, rules_path: Path | None) -> None:
     """Issue each subsidiary its pre-filled templates for a month.
 
     Cover filled in (code, name, period, default unit) and locked; the subsidiary's projects
@@ -69,16 +73,17 @@ def issue(period: str, kinds: tuple[str, ...], subsidiaries: tuple[str, ...], ou
     """
     from .issued import issue_templates
 
+    lang = resolve_document_lang(lang, control_path)
     check_period(period)
     register = resolve_register(register_path, control_path)
     rules = resolve_rules(rules_path, control_path)
     if isinstance(db, Path) and not db.exists():
-        note(f"No history at {db}: the templates carry no plan figures.")
+        note(say("no_history_plans", db=db))
     written = issue_templates(out_dir, register, rules, period, db,
                               tuple(c.Kind(k) for k in kinds) or (c.Kind.MONTHLY,),
                               subsidiaries, lang)
     emit({"period": period, "written": [str(p) for p in written]},
-         "\n".join(f"wrote {p}" for p in written))
+         "\n".join(say("wrote", path=p) for p in written))
 
 
 @cli.command()
@@ -91,8 +96,7 @@ def issue(period: str, kinds: tuple[str, ...], subsidiaries: tuple[str, ...], ou
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default="outbox", show_default=True,
               help="The drafts go to OUT/chase-PERIOD/CODE-chase-PERIOD.eml.")
-@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
-              help="Language of the e-mails.")
+@lang_option("the e-mails and the messages")
 @click.option("--dry-run/--send", "dry_run", default=True, show_default=True,
               help="Only write the drafts (the default), or also send them.")
 @click.option("--smtp", "smtp_server",
@@ -103,7 +107,8 @@ def issue(period: str, kinds: tuple[str, ...], subsidiaries: tuple[str, ...], ou
 @_register_option
 @_control_option
 @_json_option
-def chase(period: str, db: Location, feedback_dir: Path, out_dir: Path, lang: str, dry_run: bool,
+def chase(period: str, db: Location, feedback_dir: Path, out_dir: Path, lang: str | None,
+          dry_run: bool,
           smtp_server: str | None, sender: str | None, register_path: Path | None,
           control_path: Path | None) -> None:
     """Draft a reminder to every subsidiary whose files are missing, late or rejected.
@@ -121,25 +126,27 @@ def chase(period: str, db: Location, feedback_dir: Path, out_dir: Path, lang: st
     """
     from .chase import chase_period
 
+    lang = resolve_document_lang(lang, control_path)
     register = resolve_register(register_path, control_path)
     settings = _control_named(control_path)
     values = settings.values if settings else {}
     sender = sender or values.get("mail_from", "")
     server = smtp_server or values.get("smtp_server", "")
     if not dry_run and not server:
-        raise UsageError("--send needs an SMTP server: --smtp HOST:PORT, or smtp_server "
-                         "on the control workbook's Control sheet")
+        raise UsageError(*pair("send_needs_smtp"))
     done = chase_period(db, register, check_period(period), out_dir, lang, feedback_dir,
                         sender, None if dry_run else server)
     due, drafts, sent = done.reminders, done.drafts, done.sent
+    said_in = messages_lang()  # the e-mails may be in another language than the lines
     no_address = [r.subsidiary.code for r in due if not r.subsidiary.email]
-    lines = [f"{r.subsidiary.code} {r.subsidiary.email or '(no e-mail in the register)'}: "
-             + ", ".join(f"{o.kind} {o.status}" for o in r.outstanding) + f" → {p}"
+    lines = [f"{r.subsidiary.code} {r.subsidiary.email or say('no_email')}: "
+             + ", ".join(f"{shown(KIND, o.kind, said_in)} {shown(STATUS, o.status, said_in)}"
+                         for o in r.outstanding) + f" → {p}"
              for r, p in zip(due, drafts, strict=True)]
-    lines += [f"{'sent' if s.ok else 'NOT SENT'} {s.path.name} {s.to} {s.problem}".rstrip()
+    lines += [f"{say('sent' if s.ok else 'not_sent')} {s.path.name} {s.to} {s.problem}".rstrip()
               for s in sent]
     emit({"period": period, "drafts": [str(p) for p in drafts], "no_email": no_address,
           "sent": [{"draft": str(s.path), "to": s.to, "ok": s.ok, "problem": s.problem}
                    for s in sent]},
-         "\n".join(lines) or f"Nothing to chase for {period}: every file is in and accepted.")
+         "\n".join(lines) or say("nothing_to_chase", period=period))
     sys.exit(EXIT_FINDINGS if any(not s.ok for s in sent) else EXIT_OK)

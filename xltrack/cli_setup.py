@@ -24,8 +24,12 @@ from .cli import (
     _rules_option,
     cli,
     emit,
+    lang_option,
+    resolve_lang,
     resolve_register,
+    say,
 )
+from .cli_words import pair
 from .errors import UsageError
 from .models import add_months as add_period
 from .models import check_period
@@ -34,8 +38,9 @@ from .models import check_period
 @cli.command()
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--period", help="First month to collect (default: last month), YYYY-MM.")
+@lang_option("the messages")
 @_json_option
-def init(folder: Path, period: str | None) -> None:
+def init(folder: Path, period: str | None, lang: str | None) -> None:
     """Create a working folder: control workbook, templates, inbox, reports, history, logs.
 
     The control workbook xltrack.xlsm holds the register, the lists and the rules (the demo
@@ -52,8 +57,9 @@ def init(folder: Path, period: str | None) -> None:
     from .templates import generate_all
     from .variance import default_rules
 
+    resolve_lang(lang, None)
     if folder.exists() and any(folder.iterdir()):
-        raise UsageError(f"{folder} is not empty; choose a new folder")
+        raise UsageError(*pair("not_empty", folder=folder))
     today = dt.date.today()
     month = check_period(period) if period else add_period(f"{today:%Y-%m}", -1)
     register = load_register(None)
@@ -67,10 +73,8 @@ def init(folder: Path, period: str | None) -> None:
     created = [CONTROL_FILE, KEY_WORK_TABLE, "templates/", f"{INBOX}/{month}/", "reports/",
                "logs/", DEFAULT_DB]
     emit({"folder": str(folder), "created": created, "templates": [str(t) for t in templates]},
-         f"Created {folder}/: " + ", ".join(created) + f"\nNext: in {CONTROL_FILE}, replace the "
-         f"demo group with your segments, subsidiaries and projects; send templates/ to the "
-         f"subsidiaries; put their files in {INBOX}/{month}/; then click Run month, or\n"
-         f"  cd {folder} && xltrack run --period {month}")
+         say("created", folder=folder, created=", ".join(created), control=CONTROL_FILE,
+             inbox=f"{INBOX}/{month}", month=month))
 
 
 @cli.command("build-workbook")
@@ -82,10 +86,11 @@ def init(folder: Path, period: str | None) -> None:
 @click.option("--macros", "macros_dir", type=click.Path(path_type=Path, file_okay=False,
                                                         exists=True),
               help="Folder of the VBA modules (*.bas) and ribbon.xml. Default: macros/.")
+@lang_option("the messages")
 @_json_option
 def build_workbook_command(out_file: Path, control_path: Path | None,
                            register_path: Path | None, rules_path: Path | None,
-                           macros_dir: Path | None) -> None:
+                           macros_dir: Path | None, lang: str | None) -> None:
     """Build the control workbook (buttons, ribbon, settings sheets) from macros/.
 
     The settings come from --control (an existing control workbook, to carry its settings into
@@ -101,6 +106,7 @@ def build_workbook_command(out_file: Path, control_path: Path | None,
     from .settings import load_register
     from .variance import load_rules
 
+    resolve_lang(lang, control_path)
     values = None
     if control_path is not None:
         settings = _control(control_path.resolve())
@@ -108,15 +114,17 @@ def build_workbook_command(out_file: Path, control_path: Path | None,
     else:
         register, rules = load_register(register_path), load_rules(rules_path)
     if control_path is not None and out_file.resolve() == control_path.resolve():
-        raise UsageError("build into a new file, then replace the old one once checked")
+        raise UsageError(*pair("build_new_file"))
     path = build_workbook(out_file, register, rules, values, macros_dir)
-    emit({"workbook": str(path)}, f"wrote {path}")
+    emit({"workbook": str(path)}, say("wrote", path=path))
 
 
 @cli.command()
 @click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--lang", type=click.Choice([*LANGS, "all"]), default="all", show_default=True,
-              help="Language of labels and instructions.")
+              help="Language of labels and instructions: zh, en, or all (both sets). The "
+                   "messages: zh or en when given, else as for every command (the control "
+                   "workbook's language, else the locale).")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice([k.value for k in c.Kind]),
               help="Only these kinds (repeatable). Default: every kind and the pack.")
 @_register_option
@@ -133,6 +141,7 @@ def templates(out_dir: Path, lang: str, kinds: tuple[str, ...],
     """
     from .templates import generate_all
 
+    resolve_lang(lang if lang in LANGS else None, control_path)
     register = resolve_register(register_path, control_path)
     langs = LANGS if lang == "all" else (lang,)
     chosen = [c.Kind(k) for k in kinds] or None
@@ -145,8 +154,10 @@ def templates(out_dir: Path, lang: str, kinds: tuple[str, ...],
 @click.option("--period", default="2026-10", show_default=True, help="Last month, YYYY-MM.")
 @click.option("--subsidiaries", type=click.IntRange(1), help="How many (default: all 12).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the noise.")
+@lang_option("the messages")
 @_json_option
-def demo_data(out_dir: Path, period: str, subsidiaries: int | None, seed: int) -> None:
+def demo_data(out_dir: Path, period: str, subsidiaries: int | None, seed: int,
+              lang: str | None) -> None:
     """Write a realistic demo group into OUT_DIR: control workbook, inbox, expected faults.
 
     \b
@@ -158,10 +169,11 @@ def demo_data(out_dir: Path, period: str, subsidiaries: int | None, seed: int) -
     from .settings import load_register
     from .variance import default_rules
 
+    resolve_lang(lang, None)
     manifest = write_demo(out_dir, check_period(period), subsidiaries, seed)
     build_workbook(out_dir / CONTROL_FILE, load_register(out_dir / REGISTER_FILE),
                    default_rules(), {"period": period})
     emit({"folder": str(out_dir), "files": len(manifest["files"]),
           "faults": manifest["faults"], "major_variances": manifest["major_variances"]},
-         f"{len(manifest['files'])} submissions in {out_dir / 'inbox'}; control workbook "
-         f"{out_dir / CONTROL_FILE}; expected faults {out_dir / 'expected.json'}")
+         say("demo_written", files=len(manifest["files"]), inbox=out_dir / "inbox",
+             control=out_dir / CONTROL_FILE, expected=out_dir / "expected.json"))

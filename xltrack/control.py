@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
-from .errors import RegisterError, XltrackError
+from .errors import RegisterError, Said, XltrackError
 
 if TYPE_CHECKING:
     from .excel.port import WorkbookPort
@@ -256,8 +256,10 @@ def load_control(port: WorkbookPort) -> ControlSettings:
     for record, where in rows["Control"]:
         key = str(record.get("setting") or "")
         if key not in values:
-            problems.append(f"{where['setting']}: unknown setting {key!r}; the settings are "
-                            + ", ".join(values))
+            problems.append(Said(f"{where['setting']}：未知设置“{key}”；可用的设置为 "
+                                 + "、".join(values),
+                                 f"{where['setting']}: unknown setting {key!r}; the settings "
+                                 "are " + ", ".join(values)))
             continue
         values[key] = _control_value(record.get("value"))
     register_data = {
@@ -296,7 +298,8 @@ def load_control(port: WorkbookPort) -> ControlSettings:
             key = str(rest[0]) if rest else "comparison"
             problems.append(f"{where.get(key, where['id'])} ({key}): {error['msg']}")
     if not rules:
-        problems.append(f"{RULES.sheet}: the rules table is empty")
+        problems.append(Said(f"{RULES.sheet}：规则表为空",
+                             f"{RULES.sheet}: the rules table is empty"))
     if problems or register is None or rule_set is None:
         raise RegisterError(source, problems)
     return ControlSettings(register, rule_set, values, port.path.parent)
@@ -310,6 +313,8 @@ _TABLE_OF = {"segments": "Segments", "subsidiaries": "Subsidiaries", "projects":
 
 def _place(problem: str, rows: dict[str, list[tuple[dict[str, Any], dict[str, str]]]]) -> str:
     """A register problem ("projects.3.feasibility.start: …") said with its cell."""
+    if isinstance(problem, Said):
+        return Said(_place(problem.zh, rows), _place(str(problem), rows))
     match = _LOC.match(problem)
     if match is None:
         return problem
@@ -326,14 +331,18 @@ def _rows(port: WorkbookPort, table: SettingsTable,
     """The table's non-blank rows as {key: value}, with {key: cell} beside each."""
     found = port.read_table(table.sheet, table.name)
     if found is None:
-        problems.append(f"{table.sheet}: the table {table.name!r} is missing; rebuild the "
-                        "control workbook with xltrack build-workbook --control")
+        problems.append(Said(f"{table.sheet}：缺少表格“{table.name}”；请用 xltrack "
+                             "build-workbook --control 重新生成控制工作簿",
+                             f"{table.sheet}: the table {table.name!r} is missing; rebuild "
+                             "the control workbook with xltrack build-workbook --control"))
         return []
     columns = {key: i for i, key in enumerate(found.keys) if key}
     missing = [c.key for c in table.columns if c.key not in columns]
     if missing:
-        problems.append(f"{table.sheet}: column(s) {', '.join(missing)} missing from the key row "
-                        f"above the table {table.name!r}")
+        problems.append(Said(f"{table.sheet}：表格“{table.name}”上方的键行缺少列 "
+                             f"{'、'.join(missing)}",
+                             f"{table.sheet}: column(s) {', '.join(missing)} missing from the "
+                             f"key row above the table {table.name!r}"))
         return []
     out = []
     for r, cells in enumerate(found.rows):
@@ -356,7 +365,8 @@ def _typed(value: Any, column: Column, where: str, problems: list[str]) -> Any:
     if isinstance(value, str):
         value = value.strip()
         if value.startswith("="):
-            problems.append(f"{where} ({column.key}): a formula {value!r}; type the value")
+            problems.append(Said(f"{where} ({column.key})：公式 {value!r}；请直接填写值",
+                                 f"{where} ({column.key}): a formula {value!r}; type the value"))
             return None
     if value is None or value == "":
         return None
@@ -375,7 +385,8 @@ def _typed(value: Any, column: Column, where: str, problems: list[str]) -> Any:
             return value
         if str(value).upper() in flag:
             return flag[str(value).upper()]
-        problems.append(f"{where} ({column.key}): {value!r} is not Y or N")
+        problems.append(Said(f"{where} ({column.key})：{value!r} 不是 Y 或 N",
+                             f"{where} ({column.key}): {value!r} is not Y or N"))
         return None
     if kind == "date":
         if isinstance(value, dt.datetime):
@@ -385,20 +396,25 @@ def _typed(value: Any, column: Column, where: str, problems: list[str]) -> Any:
         try:
             return dt.date.fromisoformat(str(value))
         except ValueError:
-            problems.append(f"{where} ({column.key}): {value!r} is not a date (YYYY-MM-DD)")
+            problems.append(Said(f"{where} ({column.key})：{value!r} 不是日期（YYYY-MM-DD）",
+                                 f"{where} ({column.key}): {value!r} is not a date "
+                                 "(YYYY-MM-DD)"))
             return None
+    not_a_number = Said(f"{where} ({column.key})：{value!r} 不是数值",
+                        f"{where} ({column.key}): {value!r} is not a number")
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        problems.append(f"{where} ({column.key}): {value!r} is not a number")
+        problems.append(not_a_number)
         return None
     try:
         number = float(str(value).replace(",", "").rstrip("%")) / (
             100 if isinstance(value, str) and value.endswith("%") else 1)
     except ValueError:
-        problems.append(f"{where} ({column.key}): {value!r} is not a number")
+        problems.append(not_a_number)
         return None
     if kind == "int":
         if not number.is_integer():
-            problems.append(f"{where} ({column.key}): {value!r} is not a whole number")
+            problems.append(Said(f"{where} ({column.key})：{value!r} 不是整数",
+                                 f"{where} ({column.key}): {value!r} is not a whole number"))
             return None
         return int(number)
     return number

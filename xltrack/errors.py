@@ -9,6 +9,10 @@
     └── MailError                a reminder cannot be sent (no server, no TLS, refused login)
 
 Helpers raise; only the CLI and the Excel entry points turn these into exit codes or dialogs.
+An error carries its text in both languages, `XltrackError(中文, English)`; the CLI prints
+`exc.text(lang)` in the language of the messages, the Excel door in the workbook's language;
+`str(exc)` (the log, a place where no language is known yet) is both, 中文 first. An error
+raised with one text shows that text in either language.
 Problems inside a submission are not exceptions: they are findings (models.Finding), collected
 lazily so that one bad file never stops the others.
 """
@@ -16,8 +20,41 @@ lazily so that one bad file never stops the others.
 from __future__ import annotations
 
 
+class Said(str):
+    """An English text that also carries its Chinese (`.zh`), for lists of problems read by
+    scripts and tests as plain strings: `text_in(said, "zh")` is the Chinese."""
+
+    zh: str
+
+    def __new__(cls, zh: str, en: str) -> Said:
+        said = super().__new__(cls, en)
+        said.zh = zh
+        return said
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return self.zh, str(self)  # a copy sent to or from a worker process keeps both
+
+
+def text_in(text: str, lang: str) -> str:
+    """A text in `lang`: a Said's Chinese for zh, else the text itself."""
+    return getattr(text, "zh", text) if lang == "zh" else str(text)
+
+
 class XltrackError(Exception):
-    """Base of every error xltrack raises on purpose."""
+    """Base of every error xltrack raises on purpose: XltrackError(中文, English)."""
+
+    def __init__(self, zh: str, en: str | None = None) -> None:
+        super().__init__(*((zh,) if en is None else (zh, en)))
+        self.zh, self.en = zh, zh if en is None else en
+
+    def text(self, lang: str) -> str:
+        """The text in the language of the messages (zh or en)."""
+        return self.zh if lang == "zh" else self.en
+
+    def __str__(self) -> str:
+        if self.zh == self.en:
+            return self.zh
+        return f"{self.zh}\n{self.en}" if "\n" in self.zh + self.en else f"{self.zh} / {self.en}"
 
 
 class RegisterError(XltrackError):
@@ -25,9 +62,14 @@ class RegisterError(XltrackError):
 
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{source}: the register has {len(problems)} problem(s):\n{lines}")
+        self.problems = problems  # strings; a Said also carries its Chinese
+        zh = "\n".join(f"  - {text_in(p, 'zh')}" for p in problems)
+        en = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source}：设置有 {len(problems)} 处问题：\n{zh}",
+                         f"{source}: the register has {len(problems)} problem(s):\n{en}")
+
+    def __reduce__(self) -> tuple[type[RegisterError], tuple[str, list[str]]]:
+        return RegisterError, (self.source, self.problems)
 
 
 class TemplateError(XltrackError):
@@ -39,6 +81,8 @@ class HistoryError(XltrackError):
 
     def __init__(self, path: object, problem: str) -> None:
         super().__init__(
+            f"历史库 {path} 已损坏（{problem}）。xltrack 未做任何修改。请从备份恢复（或将其移走以"
+            "新建历史库），然后重新运行。",
             f"the history {path} is damaged ({problem}). xltrack has not changed it. Restore "
             "it from your backup (or move it aside to start a new history), then run again.")
 
@@ -48,7 +92,9 @@ class HistoryTooNew(HistoryError):
 
     def __init__(self, path: object, version: int, known: int) -> None:
         XltrackError.__init__(
-            self, f"the history {path} was written by a newer xltrack (history version "
+            self, f"历史库 {path} 由更新版本的 xltrack 写入（历史库版本 {version}，本版本最高识别 "
+            f"{known}）。xltrack 未做任何修改。请安装更新的 xltrack 后使用。",
+            f"the history {path} was written by a newer xltrack (history version "
             f"{version}; this one knows up to {known}). xltrack has not changed it. Install "
             "the newer xltrack to use it.")
 
@@ -59,6 +105,8 @@ class HistoryNotWritten(XltrackError):
 
     def __init__(self, path: object, problem: str) -> None:
         super().__init__(
+            f"历史库 {path} 无法写入（{problem}）：磁盘已满或文件不能再增大。其中内容没有丢失。"
+            "请释放磁盘空间，然后重新运行。",
             f"the history {path} could not be written ({problem}): the disk is full or the "
             "file may not grow. Nothing in it was lost. Free some space, then run again.")
 
@@ -69,6 +117,8 @@ class HistoryUnreachable(XltrackError):
 
     def __init__(self, where: object, problem: str) -> None:
         super().__init__(
+            f"无法打开历史数据库 {where}（{problem}）。未做任何修改。请检查地址、服务器是否运行、"
+            "该角色能否使用此数据库，以及密码是否在 PGPASSWORD 或 ~/.pgpass 中，然后重新运行。",
             f"the history database {where} could not be opened ({problem}). Nothing was "
             "changed. Check the address, that the server is up, that the role may use the "
             "database and that its password is in PGPASSWORD or ~/.pgpass, then run again.")

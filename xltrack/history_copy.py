@@ -56,10 +56,12 @@ def copy_history(source: Location, dest: Location) -> Tally:
     """Copy the history at `source` into `dest`, which must hold no submission yet; return
     the tally both share. Raises UsageError (and commits nothing) when they differ."""
     if backend.shown(source) == backend.shown(dest):
-        raise UsageError("the source and the destination of a copy are the same history")
+        raise UsageError("复制的来源与目标是同一个历史库",
+                         "the source and the destination of a copy are the same history")
     with _source(source) as src, run_lock(dest, wait_s=10), store.open_store(dest) as out:
         if out.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]:
-            raise UsageError(f"the destination {backend.shown(dest)} already holds a history: "
+            raise UsageError(f"目标 {backend.shown(dest)} 已有历史数据：请复制到一个新的空库",
+                             f"the destination {backend.shown(dest)} already holds a history: "
                              "copy into a new, empty one")
         expected = tally(src)
         with store._transaction(out):
@@ -71,7 +73,9 @@ def copy_history(source: Location, dest: Location) -> Tally:
                             " (SELECT MAX(id) FROM submissions))")
             copied = tally(out)
             if copied != expected:
-                raise UsageError("the copy does not match its source ("
+                raise UsageError(f"复制结果与来源不一致（{_difference(expected, copied)}）；"
+                                 "目标中未写入任何内容",
+                                 "the copy does not match its source ("
                                  f"{_difference(expected, copied)}); nothing was written to "
                                  "the destination")
     return copied
@@ -83,15 +87,18 @@ def _source(source: Location) -> Iterator[Connection]:
         conn = backend.connect_postgres(source)
         with closing(conn):
             if conn.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
-                raise UsageError(f"no xltrack history in {source}")
+                raise UsageError(f"{source} 中没有 xltrack 历史库",
+                                 f"no xltrack history in {source}")
             if store.schema_version(conn) != store.SCHEMA_VERSION:
-                raise UsageError(f"the history {source} is not at this xltrack's version "
+                raise UsageError(f"历史库 {source} 的版本不是本 xltrack 的版本 "
+                                 f"{store.SCHEMA_VERSION}：请先用本 xltrack 打开它",
+                                 f"the history {source} is not at this xltrack's version "
                                  f"{store.SCHEMA_VERSION}: open it with this xltrack first")
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")  # one snapshot
             yield conn
         return
     if not source.is_file():
-        raise UsageError(f"no history at {source}")
+        raise UsageError(f"{source} 处没有历史库", f"no history at {source}")
     with tempfile.TemporaryDirectory(prefix="xltrack-copy-") as folder:
         snapshot = Path(folder) / "snapshot.sqlite"
         with closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as ro, \

@@ -55,7 +55,7 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
         elif path.is_file():
             found.append(path)
         else:
-            raise UsageError(f"{path}: no such file or folder")
+            raise UsageError(f"{path}：文件或文件夹不存在", f"{path}: no such file or folder")
     return found
 
 

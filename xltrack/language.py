@@ -55,8 +55,9 @@ def zone(setting: str | None) -> dt.tzinfo:
     try:
         return ZoneInfo(setting.strip())
     except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"时区“{setting}”无效，请填写如 Asia/Shanghai 的时区名称 / time zone "
-                         f"{setting!r} is unknown: use a name such as Asia/Shanghai") from None
+        raise UsageError(f"时区“{setting}”无效，请填写如 Asia/Shanghai 的时区名称",
+                         f"time zone {setting!r} is unknown: use a name such as "
+                         "Asia/Shanghai") from None
 
 
 def local_text(when: dt.datetime | str | None, where: dt.tzinfo, seconds: bool = False) -> str:

@@ -42,7 +42,9 @@ def run_lock(db: Location, wait_s: float = 120.0) -> Iterator[None]:
     try:
         while not _try_lock(handle.fileno()):
             if time.monotonic() >= deadline:
-                raise UsageError(f"another xltrack run is using {db} (lock {lock}); wait for it "
+                raise UsageError(f"另一个 xltrack 运行正在使用 {db}（锁文件 {lock}）；请等它结束后"
+                                 "重新运行",
+                                 f"another xltrack run is using {db} (lock {lock}); wait for it "
                                  "to finish, then run again")
             time.sleep(0.2)
         yield
@@ -62,7 +64,9 @@ def _advisory_lock(url: str, wait_s: float) -> Iterator[None]:
         while not holder.execute("SELECT pg_try_advisory_lock(?)",
                                  (RUN_LOCK_KEY,)).fetchone()[0]:
             if time.monotonic() >= deadline:
-                raise UsageError(f"another xltrack run is using the history {url} (someone "
+                raise UsageError(f"另一个 xltrack 运行正在使用历史库 {url}（有人正在运行本月）；"
+                                 "请等它结束后重新运行",
+                                 f"another xltrack run is using the history {url} (someone "
                                  "else is running the month); wait for it to finish, then run "
                                  "again")
             time.sleep(0.5)

@@ -16,7 +16,8 @@ _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 def check_period(text: str) -> str:
     """Return `text` if it is a YYYY-MM period, else raise UsageError saying what is allowed."""
     if not _PERIOD.match(text):
-        raise UsageError(f"period {text!r} is not YYYY-MM, e.g. 2026-10")
+        raise UsageError(f"期间“{text}”格式不对，应为 YYYY-MM，如 2026-10",
+                         f"period {text!r} is not YYYY-MM, e.g. 2026-10")
     return text
 
 

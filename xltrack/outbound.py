@@ -124,7 +124,8 @@ def plan_issues(register: Register, rules: RuleSet, period: str, history: Histor
     known = {s.code for s in register.subsidiaries}
     unknown = sorted(set(subsidiaries or ()) - known)
     if unknown:
-        raise UsageError(f"subsidiary {', '.join(unknown)} is not in the register "
+        raise UsageError(f"单位 {'、'.join(unknown)} 不在项目档案中（{'、'.join(sorted(known))}）",
+                         f"subsidiary {', '.join(unknown)} is not in the register "
                          f"({', '.join(sorted(known))})")
     chosen = [s for s in register.subsidiaries if not subsidiaries or s.code in subsidiaries]
     plan = history.plan_facts()

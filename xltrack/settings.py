@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import RegisterError
+from .errors import RegisterError, Said
 
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^\S(.*\S)?$")]
 Yuan = Annotated[float, Field(ge=0)]
@@ -167,9 +167,10 @@ def load_register(path: Path | None = None) -> Register:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RegisterError(str(path), ["file not found"]) from None
+        raise RegisterError(str(path), [Said("文件不存在", "file not found")]) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RegisterError(str(path), [f"cannot be read as UTF-8 JSON: {exc}"]) from None
+        raise RegisterError(str(path), [Said(f"无法按 UTF-8 JSON 读取：{exc}",
+                                             f"cannot be read as UTF-8 JSON: {exc}")]) from None
     return parse_register(data, str(path))
 
 

@@ -58,6 +58,22 @@ MILESTONE: Words = {"done": ("已完成", "Done"), "overdue": ("已逾期", "Ove
 
 FLAG: Words = {"Y": ("是", "Yes"), "N": ("否", "No"), "overdue": ("逾期", "Overdue")}
 
+# The key-work table: the drop-downs' words (the English table offers the codes themselves;
+# both are read back) and the 提示 Flag its formula writes, "overdue 逾期" (key_work_flag).
+KEY_WORK_SOURCE: Words = {"instruction": ("领导批示", "instruction"),
+                          "minutes": ("会议纪要", "minutes"),
+                          "resolution": ("董事会决议", "resolution")}
+KEY_WORK_STATUS: Words = {"open": ("未开始", "open"), "in progress": ("进行中", "in progress"),
+                          "done": ("已完成", "done")}
+KEY_WORK_FLAG: Words = {"overdue": ("逾期", "overdue"), "due_soon": ("临期", "due soon")}
+
+# What an amount is compared with, in a drafted sentence ("较预算 … 超支"); a sales figure is
+# compared with the forecast, not the budget (against()).
+AGAINST: Words = {"actual_vs_plan": ("预算", "the budget"),
+                  "actual_vs_forecast": ("预测", "the forecast"),
+                  "plan_vs_baseline": ("基准版本", "the baseline"),
+                  "plan_vs_feasibility": ("可研批复", "the feasibility study")}
+
 REASON: Words = {
     "lock_file": ("Excel 锁文件", "Excel lock file"), "empty_file": ("空文件", "Empty file"),
     "too_large": ("文件过大", "File too large"), "wrong_format": ("格式不符", "Wrong format"),
@@ -100,7 +116,8 @@ CHOICE: Words = {code: (zh, code.title()) for code, zh in c.CHOICE_WORDS_ZH.item
 CATALOGUE: dict[str, Words] = {
     "severity": SEVERITY, "comparison": COMPARISON, "indicator": INDICATOR, "basis": BASIS,
     "span": SPAN, "status": STATUS, "kind": KIND, "milestone": MILESTONE, "flag": FLAG,
-    "reason": REASON, "choice": CHOICE}
+    "reason": REASON, "choice": CHOICE, "key_work_source": KEY_WORK_SOURCE,
+    "key_work_status": KEY_WORK_STATUS, "key_work_flag": KEY_WORK_FLAG, "against": AGAINST}
 
 
 def word(words: Words, code: object, lang: str = "zh") -> str:
@@ -122,6 +139,21 @@ def both(words: Words, code: object) -> str:
 def words_of(words: Words, codes: object, lang: str = "zh") -> list[str]:
     """`word` for each code of a column (a Series or any iterable)."""
     return [word(words, code, lang) for code in codes]  # type: ignore[attr-defined]
+
+
+def key_work_flag(code: str) -> str:
+    """The key-work table's 提示 Flag as its formula writes it: English then 中文, as in every
+    table already filled (and in --json)."""
+    zh, en = KEY_WORK_FLAG[code]
+    return f"{en} {zh}"
+
+
+def against(comparison: object, indicator: object, lang: str = "zh") -> str:
+    """What an amount is compared with: the forecast for sales against plan, else by the
+    comparison; blank for a comparison with nothing to name (persistence …)."""
+    if comparison == "actual_vs_plan" and str(indicator).startswith("sales"):
+        comparison = "actual_vs_forecast"
+    return word(AGAINST, comparison, lang) if comparison in AGAINST else ""
 
 
 def indicator_item(indicator: object, item: object, lang: str = "zh") -> str:

@@ -83,7 +83,8 @@ def open_report(port: WorkbookPort, settings: ControlSettings) -> str:
     period = settings.period()
     path = _report(settings, period)
     if not path.exists():
-        raise UsageError(f"no report for {period} yet ({path}): click Run month first")
+        raise UsageError(f"{period} 尚无报告（{path}）：请先点击“运行本月”",
+                         f"no report for {period} yet ({path}): click Run month first")
     port.open_file(path)
     return f"已打开 Opened {path}"
 
@@ -105,7 +106,9 @@ def key_work_follow_ups(port: WorkbookPort, settings: ControlSettings,
     today = today or dt.date.today()
     work = _key_work(settings)
     if work is None:
-        raise UsageError(f"no key-work table at {settings.path('key_work')}; create one with "
+        raise UsageError(f"{settings.path('key_work')} 处没有重点工作表；请用 xltrack actions "
+                         "init 新建",
+                         f"no key-work table at {settings.path('key_work')}; create one with "
                          "xltrack actions init")
     cadence = work.cadence
     due = follow_ups(work.items, today, cadence)
@@ -121,14 +124,16 @@ def _inbox(settings: ControlSettings, period: str | None) -> Path:
     """The month's own folder when asked for and there is one, else the whole inbox."""
     inbox = settings.path("inbox")
     if not inbox.is_dir():
-        raise UsageError(f"the inbox folder {inbox} does not exist; set it on the Control sheet")
+        raise UsageError(f"收件文件夹 {inbox} 不存在；请在 Control 表中设置",
+                         f"the inbox folder {inbox} does not exist; set it on the Control sheet")
     return inbox / period if period and (inbox / period).is_dir() else inbox
 
 
 def _isolation(settings: ControlSettings) -> Isolation:
     workers = settings.values["workers"]
     if not workers.isdigit():
-        raise UsageError(f"Control sheet: workers must be a whole number, got {workers!r}")
+        raise UsageError(f"Control 表：workers 须为整数，填写的是“{workers}”",
+                         f"Control sheet: workers must be a whole number, got {workers!r}")
     return Isolation(workers=int(workers))
 
 
@@ -151,7 +156,8 @@ def _key_work(settings: ControlSettings) -> KeyWork | None:
 def _from_store(settings: ControlSettings) -> MonthResult:
     db = settings.history()
     if isinstance(db, Path) and not db.exists():
-        raise UsageError(f"no history at {db} yet: click Run month first")
+        raise UsageError(f"{db} 处尚无历史库：请先点击“运行本月”",
+                         f"no history at {db} yet: click Run month first")
     with store.open_store(db) as conn:
         return month_from_store(conn, settings.register, settings.period(), settings.rules,
                                 CheckResult([]), db)

@@ -111,10 +111,14 @@ def _xlwings_mismatch() -> str | None:
 
 
 def _run(port: WorkbookPort, command: commands.Command) -> tuple[bool, str]:
-    """(whether it went wrong, the message for the person)."""
+    """(whether it went wrong, the message for the person). An error is shown in the
+    workbook's language once its settings are read, in both before."""
+    lang = ""
     try:
         port.status("xltrack…")
-        message = command(port, load_control(port))
+        settings = load_control(port)
+        lang = settings.values.get("language", "")
+        message = command(port, settings)
         port.save()
         return False, message
     except RegisterError as exc:
@@ -124,6 +128,8 @@ def _run(port: WorkbookPort, command: commands.Command) -> tuple[bool, str]:
                       f"{len(exc.problems)} problem(s):\n" + "\n".join(f"• {p}" for p in shown)
                       + (f"\n… and {more} more" if more else ""))
     except XltrackError as exc:
+        if lang in ("zh", "en"):
+            return True, ("未完成：\n" if lang == "zh" else "Not done:\n") + exc.text(lang)
         return True, f"未完成 Not done:\n{exc}"
     except OSError as exc:
         return True, f"文件错误 A file could not be used:\n{exc}"

@@ -31,7 +31,8 @@ def chase_command(port: WorkbookPort, settings: ControlSettings) -> str:
     period = settings.period()
     database = settings.history()
     if not isinstance(database, str) and not database.exists():
-        raise UsageError(f"no history at {database}: run the month first (运行本月 Run month)")
+        raise UsageError(f"没有历史库 {database}：请先点击“运行本月”",
+                         f"no history at {database}: run the month first (运行本月 Run month)")
     port.status("催报 Drafting reminders…")
     done = chase_period(database, settings.register, period, settings.folder / OUTBOX,
                         _lang(settings), settings.path("output") / "feedback",

@@ -149,9 +149,12 @@ class FilePort:
                     warnings.simplefilter("ignore")
                     self._book = load_workbook(self.path, data_only=False)
             except FileNotFoundError:
-                raise UsageError(f"control workbook {self.path} not found") from None
+                raise UsageError(f"找不到控制工作簿 {self.path}",
+                                 f"control workbook {self.path} not found") from None
             except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-                raise UsageError(f"control workbook {self.path} cannot be read: {exc}; "
+                raise UsageError(f"无法读取控制工作簿 {self.path}：{exc}；请用 xltrack "
+                                 "build-workbook 重新生成",
+                                 f"control workbook {self.path} cannot be read: {exc}; "
                                  "rebuild it with xltrack build-workbook") from None
         return self._book
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..words import INDICATOR, SEVERITY, SPAN, word
+from ..words import INDICATOR, SEVERITY, SPAN, against, word
 
 _CENT = Decimal("0.01")
 
@@ -42,12 +42,7 @@ def _subject(flag: dict[str, Any], lang: str) -> str:
 
 def _against(flag: dict[str, Any], lang: str) -> str:
     """What the actual is compared with, by comparison and indicator."""
-    comparison, sales = flag["comparison"], str(flag["indicator"]).startswith("sales")
-    zh = {"actual_vs_plan": "预测" if sales else "预算", "plan_vs_baseline": "基准版本",
-          "plan_vs_feasibility": "可研批复"}
-    en = {"actual_vs_plan": "the forecast" if sales else "the budget",
-          "plan_vs_baseline": "the baseline", "plan_vs_feasibility": "the feasibility study"}
-    return (zh if lang == "zh" else en).get(comparison, "")
+    return against(flag["comparison"], flag["indicator"], lang)
 
 
 def _direction(flag: dict[str, Any], lang: str) -> str:

@@ -25,7 +25,7 @@ from ..models import Finding, Severity
 from ..reader import Submission
 from ..safe import unique_names
 from ..words import SEVERITY, both
-from .cells import put_text
+from .cells import put_text, text_width
 from .placement import write_atomically
 
 FINDINGS_SHEET = "审核意见 Findings"
@@ -34,7 +34,10 @@ _FILL = {Severity.ERROR: PatternFill("solid", fgColor="FFC7CE"),
          Severity.INFO: PatternFill("solid", fgColor="DDEBF7")}
 _HEADERS = ("级别 Severity", "代码 Code", "工作表 Sheet", "单元格 Cell", "列 Key", "填写值 Value",
             "问题及修改方法", "Problem and how to fix it")
-_WIDTHS = (12, 18, 16, 10, 14, 18, 60, 60)
+# Within a landscape A4 page at 100 % (cells.py reckons a width unit at 7.6 px, 1026 px to
+# the page): the messages wrap in their columns instead of shrinking the page to 4 pt.
+_WIDTHS = (11, 17, 12, 7, 12, 12, 28, 30)
+_LINE_PT = 15  # one line of 11 pt text, Chinese glyphs included
 
 
 FEEDBACK_SUFFIX = "-feedback.xlsx"
@@ -78,7 +81,9 @@ def _build(sub: Submission, theirs: Workbook | None) -> Workbook:
     if len(sub.findings) > MAX_LISTED:
         last = _more(ws, last, len(sub.findings) - MAX_LISTED)
     for cell in ws[1]:
-        cell.font = Font(bold=True)
+        cell.font = Font(name="Calibri", bold=True)  # the body's font, not the viewer's serif
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[1].height = 2 * _LINE_PT  # "级别" over "Severity"
     if last > 1:
         taken = {name.casefold() for sheet in wb.worksheets for name in sheet.tables}
         name = next(n for n in ("Findings", "xltrack_Findings", "xltrack_Findings_2")
@@ -90,6 +95,7 @@ def _build(sub: Submission, theirs: Workbook | None) -> Workbook:
     # Printed for the accountant: landscape, every column on one page wide, header repeated.
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_margins.left = ws.page_margins.right = 0.5
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.print_title_rows = "1:1"
@@ -115,11 +121,29 @@ def _listed(findings: list[Finding]) -> list[Finding]:
 
 def _more(ws: Worksheet, last: int, more: int) -> int:
     ws.cell(last + 1, 1, _severity_word(Severity.INFO)).fill = _FILL[Severity.INFO]
-    put_text(ws.cell(last + 1, 7), f"另有 {more:,} 条问题未列出（只列出前 {MAX_LISTED:,} 条）；"
-             "请先改正以上问题，重新发送后将列出其余问题")
-    put_text(ws.cell(last + 1, 8), f"{more:,} more findings are not listed (only the first "
-             f"{MAX_LISTED:,} are); correct these and send the file again to see the rest")
+    texts = ("", "", "", "", "", "",
+             f"另有 {more:,} 条问题未列出（只列出前 {MAX_LISTED:,} 条）；请先改正以上问题，"
+             "重新发送后将列出其余问题",
+             f"{more:,} more findings are not listed (only the first {MAX_LISTED:,} are); "
+             "correct these and send the file again to see the rest")
+    for col in (7, 8):
+        put_text(ws.cell(last + 1, col), texts[col - 1])
+        _wrap(ws.cell(last + 1, col))
+    ws.row_dimensions[last + 1].height = _height(texts)
     return last + 1
+
+
+def _height(texts: Sequence[object]) -> float:
+    """The row's height for its wrapped texts: LibreOffice keeps the default height of a row
+    whose height is not given, and wrapped lines then print over the next row."""
+    return float(max(_lines(t, w) for t, w in zip(texts, _WIDTHS, strict=True)) * _LINE_PT)
+
+
+def _lines(text: object, width: float) -> int:
+    """Lines a text wraps to in a column: about its width in characters to a line (a Chinese
+    one counts two), less a little for the word that does not fit at a line's end."""
+    per_line = max(int(width * 0.9) - 1, 1)
+    return sum(max(1, -(-text_width(part) // per_line)) for part in str(text or "").split("\n"))
 
 
 def _list_findings(ws: Worksheet, findings: list[Finding]) -> int:
@@ -145,12 +169,14 @@ def _list_findings(ws: Worksheet, findings: list[Finding]) -> int:
         severity = ws.cell(last, 1, _severity_word(f.severity))
         style(severity, f.severity, partial(_fill, _FILL[f.severity]))
         ws.cell(last, 2, f.reason.value)
-        for col, text in enumerate((f.sheet, f.cell, f.key, f.value, f.message_zh,
-                                    f.message_en), start=3):
+        texts = (severity.value, f.reason.value, f.sheet, f.cell, f.key, f.value,
+                 f.message_zh, f.message_en)
+        for col, text in enumerate(texts[2:], start=3):
             cell = ws.cell(last, col)
             put_text(cell, text)
-            if col >= 7:
-                style(cell, "wrap", _wrap)
+            style(cell, "wrap", _wrap)
+        style(ws.cell(last, 2), "wrap", _wrap)
+        ws.row_dimensions[last].height = _height(texts)
     return last
 
 
@@ -162,6 +188,7 @@ def _severity_word(severity: Severity) -> str:
 
 def _fill(fill: PatternFill, cell: Cell) -> None:
     cell.fill = fill
+    cell.alignment = Alignment(vertical="top")  # beside the first line of a wrapped message
 
 
 def _wrap(cell: Cell) -> None:

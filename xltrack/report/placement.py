@@ -1,9 +1,10 @@
 """Putting a report in place without losing anything.
 
 The new file is written beside the target under a temporary name and moved into place in one
-step; the previous report is kept in `backup/`; when the target is open in Excel (its `~$`
-owner file exists, or the move is refused) the new report goes under another name and the
-caller is told. Comments people typed into the previous report are read back by project key.
+step; the previous report is kept in `backup/`; when the target is open in Excel or Word (its
+`~$` owner file exists, or the move is refused) the new report goes under another name and
+the caller is told. Comments people typed into the previous report are read back by project
+key. The same rules place the workbooks and the written reports (.docx).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from xlsxwriter.exceptions import XlsxFileError
 
+from ..errors import Said
+
 TEMP_PREFIX = ".~xltrack-"
 
 
@@ -29,11 +32,12 @@ class Placed:
     path: Path  # where the report is now
     backup: Path | None = None  # the previous report, kept
     redirected: bool = False  # the target was open: written under another name
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # Said: English, with its Chinese
 
 
 def is_open(path: Path) -> bool:
-    """Excel keeps an owner file ~$name.xlsx beside a workbook while it is open."""
+    """Excel and Word keep an owner file ~$name beside a file while it is open (Word drops the
+    first two letters of a long name: ~$ecial-report.docx)."""
     return (path.parent / f"~${path.name}").exists() or \
         (path.parent / f"~${path.name[2:]}").exists()
 
@@ -104,21 +108,23 @@ def write_atomically(path: Path, save: Callable[[Path], None]) -> None:
         temp.unlink(missing_ok=True)
 
 
-def place(target: Path, save: Callable[[Path], None], now: dt.datetime | None = None) -> Placed:
-    """Write through `save` into a temporary file, then move it to `target` safely."""
+def place(target: Path, save: Callable[[Path], None], now: dt.datetime | None = None,
+          program: str = "Excel") -> Placed:
+    """Write through `save` into a temporary file, then move it to `target` safely; `program`
+    is the one that may hold the previous file open (Excel, Word), for the note."""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     temp = _temp_beside(target)
     try:
         _save(save, temp)
         placed = Placed(target)
         if target.exists() and is_open(target):
-            return _redirect(temp, target, stamp, placed)
+            return _redirect(temp, target, stamp, placed, program)
         if target.exists():
             placed.backup = keep_backup(target, stamp)
         try:
             os.replace(temp, target)
-        except PermissionError:  # Windows refuses to replace a file Excel holds open
-            return _redirect(temp, target, stamp, placed)
+        except PermissionError:  # Windows refuses to replace a file Excel or Word holds open
+            return _redirect(temp, target, stamp, placed, program)
         return placed
     finally:
         temp.unlink(missing_ok=True)
@@ -144,12 +150,14 @@ def keep_backup(target: Path, stamp: str) -> Path:
     return backup
 
 
-def _redirect(temp: Path, target: Path, stamp: str, placed: Placed) -> Placed:
+def _redirect(temp: Path, target: Path, stamp: str, placed: Placed, program: str) -> Placed:
     other = target.with_name(f"{target.stem}-{stamp}{target.suffix}")
     os.replace(temp, other)
     placed.path, placed.redirected = other, True
-    placed.notes.append(f"{target.name} is open in Excel; the new report is {other.name}. "
-                        "Close the old one and rename, or keep both.")
+    placed.notes.append(Said(f"{target.name} 正在 {program} 中打开；新报告为 {other.name}。"
+                             "请关闭旧文件后改名，或两份都保留。",
+                             f"{target.name} is open in {program}; the new report is "
+                             f"{other.name}. Close the old one and rename, or keep both."))
     return placed
 
 

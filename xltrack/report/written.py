@@ -30,7 +30,7 @@ from ..safe import file_name
 from ..words import COMPARISON, SEVERITY, STATUS, word
 from .drafting import earned_value_paragraph, flag_paragraph, wan
 from .picture import BLUE, RED, line_chart
-from .placement import write_atomically
+from .placement import place
 
 FONT = "Microsoft YaHei"
 PLACEHOLDER = {"zh": "（请运营管理部填写）", "en": "(to be completed by operations)"}
@@ -99,15 +99,34 @@ def _label(zh: str, en: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+_NOTES: list[str] = []  # what placing the documents had to say, until the caller takes it
+
+
+def placement_notes() -> list[str]:
+    """The notes of the documents placed since the last call (a previous document open in
+    Word: the new one went beside it), each an errors.Said; taken, so said once."""
+    notes = _NOTES[:]
+    _NOTES.clear()
+    return notes
+
+
+def _place(path: Path, doc: Document) -> Path:
+    """The workbooks' rules (placement.place): written through a temporary file, the previous
+    document kept in backup/, and one open in Word (its ~$ owner file, or a refused rename)
+    left as it is, the new one written beside it and the caller told. Where it went."""
+    placed = place(path, lambda temp: doc.save(str(temp)), program="Word")
+    _NOTES.extend(placed.notes)
+    return placed.path
+
+
 def write_special_docx(path: Path, period: str, project: dict[str, Any], flags: pd.DataFrame,
                        trend: pd.DataFrame, earned: dict[str, Any] | None,
                        lang: str = "zh") -> Path:
-    """Write one project's written special report to `path` (atomically), keeping the
-    assessment typed into the previous one."""
+    """Write one project's written special report to `path` (or beside it, when it is open),
+    keeping the assessment typed into the previous one."""
     kept = read_assessment(path, lang)
     doc = _special(period, project, flags, trend, earned, lang, kept)
-    write_atomically(path, lambda temp: doc.save(str(temp)))
-    return path
+    return _place(path, doc)
 
 
 def _special(period: str, project: dict[str, Any], flags: pd.DataFrame, trend: pd.DataFrame,
@@ -185,8 +204,7 @@ def write_overview_docx(path: Path, period: str, variances: pd.DataFrame,
                         lang: str = "zh", top: int = 5) -> Path:
     """The one-page monthly overview for leadership (atomically)."""
     doc = _overview(period, variances, status, overdue, lang, top)
-    write_atomically(path, lambda temp: doc.save(str(temp)))
-    return path
+    return _place(path, doc)
 
 
 def _overview(period: str, variances: pd.DataFrame, status: pd.DataFrame,
