@@ -1,0 +1,233 @@
+"""The docs are the contract: every command they show runs as shown, on the demo.
+
+The commands are parsed from README.md, docs/*.md and every command's --help, so that a new
+example is tested without editing this file:
+
+- every line that calls xltrack in a code block (sh, cron, bat, or unmarked), with the shell
+  around it (`cd … &&`, `> log`, a computed period) taken off;
+- every inline `xltrack …` span in the prose;
+- every line under "Example(s):" in `xltrack … --help`.
+
+Each one names only options its command has (synopsis lines with `[…]` and placeholders are
+checked for that alone). Each runnable one then runs as a program, in a fresh copy of one
+working folder prepared once per session (`xltrack init ops`, the demo's inbox, one `run`),
+and must end with exit 0 (1 where the docs say a rejected file or a major variance gives 1),
+without a traceback. A command that needs a server (PostgreSQL, SMTP) is only checked.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from xltrack.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PERIOD = "2026-10"  # the demo's month; a scheduled line's computed period stands for it
+
+_FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
+_INLINE = re.compile(r"`(xltrack [^`]+)`")
+# The program, however it is spelled: xltrack, …/bin/xltrack, …\Scripts\xltrack.exe.
+_CALL = re.compile(r"(?:^|(?<=[\s/\\]))xltrack(?:\.exe)?\s+(.+)$")
+_SHELL_TAIL = re.compile(r"\s(?:>|2>|&&|\|\||;|\s#)\s?.*$")
+_PLACEHOLDER = re.compile(r"[\[\]…<>|]|(?<![\w-])(?:[A-Z][A-Z_]+)(?![\w-])")
+_GLOBAL_OPTIONS = {o for p in cli.params for o in (*p.opts, *p.secondary_opts)} | {"--help"}
+_NEEDS_A_SERVER = ("postgresql://", "--send", "--scheduler")
+# Commands that make something new: they run in an empty folder, as the docs show them.
+_CREATES = (("init",), ("actions", "init"), ("demo-data",))
+
+
+@dataclass(frozen=True)
+class Shown:
+    where: str  # file (or --help) and line
+    text: str  # the command as shown, from "xltrack"
+
+    @property
+    def args(self) -> list[str]:
+        return shlex.split(self.text)[1:]
+
+    @property
+    def synopsis(self) -> bool:
+        """A usage line (`[--lang zh|en]`, `FILE`): its options are checked, it is not run."""
+        return bool(_PLACEHOLDER.search(self.text.split(" ", 1)[1]))
+
+    @property
+    def reference(self) -> bool:
+        """A bare command name in the prose (`xltrack run`), not an example."""
+        return all(not a.startswith("-") for a in self.args) and len(self.args) <= 2 \
+            and _command_path(self.args) == tuple(self.args)
+
+
+def _shell_free(line: str) -> str | None:
+    """The xltrack call on a shell line, without the shell around it; None if there is none."""
+    line = re.sub(r"\"\$\(date[^)]*\)\"|%PERIOD%", PERIOD, line)
+    for match in _CALL.finditer(line):
+        call = _SHELL_TAIL.sub("", match.group(1)).strip()
+        first = call.split()[0] if call.split() else ""
+        if first in cli.commands or first in _GLOBAL_OPTIONS:
+            return "xltrack " + call
+    return None
+
+
+def shown_commands() -> list[Shown]:
+    found: list[Shown] = []
+    for doc in DOCS:
+        text = doc.read_text(encoding="utf-8")
+        for block in _FENCE.finditer(text):
+            start = text.count("\n", 0, block.start()) + 2
+            for i, line in enumerate(block.group(2).splitlines()):
+                for piece in line.split(" · "):  # the README's synopsis joins subcommands
+                    piece = piece.strip()
+                    if piece.startswith("actions "):
+                        piece = "xltrack " + piece
+                    call = _shell_free(piece)
+                    if call:
+                        found.append(Shown(f"{doc.name}:{start + i}", call))
+        prose = _FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+        for span in _INLINE.finditer(prose):
+            line = prose.count("\n", 0, span.start()) + 1
+            found.append(Shown(f"{doc.name}:{line}", " ".join(span.group(1).split())))
+    for path in _help_paths():
+        output = CliRunner().invoke(cli, [*path, "--help"], terminal_width=200).output
+        examples = output.split("Example", 1)[1].split("\n\n", 1)[0] if "Example" in output \
+            else ""
+        for line in examples.splitlines()[1:]:
+            call = _shell_free(line.strip())
+            if call:
+                found.append(Shown(f"xltrack {' '.join(path)} --help", call))
+    return found
+
+
+def _help_paths() -> list[tuple[str, ...]]:
+    paths: list[tuple[str, ...]] = [()]
+    for name, command in sorted(cli.commands.items()):
+        paths.append((name,))
+        if isinstance(command, click.Group):
+            paths.extend((name, sub) for sub in sorted(command.commands))
+    return paths
+
+
+def _command_path(args: list[str]) -> tuple[str, ...]:
+    """The command and subcommand the arguments name (global options skipped)."""
+    path: list[str] = []
+    group: click.Command = cli
+    for arg in args:
+        if arg.startswith("-"):
+            continue
+        if not isinstance(group, click.Group) or arg not in group.commands:
+            break
+        group = group.commands[arg]
+        path.append(arg)
+    return tuple(path)
+
+
+def _options(path: tuple[str, ...]) -> set[str]:
+    """Every option name valid on this command line: the command's and its groups'."""
+    names: set[str] = set()
+    command: click.Command = cli
+    for part in ("", *path):
+        if part:
+            assert isinstance(command, click.Group)
+            command = command.commands[part]
+        for param in command.params:
+            names.update(o for o in (*param.opts, *param.secondary_opts) if o.startswith("--"))
+    return names | {"--help"}
+
+
+SHOWN = shown_commands()
+RUNNABLE = sorted({s.text: s for s in SHOWN
+                   if not s.synopsis and not s.reference
+                   and not any(n in s.text for n in _NEEDS_A_SERVER)}.values(),
+                  key=lambda s: s.text)
+
+
+def test_the_docs_show_the_commands_we_expect_to_find() -> None:
+    """The parser finds the examples (a parser that finds nothing would test nothing)."""
+    texts = {s.text for s in SHOWN}
+    for wanted in ("xltrack init ops --period 2026-10", "xltrack run --period 2026-10",
+                   "xltrack --quiet run --period 2026-10 --json",
+                   "xltrack actions --as-of today --json",
+                   "xltrack history copy xltrack.sqlite postgresql://xltrack@dbserver/xltrack",
+                   "xltrack report --period 2026-10 --db xltrack.sqlite "
+                   "--out reports/report-2026-10.xlsx"):
+        assert wanted in texts, wanted
+    assert len(RUNNABLE) >= 25
+    assert {s.where.split(":")[0] for s in SHOWN} >= {"README.md", "user-guide.md",
+                                                       "excel.md", "scheduling.md"}
+
+
+@pytest.mark.parametrize("shown", SHOWN, ids=lambda s: f"{s.where} {s.text}")
+def test_every_shown_command_and_option_exists(shown: Shown) -> None:
+    words = shown.text.replace("[", " ").replace("]", " ").split()[1:]
+    path = _command_path([w for w in words if w not in ("|",)])
+    first = next((w for w in words if not w.startswith("-")), None)
+    assert first is None or path, f"{shown.where}: no command {first!r} in {shown.text}"
+    valid = _options(path)
+    named = {w.split("=")[0].rstrip(",.;:)") for w in words if w.startswith("--")}
+    assert named <= valid, f"{shown.where}: {sorted(named - valid)} not options of {path}"
+
+
+def _xltrack(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "xltrack", *args], cwd=cwd, text=True,
+                          capture_output=True, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def working_folder(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`xltrack init ops`, the demo's inbox in it, the month run once: what the README's
+    reader has after following it. Also the files the --help examples name (register.json,
+    a submission)."""
+    root = tmp_path_factory.mktemp("docs")
+    made = _xltrack(["init", "ops", "--period", PERIOD], root)
+    assert made.returncode == 0, made.stderr
+    ops = root / "ops"
+    shutil.copytree(demo / "inbox", ops / "inbox", dirs_exist_ok=True)
+    shutil.copy(demo / "register.json", ops)
+    shutil.copy(demo / "inbox" / PERIOD / f"RE01-monthly-{PERIOD}.xlsx", ops)
+    first = _xltrack(["run", "--period", PERIOD], ops)
+    assert first.returncode == 1, first.stderr  # the demo's rejected file and its variances
+    (ops / "first-run.txt").write_text(first.stdout, encoding="utf-8")
+    return ops
+
+
+def test_the_first_run_prints_what_the_user_guide_shows(working_folder: Path) -> None:
+    printed = (working_folder / "first-run.txt").read_text(encoding="utf-8")
+    guide = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
+    quoted = re.search(r"\(`(prior-period restatement: [^`]*?) …`\)", guide, re.S)
+    assert quoted, "the user guide no longer quotes a restatement line"
+    assert " ".join(quoted.group(1).split()) in printed
+
+
+def test_init_makes_what_the_user_guide_lists(working_folder: Path) -> None:
+    guide = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
+    listed = re.search(r"This creates (.*?) and the history database `([^`]+)`", guide, re.S)
+    assert listed
+    for name in [*re.findall(r"`([^`]+)`", listed.group(1)), listed.group(2)]:
+        assert (working_folder / name).exists(), name
+
+
+@pytest.mark.parametrize("shown", RUNNABLE, ids=lambda s: s.text)
+def test_every_documented_command_runs(shown: Shown, working_folder: Path,
+                                       tmp_path: Path) -> None:
+    args = shown.args
+    if any(_command_path(args)[:len(c)] == c for c in _CREATES):
+        cwd = tmp_path
+    else:
+        cwd = tmp_path / "ops"
+        shutil.copytree(working_folder, cwd)
+    result = _xltrack(args, cwd)
+    assert "Traceback" not in result.stderr, (shown.where, result.stderr)
+    # 1 is documented for run and validate: a file was rejected (the demo has one) or a
+    # major variance was found. Anything else must succeed.
+    allowed = (0, 1) if _command_path(args)[:1] in (("run",), ("validate",)) else (0,)
+    assert result.returncode in allowed, (shown.where, result.stdout[-2000:], result.stderr)
