@@ -9,10 +9,11 @@ example is tested without editing this file:
 - every line under "Example(s):" in `xltrack … --help`.
 
 Each one names only options its command has (synopsis lines with `[…]` and placeholders are
-checked for that alone). Each runnable one then runs as a program, in a fresh copy of one
-working folder prepared once per session (`xltrack init ops`, the demo's inbox, one `run`),
+checked for that alone). Each runnable one then runs (the click command the console script
+runs, in this process, to keep the test fast), in a fresh copy of one working folder
+prepared once per session (`xltrack init ops`, the demo's inbox, one `run`),
 and must end with exit 0 (1 where the docs say a rejected file or a major variance gives 1),
-without a traceback. A command that needs a server (PostgreSQL, SMTP) is only checked.
+without an error. A command that needs a server (PostgreSQL, SMTP) is only checked.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
-import subprocess
-import sys
+import traceback
+from contextlib import chdir
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,13 +80,25 @@ def _shell_free(line: str) -> str | None:
     return None
 
 
+def _joined(lines: list[str]) -> list[str]:
+    """A block's lines with continuations joined (a trailing backslash, or an indented line
+    under a usage line), each kept at its first line's place (the rest become blank)."""
+    out: list[str] = []
+    for line in lines:
+        if out and (out[-1].endswith("\\") or line.startswith(" ") and "xltrack" in out[-1]):
+            out[-1] = out[-1].rstrip("\\") + " " + line.strip()
+            line = ""
+        out.append(line)
+    return [line for line in out]
+
+
 def shown_commands() -> list[Shown]:
     found: list[Shown] = []
     for doc in DOCS:
         text = doc.read_text(encoding="utf-8")
         for block in _FENCE.finditer(text):
             start = text.count("\n", 0, block.start()) + 2
-            for i, line in enumerate(block.group(2).splitlines()):
+            for i, line in enumerate(_joined(block.group(2).splitlines())):
                 for piece in line.split(" · "):  # the README's synopsis joins subcommands
                     piece = piece.strip()
                     if piece.startswith("actions "):
@@ -177,9 +190,22 @@ def test_every_shown_command_and_option_exists(shown: Shown) -> None:
     assert named <= valid, f"{shown.where}: {sorted(named - valid)} not options of {path}"
 
 
-def _xltrack(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "xltrack", *args], cwd=cwd, text=True,
-                          capture_output=True, timeout=300)
+@dataclass
+class Ran:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def _xltrack(args: list[str], cwd: Path) -> Ran:
+    """The command as its console script runs it, in this process (no interpreter to start):
+    an exception escaping the command is a failure, as the one-line error would be."""
+    with chdir(cwd):
+        result = CliRunner().invoke(cli, args)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        error = "".join(traceback.format_exception(result.exception))
+        return Ran(3, result.stdout, f"{result.stderr}\n{error}")
+    return Ran(result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.fixture(scope="session")
@@ -189,13 +215,13 @@ def working_folder(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     a submission)."""
     root = tmp_path_factory.mktemp("docs")
     made = _xltrack(["init", "ops", "--period", PERIOD], root)
-    assert made.returncode == 0, made.stderr
+    assert made.code == 0, made.stderr
     ops = root / "ops"
     shutil.copytree(demo / "inbox", ops / "inbox", dirs_exist_ok=True)
     shutil.copy(demo / "register.json", ops)
     shutil.copy(demo / "inbox" / PERIOD / f"RE01-monthly-{PERIOD}.xlsx", ops)
     first = _xltrack(["run", "--period", PERIOD], ops)
-    assert first.returncode == 1, first.stderr  # the demo's rejected file and its variances
+    assert first.code == 1, first.stderr  # the demo's rejected file and its variances
     (ops / "first-run.txt").write_text(first.stdout, encoding="utf-8")
     return ops
 
@@ -230,4 +256,13 @@ def test_every_documented_command_runs(shown: Shown, working_folder: Path,
     # 1 is documented for run and validate: a file was rejected (the demo has one) or a
     # major variance was found. Anything else must succeed.
     allowed = (0, 1) if _command_path(args)[:1] in (("run",), ("validate",)) else (0,)
-    assert result.returncode in allowed, (shown.where, result.stdout[-2000:], result.stderr)
+    assert result.code in allowed, (shown.where, result.stdout[-2000:], result.stderr)
+
+
+def test_every_option_the_prose_names_exists() -> None:
+    """`--near-days`, `--kind budget`, `--dry-run` …: each is an option of some command."""
+    known = set().union(*(_options(path) for path in _help_paths()))
+    for doc in DOCS:
+        for span in re.finditer(r"`([^`\n]*)`", doc.read_text(encoding="utf-8")):
+            named = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", span.group(1)))
+            assert named <= known, f"{doc.name}: {sorted(named - known)} in `{span.group(1)}`"

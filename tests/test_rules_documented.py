@@ -172,7 +172,8 @@ _BOARD_COLUMNS = ("id", "status", "subsidiary", "period", "kind", "file", "path"
 
 def _board(register: Register, received: list[str], period: str = "2026-10") -> str:
     rows = [{"id": i + 1, "status": "accepted" if i == len(received) - 1 else "superseded",
-             "subsidiary": "RE01", "period": period, "kind": "monthly", "file": f"RE01-monthly-{i}.xlsx",
+             "subsidiary": "RE01", "period": period, "kind": "monthly",
+             "file": f"RE01-monthly-{i}.xlsx",
              "path": f"inbox/{period}/RE01-monthly-{i}.xlsx", "revision": 1,
              "received_at": day, "imported_at": f"{day}T01:00:00+00:00", "errors": 0,
              "warnings": 0, "findings": json.dumps([]), "prepared_on": day,
