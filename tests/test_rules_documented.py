@@ -262,3 +262,55 @@ def test_three_months_in_a_row_beyond_the_band_in_one_direction() -> None:
     "month exactly 5% over a budget with cents (22.40 → 23.52) counts as beyond the band"))
 def test_a_month_exactly_5_percent_off_does_not_count_towards_persistence() -> None:
     assert _streak([(106.0, 100.0), (106.0, 100.0), (23.52, 22.40)]) == []
+
+
+# --- amounts to the cent: "keeps amounts exact to the cent"; a 万元 amount becomes yuan ------
+
+def _read_amounts(fill: Any, amounts: list[object], unit: str) -> list[float]:
+    from tests.conftest import cost_row
+    from xltrack import contract as c
+    from xltrack.inbox import check_files
+
+    codes = ["0101", "0102", "0201", "0202", "0301"]
+    rows = [cost_row(code=code, amount=a) for code, a in zip(codes, amounts, strict=False)]
+    path = fill(c.Kind.MONTHLY, {"ActualCost": rows}, unit=unit)
+    [sub] = check_files([path], demo_register(), "2026-10").submissions
+    assert not sub.has_errors, sub.findings
+    return list(sub.tables["ActualCost"].columns["amount"])
+
+
+def test_wan_amounts_become_yuan_to_the_cent(fill: Any) -> None:
+    assert _read_amounts(fill, [1.2345675, 0.1234565, 4942.402855], "万元") == [
+        12345.68, 1234.57, 49424028.55]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bug in xltrack/table_reader.py TableReader._to_yuan(): it returns at once when the unit "
+    "is 元 (factor 1), so an amount typed with fractions of a cent (1234.567, 0.004) is "
+    "stored and summed as typed, while the same amount under 万元 is rounded to the cent: "
+    "round 元 amounts to the cent too (or refuse them)"))
+def test_yuan_amounts_are_kept_to_the_cent(fill: Any) -> None:
+    assert _read_amounts(fill, [1234.567, 0.004], "元") == [1234.57, 0.0]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bug in xltrack/table_reader.py TableReader._to_yuan(): round(v * 10000, 2) rounds the "
+    "binary product, so half a cent goes down about half the time: 0.0050005 万元 (50.005 "
+    "yuan) is stored as 50.00, not 50.01 half up; round the typed decimal (Decimal) instead"))
+def test_half_a_cent_rounds_up(fill: Any) -> None:
+    assert _read_amounts(fill, [0.0050005, 0.0029005], "万元") == [50.01, 29.01]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "xltrack/cli_actions.py _cadence_options(): every cadence option is typed "
+    "click.IntRange(0, 366), so --help shows [0<=x<=366] for --cutoff-day (a day of the "
+    "month, 1 to 31, as the Cadence model and the error message say) and for --near-every / "
+    "--month-every (at least 1); give each option the range the model accepts"))
+def test_the_cadence_options_help_states_the_ranges_accepted() -> None:
+    from click.testing import CliRunner
+
+    from xltrack.cli import cli
+
+    shown = " ".join(CliRunner().invoke(cli, ["actions", "--help"],
+                                        terminal_width=200).output.split())
+    assert "[1<=x<=31]" in shown and "[0<=x<=366]" not in shown.split("--near-every")[1]
