@@ -229,7 +229,7 @@ def working_folder(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 def test_the_first_run_prints_what_the_user_guide_shows(working_folder: Path) -> None:
     printed = (working_folder / "first-run.txt").read_text(encoding="utf-8")
     guide = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
-    quoted = re.search(r"\(`(prior-period restatement: [^`]*?) …`\)", guide, re.S)
+    quoted = re.search(r"`(prior-period restatement: [^`]*?) …`", guide, re.S)
     assert quoted, "the user guide no longer quotes a restatement line"
     assert " ".join(quoted.group(1).split()) in printed
 
@@ -266,3 +266,12 @@ def test_every_option_the_prose_names_exists() -> None:
         for span in re.finditer(r"`([^`\n]*)`", doc.read_text(encoding="utf-8")):
             named = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", span.group(1)))
             assert named <= known, f"{doc.name}: {sorted(named - known)} in `{span.group(1)}`"
+
+
+def test_a_later_run_of_the_month_does_not_print_the_restatement_again(
+        working_folder: Path, tmp_path: Path) -> None:
+    """As the user guide says: only the run that first reads the correcting file prints it."""
+    shutil.copytree(working_folder, tmp_path / "ops")
+    again = _xltrack(["run", "--period", PERIOD], tmp_path / "ops")
+    assert again.code == 1 and "prior-period restatement" not in again.stdout
+    assert "prior-period restatement" in (working_folder / "first-run.txt").read_text("utf-8")

@@ -314,3 +314,38 @@ def test_the_cadence_options_help_states_the_ranges_accepted() -> None:
     shown = " ".join(CliRunner().invoke(cli, ["actions", "--help"],
                                         terminal_width=200).output.split())
     assert "[1<=x<=31]" in shown and "[0<=x<=366]" not in shown.split("--near-every")[1]
+
+
+# --- the baseline: "The first approved version is the baseline" (DOMAIN.md) -----------------
+
+def _budget_facts(revisions: list[int]) -> pd.DataFrame:
+    from xltrack.consolidate import FACT_COLUMNS
+
+    rows = [{"submission_id": i + 1, "project": "RE01-P01", "tbl": "Budget", "item": "0101",
+             "measure": "AMOUNT", "month": "2026-10", "amount": 1_000_000.0 * revision,
+             "sheet": "预算", "cell": "D5", "kind": "budget", "subsidiary": "RE01",
+             "period": "2026-01", "revision": revision, "received_at": f"2026-01-0{i + 1}",
+             "file": f"RE01-budget-r{revision}.xlsx"} for i, revision in enumerate(revisions)]
+    return pd.DataFrame(rows, columns=list(FACT_COLUMNS))
+
+
+def test_the_baseline_is_revision_1_and_the_plan_the_newest() -> None:
+    from xltrack.consolidate import select_facts
+
+    chosen = select_facts(_budget_facts([1, 2]), "2026-10")
+    assert dict(zip(chosen.basis, chosen.amount, strict=True)) == {
+        "plan": 2_000_000.0, "baseline": 1_000_000.0}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "xltrack/consolidate.py _selected_parts() takes the baseline as revision == 1, while "
+    "DOMAIN.md says the first approved version is the baseline: a project whose first "
+    "budget on file is revision 2 (its baseline filed before xltrack, say) has no baseline, "
+    "so INV-REVISION compares its plan with 0: beyond every percentage, major once the plan "
+    "reaches the materiality amount"))
+def test_the_first_version_on_file_is_the_baseline() -> None:
+    from xltrack.consolidate import select_facts
+
+    chosen = select_facts(_budget_facts([2, 3]), "2026-10")
+    assert dict(zip(chosen.basis, chosen.amount, strict=True)) == {
+        "plan": 3_000_000.0, "baseline": 2_000_000.0}
