@@ -275,3 +275,20 @@ def test_a_later_run_of_the_month_does_not_print_the_restatement_again(
     again = _xltrack(["run", "--period", PERIOD], tmp_path / "ops")
     assert again.code == 1 and "prior-period restatement" not in again.stdout
     assert "prior-period restatement" in (working_folder / "first-run.txt").read_text("utf-8")
+
+
+def test_every_test_the_docs_cite_exists() -> None:
+    """docs/reliability.md cites a test for each case (`test_intake.py::test_…`, or `…::test_…`
+    / `…suffix` for another of the same file): each one is there."""
+    tests = ROOT / "tests"
+    for doc in DOCS:
+        text = doc.read_text(encoding="utf-8")
+        for file, name in re.findall(r"(test_\w+\.py)::(test_\w+)", text):
+            assert (tests / file).exists(), f"{doc.name}: {file}"
+            assert f"def {name}(" in (tests / file).read_text(encoding="utf-8"), (doc.name, name)
+        sources = [p.read_text(encoding="utf-8") for p in tests.glob("test_*.py")]
+        for name in re.findall(r"…::(test_\w+)`", text):
+            assert any(f"def {name}(" in source for source in sources), (doc.name, name)
+        for tail in re.findall(r"…([a-z]\w+)`", text):
+            assert any(re.search(rf"def test_\w*{tail}\(", source) for source in sources), (
+                doc.name, tail)
