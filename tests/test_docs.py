@@ -6,7 +6,7 @@ example is tested without editing this file:
 - every line that calls xltrack in a code block (sh, cron, bat, or unmarked), with the shell
   around it (`cd … &&`, `> log`, a computed period) taken off;
 - every inline `xltrack …` span in the prose;
-- every line under "Example(s):" in `xltrack … --help`.
+- every line of `xltrack … --help` above its options that starts with `xltrack`.
 
 Each one names only options its command has (synopsis lines with `[…]` and placeholders are
 checked for that alone). Each runnable one then runs (the click command the console script
@@ -112,12 +112,11 @@ def shown_commands() -> list[Shown]:
             found.append(Shown(f"{doc.name}:{line}", " ".join(span.group(1).split())))
     for path in _help_paths():
         output = CliRunner().invoke(cli, [*path, "--help"], terminal_width=200).output
-        examples = output.split("Example", 1)[1].split("\n\n", 1)[0] if "Example" in output \
-            else ""
-        for line in examples.splitlines()[1:]:
+        examples = output.split("\nOptions:", 1)[0].split("\n", 1)[1]  # after the usage line
+        for line in examples.splitlines():
             call = _shell_free(line.strip())
             if call:
-                found.append(Shown(f"xltrack {' '.join(path)} --help", call))
+                found.append(Shown(" ".join(("xltrack", *path, "--help")), call))
     return found
 
 
