@@ -291,3 +291,15 @@ def test_every_test_the_docs_cite_exists() -> None:
         for tail in re.findall(r"…([a-z]\w+)`", text):
             assert any(re.search(rf"def test_\w*{tail}\(", source) for source in sources), (
                 doc.name, tail)
+
+
+def test_the_reports_the_readme_lists_are_written(working_folder: Path) -> None:
+    """The README's table of what `make demo` writes: every CSV of `demo/reports/`."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [row] = [line for line in readme.splitlines() if line.startswith("| `demo/reports/` |")]
+    names = [n.replace("…", f"{PERIOD}.csv") for n in re.findall(r"`([\w-]+-(?:…|[\d-]+\.csv))`",
+                                                                  row)]
+    assert len(names) == 6, names
+    written = {p.name for p in (working_folder / "reports").iterdir()}
+    assert set(names) <= written, set(names) - written
+    assert {p for p in written if p.endswith(".csv")} == set(names)  # and no other CSV
