@@ -349,3 +349,37 @@ def test_the_first_version_on_file_is_the_baseline() -> None:
     chosen = select_facts(_budget_facts([2, 3]), "2026-10")
     assert dict(zip(chosen.basis, chosen.amount, strict=True)) == {
         "plan": 3_000_000.0, "baseline": 2_000_000.0}
+
+
+# --- the roll-over: "finished items leave the table"; the summary counts each item "done" in
+# the month (26 October – 25 November) it was completed in ----------------------------------
+
+def test_an_item_finished_after_the_cut_off_counts_in_the_next_month(tmp_path: Any) -> None:
+    """The roll-over is run a few days late (on 27 November): an item completed on the 26th
+    belongs to December's month. It must not leave the table uncounted."""
+    from openpyxl import load_workbook
+
+    from xltrack.action_book import write_table
+    from xltrack.action_month import close_month
+    from xltrack.action_table import SHEET, read_key_work
+    from xltrack.actions import ActionItem, Source, Status, month_summary
+
+    def item(key: str, completed: dt.date | None = None) -> ActionItem:
+        return ActionItem(id=key, source=Source.MINUTES, source_date=dt.date(2026, 11, 2),
+                          content="整改", department="运营管理部", person="王敏",
+                          original_deadline=dt.date(2026, 11, 30),
+                          deadline=dt.date(2026, 11, 30),
+                          status=Status.DONE if completed else Status.OPEN,
+                          completed_on=completed, evidence="会议纪要" if completed else "")
+
+    path = write_table(tmp_path / "key-work.xlsx", [
+        item("OPEN"), item("IN-NOV", dt.date(2026, 11, 25)), item("IN-DEC", dt.date(2026, 11, 26))],
+        dt.date(2026, 11, 27))
+    wb = load_workbook(path)
+    wb[SHEET]["R4"] = dt.date(2027, 1, 10)  # OPEN's newly agreed deadline
+    wb.save(path)
+    closed = close_month(path, "2026-11")
+    assert closed.summary["done"] == ["IN-NOV"]  # the 25th is November's, the 26th is not
+    december = read_key_work(closed.table).items
+    assert [i.id for i in december] == ["OPEN", "IN-DEC"]
+    assert month_summary(list(december), "2026-12")["done"] == ["IN-DEC"]
