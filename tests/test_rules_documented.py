@@ -383,3 +383,10 @@ def test_an_item_finished_after_the_cut_off_counts_in_the_next_month(tmp_path: A
     december = read_key_work(closed.table).items
     assert [i.id for i in december] == ["OPEN", "IN-DEC"]
     assert month_summary(list(december), "2026-12")["done"] == ["IN-DEC"]
+
+
+def test_a_rule_combining_either_needs_only_one_of_the_two() -> None:
+    rule = _rule("INV-YTD").model_copy(update={"combine": "either"})
+    assert classify(106_000_000.00, 100_000_000.00, rule)[0] is MAJOR  # 6%, but 6,000,000
+    assert classify(1_100_000.01, 1_000_000.00, rule)[0] is MAJOR  # 100,000.01 but > 10%
+    assert classify(1_100_000.00, 1_000_000.00, rule)[0] is ATTENTION  # neither
