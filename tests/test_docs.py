@@ -31,6 +31,7 @@ import pytest
 from click.testing import CliRunner
 
 from xltrack.cli import cli
+from xltrack.variance import default_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -156,8 +157,36 @@ def _options(path: tuple[str, ...]) -> set[str]:
     return names | {"--help"}
 
 
+# Every option of --help that no documented example uses, run once on the demo all the same
+# ("run each option" is part of the contract; these lines are not documentation).
+SWEEP = [
+    "xltrack actions --control xltrack.xlsm --as-of 2026-11-20 --cutoff-day 20 --month-days 30"
+    " --month-every 5 --near-days 5 --near-every 2",
+    "xltrack actions init kw2.xlsx --lang en --json",
+    "xltrack actions rollover --month 2026-11 --out kw-dec.xlsx --json",
+    "xltrack build-workbook b.xlsm --register register.json --rules rules.json --macros "
+    f"{ROOT / 'macros'} --json",
+    "xltrack chase --period 2026-10 --control xltrack.xlsm --db xltrack.sqlite --dry-run"
+    " --feedback reports/feedback --from ops@example.com --smtp localhost:587 --json --lang en"
+    " --out outbox2 --register register.json",
+    "xltrack demo-data d2 --seed 7 --subsidiaries 2 --json",
+    "xltrack explain RE01-P01 --period 2026-10 --db xltrack.sqlite --measure sales:AMOUNT"
+    " --basis plan --span at_completion --json",
+    "xltrack init newops --json",
+    "xltrack issue --period 2026-11 --control xltrack.xlsm --db xltrack.sqlite --json --lang en"
+    " --out ob --register register.json --rules rules.json",
+    "xltrack report --period 2026-10 --actions key-work.xlsx --control xltrack.xlsm --json"
+    " --lang en --register register.json --rules rules.json",
+    "xltrack run --period 2026-10 --actions key-work.xlsx --control xltrack.xlsm --lang en"
+    " --register register.json --rules rules.json --workers 1",
+    "xltrack special-reports --period 2026-10 --control xltrack.xlsm --json"
+    " --register register.json --rules rules.json",
+    "xltrack templates t2 --control xltrack.xlsm --register register.json --json",
+    "xltrack validate inbox/2026-10 --control xltrack.xlsm --lang en --workers 2",
+    "xltrack --version",
+]
 SHOWN = shown_commands()
-RUNNABLE = sorted({s.text: s for s in SHOWN
+RUNNABLE = sorted({s.text: s for s in [*SHOWN, *(Shown("sweep", line) for line in SWEEP)]
                    if not s.synopsis and not s.reference
                    and not any(n in s.text for n in _NEEDS_A_SERVER)}.values(),
                   key=lambda s: s.text)
@@ -176,6 +205,27 @@ def test_the_docs_show_the_commands_we_expect_to_find() -> None:
     assert len(RUNNABLE) >= 25
     assert {s.where.split(":")[0] for s in SHOWN} >= {"README.md", "user-guide.md",
                                                        "excel.md", "scheduling.md"}
+
+
+def test_every_option_of_every_command_is_run_somewhere() -> None:
+    """Each option of each --help is in a documented example or in SWEEP (--send and
+    --scheduler need a server: only checked to exist)."""
+    used: dict[tuple[str, ...], set[str]] = {}
+    for shown in [*SHOWN, *(Shown("sweep", line) for line in SWEEP)]:
+        path = _command_path(shown.args)
+        used.setdefault(path, set()).update(a.split("=")[0] for a in shown.args
+                                            if a.startswith("--"))
+    for path in _help_paths():
+        command: click.Command = cli
+        for part in path:
+            assert isinstance(command, click.Group)
+            command = command.commands[part]
+        own = {o for p in command.params for o in (*p.opts, *p.secondary_opts)
+               if o.startswith("--")}
+        if path == ():
+            own -= {"--quiet", "--json"}  # global: shown as xltrack --quiet run … --json
+        missing = own - used.get(path, set()) - {"--help", "--send", "--scheduler"}
+        assert not missing, f"xltrack {' '.join(path)}: {sorted(missing)} never run"
 
 
 @pytest.mark.parametrize("shown", SHOWN, ids=lambda s: f"{s.where} {s.text}")
@@ -218,6 +268,7 @@ def working_folder(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     ops = root / "ops"
     shutil.copytree(demo / "inbox", ops / "inbox", dirs_exist_ok=True)
     shutil.copy(demo / "register.json", ops)
+    (ops / "rules.json").write_text(default_rules().model_dump_json(), encoding="utf-8")
     shutil.copy(demo / "inbox" / PERIOD / f"RE01-monthly-{PERIOD}.xlsx", ops)
     first = _xltrack(["run", "--period", PERIOD], ops)
     assert first.code == 1, first.stderr  # the demo's rejected file and its variances
