@@ -390,3 +390,35 @@ def test_a_rule_combining_either_needs_only_one_of_the_two() -> None:
     assert classify(106_000_000.00, 100_000_000.00, rule)[0] is MAJOR  # 6%, but 6,000,000
     assert classify(1_100_000.01, 1_000_000.00, rule)[0] is MAJOR  # 100,000.01 but > 10%
     assert classify(1_100_000.00, 1_000_000.00, rule)[0] is ATTENTION  # neither
+
+
+# --- "an amount beyond any plausible figure: more than 1,000,000,000,000 元 (一万亿元) either
+# way, which is 100,000,000 万元 under a 万元 cover"; a revision "at most 999" ---------------
+
+def _reasons(fill: Any, kind: Any, rows: dict[str, list[dict[str, object]]],
+             **head: Any) -> list[str]:
+    from xltrack.inbox import check_files
+
+    [sub] = check_files([fill(kind, rows, **head)], demo_register(), "2026-10").submissions
+    return [f.reason.value for f in sub.findings if f.severity.value == "error"]
+
+
+@pytest.mark.parametrize(("amount", "unit", "refused"), [
+    (1e12, "元", False), (-1e12, "元", False), (1e12 + 0.01, "元", True),
+    (-1e12 - 0.01, "元", True), (1e8, "万元", False), (1e8 + 0.01, "万元", True)])
+def test_the_plausible_bound_is_inclusive(fill: Any, amount: float, unit: str,
+                                          refused: bool) -> None:
+    from tests.conftest import cost_row
+    from xltrack import contract as c
+
+    found = _reasons(fill, c.Kind.MONTHLY, {"ActualCost": [cost_row(amount=amount)]}, unit=unit)
+    assert ("out_of_range" in found) is refused, found
+
+
+@pytest.mark.parametrize(("revision", "refused"), [(999, False), (1000, True)])
+def test_a_revision_is_at_most_999(fill: Any, revision: int, refused: bool) -> None:
+    from xltrack import contract as c
+
+    row = {"project_id": "RE01-P01", "cost_code": "0101", "year": 2026, "m10": 1000.0}
+    found = _reasons(fill, c.Kind.BUDGET, {"Budget": [row]}, revision=revision)
+    assert ("out_of_range" in found) is refused, found
