@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -43,13 +44,6 @@ def test_the_normal_band_includes_exactly_5_percent(actual: float,
     assert classify(actual, 1_000_000.00, _rule("INV-YTD"))[0] is expected_severity
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug in xltrack/variance.py classify(): the band is compared in binary floating point "
-    "(diff / expected > normal_pct), so an actual exactly 5% (or 10%) off a budget with cents "
-    "lands on the wrong side of the boundary: budget 12,427,036.20, actual 13,048,388.01 "
-    "(+621,351.81, exactly 5%) is flagged 'attention', and budget 52,085,299.80, actual "
-    "57,293,829.78 (exactly +10%) 'major'; about 3% of exact-boundary cents amounts are "
-    "misjudged. Compare in cents (Decimal), not as float ratios."))
 @pytest.mark.parametrize(("expected", "actual", "rule_id", "severity"), [
     (12_427_036.20, 13_048_388.01, "INV-YTD", NORMAL),  # +5% exactly
     (22.40, 23.52, "INV-YTD", NORMAL),  # +5% exactly
@@ -257,9 +251,6 @@ def test_three_months_in_a_row_beyond_the_band_in_one_direction() -> None:
     assert _streak([over, over, over], missing=True) == []  # the period's figures missing
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug in xltrack/variance.py _persistence(): the same float comparison as classify(): a "
-    "month exactly 5% over a budget with cents (22.40 → 23.52) counts as beyond the band"))
 def test_a_month_exactly_5_percent_off_does_not_count_towards_persistence() -> None:
     assert _streak([(106.0, 100.0), (106.0, 100.0), (23.52, 22.40)]) == []
 
@@ -284,28 +275,14 @@ def test_wan_amounts_become_yuan_to_the_cent(fill: Any) -> None:
         12345.68, 1234.57, 49424028.55]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug in xltrack/table_reader.py TableReader._to_yuan(): it returns at once when the unit "
-    "is 元 (factor 1), so an amount typed with fractions of a cent (1234.567, 0.004) is "
-    "stored and summed as typed, while the same amount under 万元 is rounded to the cent: "
-    "round 元 amounts to the cent too (or refuse them)"))
 def test_yuan_amounts_are_kept_to_the_cent(fill: Any) -> None:
     assert _read_amounts(fill, [1234.567, 0.004], "元") == [1234.57, 0.0]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug in xltrack/table_reader.py TableReader._to_yuan(): round(v * 10000, 2) rounds the "
-    "binary product, so half a cent goes down about half the time: 0.0050005 万元 (50.005 "
-    "yuan) is stored as 50.00, not 50.01 half up; round the typed decimal (Decimal) instead"))
 def test_half_a_cent_rounds_up(fill: Any) -> None:
     assert _read_amounts(fill, [0.0050005, 0.0029005], "万元") == [50.01, 29.01]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "xltrack/cli_actions.py _cadence_options(): every cadence option is typed "
-    "click.IntRange(0, 366), so --help shows [0<=x<=366] for --cutoff-day (a day of the "
-    "month, 1 to 31, as the Cadence model and the error message say) and for --near-every / "
-    "--month-every (at least 1); give each option the range the model accepts"))
 def test_the_cadence_options_help_states_the_ranges_accepted() -> None:
     from click.testing import CliRunner
 
@@ -313,7 +290,10 @@ def test_the_cadence_options_help_states_the_ranges_accepted() -> None:
 
     shown = " ".join(CliRunner().invoke(cli, ["actions", "--help"],
                                         terminal_width=200).output.split())
-    assert "[1<=x<=31]" in shown and "[0<=x<=366]" not in shown.split("--near-every")[1]
+    ranges = dict(re.findall(r"(--[a-z-]+) INTEGER RANGE .*?(\[\d+<=x<=\d+\])", shown))
+    assert ranges == {"--near-days": "[0<=x<=366]", "--near-every": "[1<=x<=366]",
+                      "--month-days": "[0<=x<=366]", "--month-every": "[1<=x<=366]",
+                      "--cutoff-day": "[1<=x<=31]"}
 
 
 # --- the baseline: "The first approved version is the baseline" (DOMAIN.md) -----------------
