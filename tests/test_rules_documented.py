@@ -294,3 +294,111 @@ def test_the_cadence_options_help_states_the_ranges_accepted() -> None:
     assert ranges == {"--near-days": "[0<=x<=366]", "--near-every": "[1<=x<=366]",
                       "--month-days": "[0<=x<=366]", "--month-every": "[1<=x<=366]",
                       "--cutoff-day": "[1<=x<=31]"}
+
+
+# --- the baseline: "The first approved version is the baseline" (DOMAIN.md) -----------------
+
+def _budget_facts(revisions: list[int]) -> pd.DataFrame:
+    from xltrack.consolidate import FACT_COLUMNS
+
+    rows = [{"submission_id": i + 1, "project": "RE01-P01", "tbl": "Budget", "item": "0101",
+             "measure": "AMOUNT", "month": "2026-10", "amount": 1_000_000.0 * revision,
+             "sheet": "预算", "cell": "D5", "kind": "budget", "subsidiary": "RE01",
+             "period": "2026-01", "revision": revision, "received_at": f"2026-01-0{i + 1}",
+             "file": f"RE01-budget-r{revision}.xlsx"} for i, revision in enumerate(revisions)]
+    return pd.DataFrame(rows, columns=list(FACT_COLUMNS))
+
+
+def test_the_baseline_is_revision_1_and_the_plan_the_newest() -> None:
+    from xltrack.consolidate import select_facts
+
+    chosen = select_facts(_budget_facts([1, 2]), "2026-10")
+    assert dict(zip(chosen.basis, chosen.amount, strict=True)) == {
+        "plan": 2_000_000.0, "baseline": 1_000_000.0}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "xltrack/consolidate.py _selected_parts() takes the baseline as revision == 1, while "
+    "DOMAIN.md says the first approved version is the baseline: a project whose first "
+    "budget on file is revision 2 (its baseline filed before xltrack, say) has no baseline, "
+    "so INV-REVISION compares its plan with 0: beyond every percentage, major once the plan "
+    "reaches the materiality amount"))
+def test_the_first_version_on_file_is_the_baseline() -> None:
+    from xltrack.consolidate import select_facts
+
+    chosen = select_facts(_budget_facts([2, 3]), "2026-10")
+    assert dict(zip(chosen.basis, chosen.amount, strict=True)) == {
+        "plan": 3_000_000.0, "baseline": 2_000_000.0}
+
+
+# --- the roll-over: "finished items leave the table"; the summary counts each item "done" in
+# the month (26 October – 25 November) it was completed in ----------------------------------
+
+def test_an_item_finished_after_the_cut_off_counts_in_the_next_month(tmp_path: Any) -> None:
+    """The roll-over is run a few days late (on 27 November): an item completed on the 26th
+    belongs to December's month. It must not leave the table uncounted."""
+    from openpyxl import load_workbook
+
+    from xltrack.action_book import write_table
+    from xltrack.action_month import close_month
+    from xltrack.action_table import SHEET, read_key_work
+    from xltrack.actions import ActionItem, Source, Status, month_summary
+
+    def item(key: str, completed: dt.date | None = None) -> ActionItem:
+        return ActionItem(id=key, source=Source.MINUTES, source_date=dt.date(2026, 11, 2),
+                          content="整改", department="运营管理部", person="王敏",
+                          original_deadline=dt.date(2026, 11, 30),
+                          deadline=dt.date(2026, 11, 30),
+                          status=Status.DONE if completed else Status.OPEN,
+                          completed_on=completed, evidence="会议纪要" if completed else "")
+
+    path = write_table(tmp_path / "key-work.xlsx", [
+        item("OPEN"), item("IN-NOV", dt.date(2026, 11, 25)), item("IN-DEC", dt.date(2026, 11, 26))],
+        dt.date(2026, 11, 27))
+    wb = load_workbook(path)
+    wb[SHEET]["R4"] = dt.date(2027, 1, 10)  # OPEN's newly agreed deadline
+    wb.save(path)
+    closed = close_month(path, "2026-11")
+    assert closed.summary["done"] == ["IN-NOV"]  # the 25th is November's, the 26th is not
+    december = read_key_work(closed.table).items
+    assert [i.id for i in december] == ["OPEN", "IN-DEC"]
+    assert month_summary(list(december), "2026-12")["done"] == ["IN-DEC"]
+
+
+def test_a_rule_combining_either_needs_only_one_of_the_two() -> None:
+    rule = _rule("INV-YTD").model_copy(update={"combine": "either"})
+    assert classify(106_000_000.00, 100_000_000.00, rule)[0] is MAJOR  # 6%, but 6,000,000
+    assert classify(1_100_000.01, 1_000_000.00, rule)[0] is MAJOR  # 100,000.01 but > 10%
+    assert classify(1_100_000.00, 1_000_000.00, rule)[0] is ATTENTION  # neither
+
+
+# --- "an amount beyond any plausible figure: more than 1,000,000,000,000 元 (一万亿元) either
+# way, which is 100,000,000 万元 under a 万元 cover"; a revision "at most 999" ---------------
+
+def _reasons(fill: Any, kind: Any, rows: dict[str, list[dict[str, object]]],
+             **head: Any) -> list[str]:
+    from xltrack.inbox import check_files
+
+    [sub] = check_files([fill(kind, rows, **head)], demo_register(), "2026-10").submissions
+    return [f.reason.value for f in sub.findings if f.severity.value == "error"]
+
+
+@pytest.mark.parametrize(("amount", "unit", "refused"), [
+    (1e12, "元", False), (-1e12, "元", False), (1e12 + 0.01, "元", True),
+    (-1e12 - 0.01, "元", True), (1e8, "万元", False), (1e8 + 0.01, "万元", True)])
+def test_the_plausible_bound_is_inclusive(fill: Any, amount: float, unit: str,
+                                          refused: bool) -> None:
+    from tests.conftest import cost_row
+    from xltrack import contract as c
+
+    found = _reasons(fill, c.Kind.MONTHLY, {"ActualCost": [cost_row(amount=amount)]}, unit=unit)
+    assert ("out_of_range" in found) is refused, found
+
+
+@pytest.mark.parametrize(("revision", "refused"), [(999, False), (1000, True)])
+def test_a_revision_is_at_most_999(fill: Any, revision: int, refused: bool) -> None:
+    from xltrack import contract as c
+
+    row = {"project_id": "RE01-P01", "cost_code": "0101", "year": 2026, "m10": 1000.0}
+    found = _reasons(fill, c.Kind.BUDGET, {"Budget": [row]}, revision=revision)
+    assert ("out_of_range" in found) is refused, found

@@ -2,10 +2,11 @@
 
 The closed month's table gets a 月度小结 sheet (counts per department and person, for the
 performance review) and nothing else changes in it. Next month's table is a copy of it, so
-every column, format, comment and extra sheet people made comes along; only the finished items'
-rows leave it (the rows below move up), and of the rows carried over xltrack changes 当前期限,
-期限调整, 滚动月数 and 新期限. A next-month table that exists already is never overwritten: it
-may hold edits, so the roll-over refuses and changes nothing.
+every column, format, comment and extra sheet people made comes along; only the rows of the
+items finished by the cut-off leave it (the rows below move up), and of the rows carried over
+xltrack changes 当前期限, 期限调整, 滚动月数 and 新期限. A next-month table that exists
+already is never overwritten: it may hold edits, so the roll-over refuses and changes
+nothing.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def close_month(named: Path, month: str, cadence: Cadence = DEFAULT_CADENCE,
     closed = place(table, lambda temp: _with_summary(table, summary).save(temp))
     carried = [rolled(i, deadlines[i.id], end) for i in work.items if is_tracked(i)]
     write_atomically(target, lambda temp: _next_table(
-        closed.path, work, carried, following, cadence).save(temp))
+        closed.path, work, carried, following, cadence, end).save(temp))
     return Closed(month, end, closed, target, [i.id for i in carried], summary)
 
 
@@ -165,13 +166,16 @@ def summary_rows(summary: dict[str, Any]) -> list[list[Any]]:
 
 
 def _next_table(path: Path, work: KeyWork, carried: list[Any], following: str,
-                cadence: Cadence) -> Workbook:
+                cadence: Cadence, end: dt.date) -> Workbook:
     wb, ws, bounds = open_table(path)
     for name in [n for n in wb.sheetnames if n.startswith(SUMMARY_PREFIX)]:
         del wb[name]  # the closed month's summaries stay in the closed month's table
     positions = column_positions(ws, bounds)
     first, last = bounds[1] + 1, bounds[3]
-    done_rows = {work.rows[i.id] for i in work.items if not is_tracked(i)}
+    # An item finished after the cut-off (the roll-over run a few days late) is next month's:
+    # it stays, done, so that next month's summary counts it.
+    done_rows = {work.rows[i.id] for i in work.items if not is_tracked(i)
+                 and i.completed_on is not None and i.completed_on <= end}
     kept = [r for r in range(first, last + 1) if r not in done_rows]
     moved = dict(zip(kept, range(first, first + len(kept)), strict=True))
     for source, target in moved.items():
