@@ -161,18 +161,18 @@ def _options(path: tuple[str, ...]) -> set[str]:
 # ("run each option" is part of the contract; these lines are not documentation).
 SWEEP = [
     "xltrack actions --control xltrack.xlsm --as-of 2026-11-20 --cutoff-day 20 --month-days 30"
-    " --month-every 5 --near-days 5 --near-every 2",
+    " --month-every 5 --near-days 5 --near-every 2 --lang zh",
     "xltrack actions init kw2.xlsx --lang en --json",
     "xltrack actions rollover --month 2026-11 --out kw-dec.xlsx --json",
     "xltrack build-workbook b.xlsm --register register.json --rules rules.json --macros "
-    f"{ROOT / 'macros'} --json",
+    f"{ROOT / 'macros'} --json --lang zh",
     "xltrack chase --period 2026-10 --control xltrack.xlsm --db xltrack.sqlite --dry-run"
     " --feedback reports/feedback --from ops@example.com --smtp localhost:587 --json --lang en"
     " --out outbox2 --register register.json",
-    "xltrack demo-data d2 --seed 7 --subsidiaries 2 --json",
+    "xltrack demo-data d2 --seed 7 --subsidiaries 2 --json --lang en",
     "xltrack explain RE01-P01 --period 2026-10 --db xltrack.sqlite --measure sales:AMOUNT"
-    " --basis plan --span at_completion --json",
-    "xltrack init newops --json",
+    " --basis plan --span at_completion --json --lang zh --control xltrack.xlsm",
+    "xltrack init newops --json --lang en",
     "xltrack issue --period 2026-11 --control xltrack.xlsm --db xltrack.sqlite --json --lang en"
     " --out ob --register register.json --rules rules.json",
     "xltrack report --period 2026-10 --actions key-work.xlsx --control xltrack.xlsm --json"
@@ -180,9 +180,10 @@ SWEEP = [
     "xltrack run --period 2026-10 --actions key-work.xlsx --control xltrack.xlsm --lang en"
     " --register register.json --rules rules.json --workers 1",
     "xltrack special-reports --period 2026-10 --control xltrack.xlsm --json"
-    " --register register.json --rules rules.json",
+    " --register register.json --rules rules.json --lang en",
     "xltrack templates t2 --control xltrack.xlsm --register register.json --json",
     "xltrack validate inbox/2026-10 --control xltrack.xlsm --lang en --workers 2",
+    "xltrack history copy xltrack.sqlite copy.sqlite --control xltrack.xlsm --lang zh",
     "xltrack --version",
 ]
 SHOWN = shown_commands()
@@ -270,7 +271,7 @@ def working_folder(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     shutil.copy(demo / "register.json", ops)
     (ops / "rules.json").write_text(default_rules().model_dump_json(), encoding="utf-8")
     shutil.copy(demo / "inbox" / PERIOD / f"RE01-monthly-{PERIOD}.xlsx", ops)
-    first = _xltrack(["run", "--period", PERIOD], ops)
+    first = _xltrack(["run", "--period", PERIOD, "--lang", "en"], ops)
     assert first.code == 1, first.stderr  # the demo's rejected file and its variances
     (ops / "first-run.txt").write_text(first.stdout, encoding="utf-8")
     return ops
@@ -322,7 +323,7 @@ def test_a_later_run_of_the_month_does_not_print_the_restatement_again(
         working_folder: Path, tmp_path: Path) -> None:
     """As the user guide says: only the run that first reads the correcting file prints it."""
     shutil.copytree(working_folder, tmp_path / "ops")
-    again = _xltrack(["run", "--period", PERIOD], tmp_path / "ops")
+    again = _xltrack(["run", "--period", PERIOD, "--lang", "en"], tmp_path / "ops")
     assert again.code == 1 and "prior-period restatement" not in again.stdout
     assert "prior-period restatement" in (working_folder / "first-run.txt").read_text("utf-8")
 

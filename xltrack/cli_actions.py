@@ -182,7 +182,8 @@ def actions_rollover(ctx: click.Context, month: str, table: Path | None,
 
     The closed table gets a 月度小结 summary sheet (per department and person: done on time,
     done late, open, overdue, rolled over). Next month's table is a copy of it without the
-    finished items; every unfinished item needs a newly agreed deadline after the cut-off in
+    items finished by the cut-off (one finished after it stays, done, and counts in next
+    month's summary); every unfinished item needs a newly agreed deadline after the cut-off in
     the 新期限 New deadline column, else nothing is written and the cells are named. An
     existing next-month table is never overwritten: the roll-over refuses.
 

@@ -209,6 +209,10 @@ def _reference_sheet(wb: Workbook, issue: Issue, places: dict[str, _Place]) -> N
 def _check_formulas(r: int, place: _Place) -> dict[str, str]:
     """variance.classify, in cells: the same rounding, the same bounds, the same order."""
     a = {k: f"{v}{r}" for k, v in _CHECK_AT.items()}
+
+    def beyond(pct: str) -> str:
+        return f'ABS({a["variance"]})>ROUND({a[pct]}*ABS({a["expected"]}),8)'
+
     measure = (f",{place.range('measure')},{a['measure']}"
                if "measure" in place.col else "")
     return {
@@ -221,13 +225,15 @@ def _check_formulas(r: int, place: _Place) -> dict[str, str]:
         "abs_pct": f"=IF({a['expected']}=0,IF({a['variance']}=0,0,9.99E+307),"
                    f"ABS({a['variance']}/{a['expected']}))",
         "pct": f'=IF({a["expected"]}=0,"",{a["variance"]}/{a["expected"]})',
+        # The band as variance.beyond judges it: the cent variance against the percentage
+        # of the cent amount, not a float ratio (exactly 5% stays inside it in Excel too).
         "severity": (f'=IF(AND({a["actual"]}=0,{a["expected"]}=0),"normal",'
-                     f'IF({a["abs_pct"]}<={a["normal_pct"]},"normal",'
+                     f'IF({beyond("normal_pct")},'
                      f'IF(IF({a["combine"]}="either",'
-                     f'OR({a["abs_pct"]}>{a["major_pct"]},ABS({a["variance"]})>='
+                     f'OR({beyond("major_pct")},ABS({a["variance"]})>='
                      f'{a["major_amount"]}),'
-                     f'AND({a["abs_pct"]}>{a["major_pct"]},ABS({a["variance"]})>='
-                     f'{a["major_amount"]})),"major","attention")))'),
+                     f'AND({beyond("major_pct")},ABS({a["variance"]})>='
+                     f'{a["major_amount"]})),"major","attention"),"normal"))'),
     }
 
 
