@@ -43,10 +43,34 @@ def generate(n: int) -> Path:
     if done.exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(_one_pack, [(folder, i) for i in range(n)], chunksize=8))
+    larger = _larger_set(n)
+    if larger is not None:  # pack i is the same file in every set: link the first n
+        from xltrack.demo import demo_register
+
+        codes = [s.code for s in demo_register().subsidiaries]
+        for i in range(n):
+            name = _pack_name(codes, i)
+            if not (folder / name).exists():
+                os.link(larger / name, folder / name)
+    else:
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            list(pool.map(_one_pack, [(folder, i) for i in range(n)], chunksize=8))
     done.write_text(str(n))
     return folder
+
+
+def _larger_set(n: int) -> Path | None:
+    """A complete set of at least n packs already generated, if any (5,000 take a while)."""
+    sets = [(int(f.name[1:]), f) for f in DATA.glob("n*") if (f / ".complete").exists()
+            and f.name[1:].isdigit() and int(f.name[1:]) >= n]
+    return min(sets)[1] if sets else None
+
+
+def _pack_name(codes: list[str], i: int) -> str:
+    """The file _one_pack writes for pack i: subsidiary i % 12, period i // 12 from 2020-01."""
+    from xltrack.models import add_months
+
+    return f"{codes[i % len(codes)]}-pack-{add_months('2020-01', i // len(codes))}.xlsx"
 
 
 def _one_pack(job: tuple[Path, int]) -> None:
