@@ -7,6 +7,8 @@ import pickle
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from xltrack import contract as c
 from xltrack import store
 from xltrack.reader import Numbers, read_submission
@@ -26,6 +28,12 @@ def test_numbers_read_as_the_list_they_replace() -> None:
     assert numbers[1:3] == [None, -0.0]
     assert pickle.loads(pickle.dumps(numbers)) == values
     assert len(pickle.dumps(Numbers.of([1234.56] * 1000))) < 9_000  # 8 bytes a value
+    numbers[0], numbers[1] = None, float("inf")
+    assert numbers[:2] == [None, float("inf")]
+    with pytest.raises(TypeError):
+        numbers[2] = "1"
+    with pytest.raises(TypeError):
+        numbers[2] = float("nan")
 
 
 def test_only_floats_and_blanks_are_compacted() -> None:

@@ -67,6 +67,11 @@ class Numbers(Sequence[float | None]):
         v = self.doubles[i]
         return None if v != v else v
 
+    def __setitem__(self, i: int, value: float | None) -> None:
+        if value is not None and type(value) is not float or value != value:
+            raise TypeError(f"a Numbers column holds floats and blanks, not {value!r}")
+        self.doubles[i] = float("nan") if value is None else value
+
     def __iter__(self) -> Iterator[float | None]:
         return iter(self.tolist())
 
