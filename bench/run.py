@@ -2,7 +2,8 @@
 
 For each N, generates N distinct subsidiary packs (all four kinds, filled through the contract
 by the demo filler; cached under bench/data/), then times, median of --repeat rounds (each
-round runs the four once), each run in a fresh subprocess so that peak memory is its own:
+round runs the four once), each run in a fresh subprocess whose process tree's memory (the
+stage and the readers it starts) is sampled every 50 ms (tree_memory):
 
   (a) naive:   pandas.read_excel(engine="openpyxl") of every sheet, then concat and groupby
   (b) raw:     python-calamine reading every sheet of every file, nothing else
