@@ -2,7 +2,8 @@
 
 For each N, generates N distinct subsidiary packs (all four kinds, filled through the contract
 by the demo filler; cached under bench/data/), then times, median of --repeat rounds (each
-round runs the four once), each run in a fresh subprocess so that peak memory is its own:
+round runs the four once), each run in a fresh subprocess whose process tree's memory (the
+stage and the readers it starts) is sampled every 50 ms (tree_memory):
 
   (a) naive:   pandas.read_excel(engine="openpyxl") of every sheet, then concat and groupby
   (b) raw:     python-calamine reading every sheet of every file, nothing else
@@ -43,10 +44,34 @@ def generate(n: int) -> Path:
     if done.exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(_one_pack, [(folder, i) for i in range(n)], chunksize=8))
+    larger = _larger_set(n)
+    if larger is not None:  # pack i is the same file in every set: link the first n
+        from xltrack.demo import demo_register
+
+        codes = [s.code for s in demo_register().subsidiaries]
+        for i in range(n):
+            name = _pack_name(codes, i)
+            if not (folder / name).exists():
+                os.link(larger / name, folder / name)
+    else:
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            list(pool.map(_one_pack, [(folder, i) for i in range(n)], chunksize=8))
     done.write_text(str(n))
     return folder
+
+
+def _larger_set(n: int) -> Path | None:
+    """A complete set of at least n packs already generated, if any (5,000 take a while)."""
+    sets = [(int(f.name[1:]), f) for f in DATA.glob("n*") if (f / ".complete").exists()
+            and f.name[1:].isdigit() and int(f.name[1:]) >= n]
+    return min(sets)[1] if sets else None
+
+
+def _pack_name(codes: list[str], i: int) -> str:
+    """The file _one_pack writes for pack i: subsidiary i % 12, period i // 12 from 2020-01."""
+    from xltrack.models import add_months
+
+    return f"{codes[i % len(codes)]}-pack-{add_months('2020-01', i // len(codes))}.xlsx"
 
 
 def _one_pack(job: tuple[Path, int]) -> None:
@@ -305,17 +330,54 @@ def in_child(function: str, arg: object) -> dict[str, Any]:
 
 
 def measure(stage: str, folder: Path) -> dict[str, float]:
-    """Run one stage in a fresh interpreter; its seconds and peak RSS (children included)."""
-    code = ("import json, resource, sys, time; sys.path.insert(0, %r); import run; "
-            "t = time.perf_counter(); run.STAGES[%r](run.Path(%r)); "
-            "s = time.perf_counter() - t; "
-            "rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
-            "print(json.dumps({'seconds': s, 'rss_mb': rss / 1024}))"
-            % (str(HERE), stage, str(folder)))
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    """Run one stage in a fresh interpreter: its seconds, and the peak memory of its whole
+    process tree (the stage and every reader it starts) sampled every 50 ms (tree_memory)."""
+    code = (f"import json, sys, time; sys.path.insert(0, {str(HERE)!r}); import run; "
+            f"t = time.perf_counter(); run.STAGES[{stage!r}](run.Path({str(folder)!r})); "
+            "print(json.dumps({'seconds': time.perf_counter() - t}))")
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                          text=True) as child:
+        peak = {"pss_mb": 0.0, "rss_mb": 0.0}
+        while child.poll() is None:
+            for key, value in tree_memory(child.pid).items():
+                peak[key] = max(peak[key], value)
+            time.sleep(0.05)
+        out = child.stdout.read() if child.stdout else ""
+    if child.returncode:
+        raise SystemExit(f"{stage} failed (exit {child.returncode})")
+    return {**json.loads(out.strip().splitlines()[-1]), **peak}
+
+
+def tree_memory(root: int) -> dict[str, float]:
+    """The memory of `root` and all its descendants now, in MB, from /proc (Linux): the sum of
+    their PSS (each shared page split among the processes sharing it, so forked readers'
+    pages shared with the parent count once) and the sum of their RSS (shared pages counted
+    in every process: an upper bound)."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat") as stat:
+                    parents[int(entry.name)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    pss = rss = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+                    elif line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+        except OSError:  # ended meanwhile
+            continue
+    return {"pss_mb": pss / 1024, "rss_mb": rss / 1024}
 
 
 def cells(folder: Path) -> int:
@@ -333,39 +395,51 @@ def cells(folder: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="50,200,1000")
+    parser.add_argument("--sizes", nargs="+", default=["50,200,1000"],
+                        help="numbers of packs, separated by commas or spaces")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--naive-up-to", type=int, default=2000,
+                        help="run the naive script only up to this N (it takes about 0.14 s "
+                        "a file, so 12 minutes a round at N=5000)")
+    parser.add_argument("--no-button", action="store_true",
+                        help="leave out the writers and the button-sized month")
     args = parser.parse_args()
-    results: dict[str, object] = {
+    results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
-        "repeat": args.repeat, "runs": [], "writers_5000_rows": writers(),
-        "button": in_child("button", args.repeat)}
-    print(f"button-sized month, cold: {results['button']}", flush=True)
-    for n in (int(s) for s in args.sizes.split(",")):
+        "repeat": args.repeat, "runs": []}
+    if not args.no_button:
+        results["writers_5000_rows"] = writers()
+        results["button"] = in_child("button", args.repeat)
+        print(f"button-sized month, cold: {results['button']}", flush=True)
+    for n in (int(s) for s in " ".join(args.sizes).replace(",", " ").split()):
         started = time.perf_counter()
         folder = generate(n)
         print(f"N={n}: {time.perf_counter() - started:.0f} s to generate (cached after)",
               flush=True)
-        row: dict[str, object] = {"n": n, "cells": cells(folder),
-                                  "agree": in_child("agreement", folder)}
+        row: dict[str, Any] = {"n": n, "cells": cells(folder),
+                               "agree": in_child("agreement", folder)}
+        stages = [s for s in STAGES if s != "naive" or n <= args.naive_up_to]
         # In rounds, each stage once per round: the machine's speed drifts, and a slow spell
         # then slows all three alike instead of one stage's every run.
-        samples: dict[str, list[dict[str, float]]] = {stage: [] for stage in STAGES}
+        samples: dict[str, list[dict[str, float]]] = {stage: [] for stage in stages}
         for _ in range(args.repeat):
-            for stage in STAGES:
+            for stage in stages:
                 samples[stage].append(measure(stage, folder))
-        for stage in STAGES:
+        for stage in stages:
             row[stage] = {"seconds": statistics.median(s["seconds"] for s in samples[stage]),
+                          "pss_mb": max(s["pss_mb"] for s in samples[stage]),
                           "rss_mb": max(s["rss_mb"] for s in samples[stage])}
-            print(f"  {stage:8} {row[stage]['seconds']:8.2f} s  "  # type: ignore[index]
-                  f"{row[stage]['rss_mb']:6.0f} MB", flush=True)  # type: ignore[index]
-        secs = {k: row[k]["seconds"] for k in STAGES}  # type: ignore[index]
+            print(f"  {stage:8} {row[stage]['seconds']:8.2f} s  "
+                  f"{row[stage]['pss_mb']:6.0f} MB PSS  {row[stage]['rss_mb']:6.0f} MB RSS",
+                  flush=True)
+        secs = {k: row[k]["seconds"] for k in stages}
         row["xltrack_over_raw"] = secs["xltrack"] / secs["raw"]
-        row["naive_over_xltrack"] = secs["naive"] / secs["xltrack"]
+        row["naive_over_xltrack"] = secs["naive"] / secs["xltrack"] if "naive" in secs else None
         row["xltrack_over_peer"] = secs["xltrack"] / secs["peer"]
         row["files_per_second"] = n / secs["xltrack"]
-        results["runs"].append(row)  # type: ignore[attr-defined]
+        row["ms_per_file"] = 1000 * secs["xltrack"] / n
+        results["runs"].append(row)
     (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (HERE / "RESULTS.md").write_text(markdown(results) + kept_notes())
     print((HERE / "RESULTS.md").read_text())
@@ -381,31 +455,39 @@ def kept_notes() -> str:
     return "\n" + text[text.index(NOTES):] if NOTES in text else ""
 
 
-def markdown(results: dict[str, object]) -> str:
+def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
-    lines = [f"# Benchmark results\n\nMachine: {m['cpus']} CPUs, Python {m['python']}, "  # type: ignore[index]
-             f"{m['platform']}. Median of {results['repeat']} rounds, each running the four "  # type: ignore[index]
-             "once, each in its own process. Produced by `make bench` (bench/run.py).\n",
+    lines = [f"# Benchmark results\n\nMachine: {m['cpus']} CPUs, Python {m['python']}, "
+             f"{m['platform']}. Median of {results['repeat']} rounds, each running the stages "
+             "once, each in its own process. Produced by `make bench` (bench/run.py). Memory: "
+             "the peak, over the run, of the sum of the PSS of the stage's process and every "
+             "process it started (the readers), sampled every 50 ms from /proc; PSS splits a "
+             "page shared by forked processes among them, so each page counts once (the sum of "
+             "their RSS, which counts it in each, is in results.json).\n",
              "| N files | cells | (a) naive pandas+openpyxl | (b) raw calamine | "
-             "(p) bare peer | (c) xltrack run | (c)/(p) | (c)/(b) | (a)/(c) | files/s | "
-             "peak RSS (c) | figures equal |",
+             "(p) bare peer | (c) xltrack run | (c)/(p) | (c)/(b) | (a)/(c) | ms/file (c) | "
+             "memory, all processes (c) | figures equal |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in results["runs"]:  # type: ignore[attr-defined]
-        lines.append(f"| {r['n']} | {r['cells']:,} | {r['naive']['seconds']:.1f} s | "
+    for r in results["runs"]:
+        naive = f"{r['naive']['seconds']:.1f} s" if "naive" in r else "—"
+        ratio = f"{r['naive_over_xltrack']:.1f}" if r["naive_over_xltrack"] else "—"
+        lines.append(f"| {r['n']} | {r['cells']:,} | {naive} | "
                      f"{r['raw']['seconds']:.1f} s | {r['peer']['seconds']:.1f} s | "
                      f"{r['xltrack']['seconds']:.1f} s | {r['xltrack_over_peer']:.2f} | "
-                     f"{r['xltrack_over_raw']:.2f} | {r['naive_over_xltrack']:.1f} | "
-                     f"{r['files_per_second']:.0f} | {r['xltrack']['rss_mb']:.0f} MB | "
+                     f"{r['xltrack_over_raw']:.2f} | {ratio} | "
+                     f"{r['ms_per_file']:.1f} | {r['xltrack']['pss_mb']:.0f} MB | "
                      f"{r['agree']['figures']:,} |")
-    w = results["writers_5000_rows"]
-    lines.append(f"\nWriting 5,000 rows × 20 columns: XlsxWriter {w['xlsxwriter']:.2f} s, "  # type: ignore[index]
-                 f"openpyxl {w['openpyxl']:.2f} s.\n")  # type: ignore[index]
-    b: dict[str, float] = results["button"]  # type: ignore[assignment]
-    lines.append("A button-sized month (the demo's 12 new files of 2026-10 on a history holding "
-                 f"Jan-Sep), median: `xltrack run` cold from the CLI {b['run']:.2f} s, warm (in "
-                 f"a process that has run one month already) {b['run_warm']:.2f} s; "
-                 f"`xltrack validate` of the 12 files {b['validate_12']:.2f} s and "
-                 f"`xltrack --help` {b['help']:.2f} s, cold.\n")
+    if "writers_5000_rows" in results:
+        w = results["writers_5000_rows"]
+        lines.append(f"\nWriting 5,000 rows × 20 columns: XlsxWriter {w['xlsxwriter']:.2f} s, "
+                     f"openpyxl {w['openpyxl']:.2f} s.\n")
+    if "button" in results:
+        b = results["button"]
+        lines.append("A button-sized month (the demo's 12 new files of 2026-10 on a history "
+                     f"holding Jan-Sep), median: `xltrack run` cold from the CLI {b['run']:.2f} "
+                     "s, warm (in a process that has run one month already) "
+                     f"{b['run_warm']:.2f} s; `xltrack validate` of the 12 files "
+                     f"{b['validate_12']:.2f} s and `xltrack --help` {b['help']:.2f} s, cold.\n")
     return "\n".join(lines) + "\n"
 
 

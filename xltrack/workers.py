@@ -62,7 +62,11 @@ def examine(path: Path, against: Against | None = None) -> Submission:
         return Submission(path=path, sha256=digest, size=size, findings=guards)
     sub = read_submission(path, data, sheets)
     sub.findings[:0] = guards
-    return check_file(sub, *against) if against is not None else sub
+    if against is not None:
+        check_file(sub, *against)
+    for table in sub.tables.values():  # checked: compact for the pipe and the parent's wait
+        table.compact()
+    return sub
 
 
 def examine_all(paths: Sequence[Path], isolation: Isolation | None = None,
