@@ -9,6 +9,7 @@ Every flag names the rule that fired and carries the subsidiary's explanation, i
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -233,6 +234,9 @@ def find_variances(consolidation: Consolidation, history: pd.DataFrame, rules: R
     """
     missing = missing_actuals or set()
     flags: list[dict[str, Any]] = []
+    # Each project's months and milestones, found once rather than by a filter per project.
+    months = _series_by_project(history)
+    milestones = _milestones_by_project(consolidation.milestones)
     for project in consolidation.projects.to_dict("records"):
         segment = project["segment"]
         base = {"project": project["project"], "subsidiary": project["subsidiary"],
@@ -244,7 +248,8 @@ def find_variances(consolidation: Consolidation, history: pd.DataFrame, rules: R
                           "rule": MISSING_RULE[1], "rule_zh": MISSING_RULE[0]})
         for rule in rules.amount_rules(segment):
             if rule.comparison is Comparison.PERSISTENCE:
-                flags.extend(_persistence(base, rule, history, project["project"], missing))
+                flags.extend(_persistence(base, rule, months.get(project["project"], []),
+                                          missing))
                 continue
             if (rule.comparison is Comparison.ACTUAL_VS_PLAN
                     and project["subsidiary"] in missing):
@@ -260,7 +265,8 @@ def find_variances(consolidation: Consolidation, history: pd.DataFrame, rules: R
                               "variance": round(actual - expected, 2), "variance_pct": pct,
                               "severity": severity, "rule_id": rule.id,
                               "rule": rule.describe(), "rule_zh": rule_text(rule)})
-        flags.extend(_schedule(base, consolidation, project, rules))
+        flags.extend(_schedule(base, milestones.get(project["project"], ([], [])), project,
+                               rules))
     frame = pd.DataFrame(flags, columns=FLAG_COLUMNS)
     return _explain(frame, explanations)
 
@@ -282,12 +288,21 @@ def _pair(consolidation: Consolidation, project: dict[Any, Any],
     return planned, float(project[column])
 
 
-def _persistence(base: dict[str, Any], rule: AmountRule, history: pd.DataFrame,
-                 project: str, missing: set[str]) -> list[dict[str, Any]]:
-    mine = history[history.project == project].sort_values("month", ascending=False)
+def _series_by_project(history: pd.DataFrame) -> dict[Any, list[tuple[float, float]]]:
+    """Each project's (actual, plan) per month, the latest month first."""
+    newest_first = history.sort_values("month", ascending=False)
+    months: dict[Any, list[tuple[float, float]]] = {}
+    for project, actual, plan in zip(newest_first.project, newest_first[ACTUAL],
+                                     newest_first[PLAN], strict=True):
+        months.setdefault(project, []).append((float(actual), float(plan)))
+    return months
+
+
+def _persistence(base: dict[str, Any], rule: AmountRule, months: list[tuple[float, float]],
+                 missing: set[str]) -> list[dict[str, Any]]:
+    """Months in a row beyond the normal band in the same direction, from the latest."""
     streak, direction = 0, 0
-    for row in mine.itertuples():
-        actual, plan = float(getattr(row, ACTUAL)), float(getattr(row, PLAN))
+    for actual, plan in months:
         if plan == 0 and actual == 0:
             break
         sign = 1 if not plan or (actual - plan) / plan > 0 else -1
@@ -302,30 +317,42 @@ def _persistence(base: dict[str, Any], rule: AmountRule, history: pd.DataFrame,
              "variance_pct": None, "actual": None, "expected": None, "variance": None}]
 
 
-def _schedule(base: dict[str, Any], consolidation: Consolidation, project: dict[Any, Any],
+_Milestones = tuple[list[dict[Hashable, Any]], list[Any]]  # the rows, and their planned finish
+
+
+def _milestones_by_project(milestones: pd.DataFrame) -> dict[Any, _Milestones]:
+    """Each project's milestones (in the board's order) and their planned finishes as
+    timestamps, read as dates once for the whole board."""
+    finishes = list(pd.to_datetime(milestones.planned_finish)) if len(milestones) else []
+    mine: dict[Any, _Milestones] = {}
+    for row, finish in zip(milestones.to_dict("records"), finishes, strict=True):
+        rows, planned = mine.setdefault(row["project"], ([], []))
+        rows.append(row)
+        planned.append(finish)
+    return mine
+
+
+def _schedule(base: dict[str, Any], mine: _Milestones, project: dict[Any, Any],
               rules: RuleSet) -> list[dict[str, Any]]:
     flags = []
-    milestones = consolidation.milestones
-    mine = milestones[milestones.project == project["project"]]
+    rows, finishes = mine
     rule = rules.schedule_rule(Comparison.MILESTONE_SLIP, project["segment"])
-    for m in mine.to_dict("records") if rule else []:
+    for m in rows if rule is not None else []:
         slip = m["slip_days"]
         if slip is None or pd.isna(slip) or slip <= 0:
             continue
         key = m["key_milestone"] == "Y"
-        weighted = slip if key else slip / rule.key_weight  # type: ignore[union-attr]
-        severity = _days_severity(weighted, rule)  # type: ignore[arg-type]
+        weighted = slip if key else slip / rule.key_weight
+        severity = _days_severity(weighted, rule)
         if severity is not Severity.NORMAL:
             flags.append({**base, "comparison": Comparison.MILESTONE_SLIP.value,
                           "indicator": "schedule", "span": "to_date",
                           "item": f"{m['milestone_id']} {m['milestone']}" + (" (key)" * key),
-                          "days": int(slip), "severity": severity,
-                          "rule_id": rule.id,  # type: ignore[union-attr]
-                          "rule": rule.describe(),  # type: ignore[union-attr]
-                          "rule_zh": rule_text(rule)})  # type: ignore[arg-type]
+                          "days": int(slip), "severity": severity, "rule_id": rule.id,
+                          "rule": rule.describe(), "rule_zh": rule_text(rule)})
     finish_rule = rules.schedule_rule(Comparison.FINISH_VS_FEASIBILITY, project["segment"])
-    if finish_rule and not mine.empty:
-        planned = max(pd.to_datetime(mine.planned_finish)).date()
+    if finish_rule and rows:
+        planned = max(finishes).date()
         days = (planned - project["fs_finish"]).days
         severity = _days_severity(abs(days), finish_rule)
         if severity is not Severity.NORMAL:
