@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -25,7 +24,14 @@ from xltrack.demo import demo_register
 from xltrack.report.drafting import percent, wan
 from xltrack.settings import Register
 from xltrack.status import deadline, status_board
-from xltrack.variance import AmountRule, Severity, _schedule, classify, default_rules
+from xltrack.variance import (
+    AmountRule,
+    Severity,
+    _milestones_by_project,
+    _schedule,
+    classify,
+    default_rules,
+)
 
 NORMAL, ATTENTION, MAJOR = Severity.NORMAL, Severity.ATTENTION, Severity.MAJOR
 
@@ -92,8 +98,8 @@ def _slips(slip_days: int, key: str, fs_finish: dt.date | None = None) -> list[A
                                 "slip_days": slip_days, "planned_finish": "2026-12-31"}])
     project = {"project": "RE01-P01", "segment": "RE",
                "fs_finish": fs_finish or dt.date(2026, 12, 31)}
-    flags = _schedule({}, SimpleNamespace(milestones=milestones),  # type: ignore[arg-type]
-                      project, default_rules())
+    flags = _schedule({}, _milestones_by_project(milestones)["RE01-P01"], project,
+                      default_rules())
     return [(f["rule_id"], f["severity"]) for f in flags]
 
 
@@ -228,14 +234,15 @@ def test_the_key_work_month_ends_on_the_25th_inclusive() -> None:
 
 def _streak(months: list[tuple[float, float]], missing: bool = False) -> list[Any]:
     """(actual, plan) per month, oldest first, ending with the period 2026-10."""
-    from xltrack.variance import _persistence
+    from xltrack.variance import _persistence, _series_by_project
 
     periods = [f"2026-{m:02d}" for m in range(11 - len(months), 11)]
     history = pd.DataFrame([{"project": "RE01-P01", "month": p, "actual": a, "plan": b}
                             for p, (a, b) in zip(periods, months, strict=True)])
     base = {"subsidiary": "RE01"}
     return [(f["months_in_row"], f["severity"]) for f in _persistence(
-        base, _rule("INV-PERSIST"), history, "RE01-P01", {"RE01"} if missing else set())]
+        base, _rule("INV-PERSIST"), _series_by_project(history)["RE01-P01"],
+        {"RE01"} if missing else set())]
 
 
 def test_three_months_in_a_row_beyond_the_band_in_one_direction() -> None:

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from xltrack.consolidate import indicator_tables, select_facts
 from xltrack.earned_value import earned_value, weighted_complete
 from xltrack.monthly import MonthResult
 from xltrack.variance import (
@@ -18,6 +21,7 @@ from xltrack.variance import (
     classify,
     default_rules,
     load_rules,
+    monthly_series,
 )
 
 RULE = AmountRule(id="T", comparison=Comparison.ACTUAL_VS_PLAN)  # 5%, >10% and ≥ 5,000,000
@@ -137,3 +141,79 @@ def test_demo_variances_are_exactly_the_story(demo: Path, demo_month: MonthResul
     ev = result.earned_value.set_index("project")
     assert ev.loc[story["overspend"], "cpi"] < 0.95 < ev.loc["RE01-P02", "cpi"]
     assert ev.loc[story["slipped"], "spi"] < 0.95
+
+
+def _fact(sub: int, project: str, tbl: str, month: str, amount: float, period: str,
+          revision: int = 1, received: str = "2026-01-05", measure: str = "MONEY"
+          ) -> dict[str, object]:
+    return {"submission_id": sub, "project": project, "tbl": tbl, "measure": measure,
+            "month": month, "amount": amount, "period": period, "revision": revision,
+            "received_at": received}
+
+
+def test_monthly_series_keeps_each_month_against_the_plan_then_in_force() -> None:
+    """A budget revised in 2026-03 (revision 2) replaces the plan from March on; January and
+    February keep revision 1's months. An actual filed late (its period after its month) does
+    not count in its month: the series shows what was known then."""
+    months = ["2026-01", "2026-02", "2026-03", "2026-04"]
+    facts = pd.DataFrame(
+        [_fact(1, "P", "Budget", m, 100.0, "2026-01") for m in months]
+        + [_fact(2, "P", "Budget", m, 150.0, "2026-03", revision=2) for m in months]
+        + [_fact(3, "P", "ActualCost", "2026-01", 90.0, "2026-01"),
+           _fact(4, "P", "ActualCost", "2026-02", 95.5, "2026-02"),
+           _fact(5, "P", "ActualCost", "2026-03", 160.25, "2026-04"),
+           _fact(6, "P", "ActualCost", "2026-04", 149.99, "2026-04")])
+    series = monthly_series(facts, months)
+    assert series.to_dict("list") == {
+        "project": ["P"] * 4, "month": months, "actual": [90.0, 95.5, 0.0, 149.99],
+        "plan": [100.0, 100.0, 150.0, 150.0]}
+
+
+def _month_by_month(facts: pd.DataFrame, periods: list[str], indicator: str) -> pd.DataFrame:
+    """The series as it was made before one pass: select_facts once for every month."""
+    window = facts[facts.month.isin(periods) & facts.tbl.isin(indicator_tables(indicator))]
+    parts = []
+    for month in periods:
+        chosen = select_facts(window, month)
+        chosen = chosen[(chosen.month == month) & (chosen.indicator == indicator)
+                        & chosen.basis.isin(["actual", "plan"])]
+        sums = chosen.groupby(["project", "basis"]).amount.sum().unstack(fill_value=0)
+        parts.append(sums.reindex(columns=["actual", "plan"], fill_value=0.0)
+                     .reset_index().assign(month=month))
+    return pd.concat(parts, ignore_index=True)[["project", "month", "actual", "plan"]]
+
+
+_MONTHS = [f"2026-{m:02d}" for m in range(1, 7)]
+
+
+@st.composite
+def _histories(draw: st.DrawFn) -> pd.DataFrame:
+    rows = []
+    for sub in range(1, draw(st.integers(1, 14)) + 1):
+        tbl = draw(st.sampled_from(["Budget", "ActualCost", "SalesForecast", "ActualSales"]))
+        period = draw(st.sampled_from(_MONTHS))
+        revision = draw(st.integers(1, 3))
+        received = draw(st.sampled_from(["2026-02-01", "2026-05-01"]))  # ties on purpose
+        for project in draw(st.sets(st.sampled_from(["P1", "P2", "P3"]), min_size=1)):
+            months = (draw(st.sets(st.sampled_from(_MONTHS), min_size=1))
+                      if tbl in ("Budget", "SalesForecast") else {period})
+            for month in sorted(months):
+                for measure in draw(st.sets(st.sampled_from(["MONEY", "AMOUNT", "AREA"]),
+                                            min_size=1)):
+                    cents = draw(st.integers(-10**9, 10**9))
+                    rows.append(_fact(sub, project, tbl, month, cents / 100, period, revision,
+                                      received, measure))
+    return pd.DataFrame(rows)
+
+
+@settings(max_examples=100, deadline=None)
+@given(facts=_histories(), periods=st.lists(st.sampled_from(_MONTHS), min_size=1,
+                                            max_size=6, unique=True).map(sorted),
+       indicator=st.sampled_from(["investment", "sales:AMOUNT"]))
+def test_monthly_series_in_one_pass_equals_the_choice_made_month_by_month(
+        facts: pd.DataFrame, periods: list[str], indicator: str) -> None:
+    expected = _month_by_month(facts, periods, indicator)
+    got = monthly_series(facts, periods, indicator)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True),
+                                  expected.reset_index(drop=True), check_exact=True,
+                                  check_dtype=False, check_index_type=False)

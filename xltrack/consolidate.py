@@ -30,8 +30,8 @@ FACT_COLUMNS = ("submission_id", "project", "tbl", "item", "measure", "month", "
 # only the sums are wanted, which keeps a large history's working copies small.
 SELECTION_COLUMNS = ["submission_id", "project", "tbl", "measure", "month", "amount", "period",
                      "revision", "received_at"]
-_ACTUAL_TABLES = {"ActualCost", "ActualSales"}
-_PLAN_TABLES = {"Budget", "SalesForecast"}
+ACTUAL_TABLES = {"ActualCost", "ActualSales"}
+PLAN_TABLES = {"Budget", "SalesForecast"}
 
 
 _INVESTMENT_TABLES = ("Budget", "ActualCost")
@@ -70,11 +70,11 @@ def select_facts(facts: pd.DataFrame, period: str) -> pd.DataFrame:
     actual: monthly amounts up to the period. plan: each project's newest budget and forecast
     (highest revision, then latest period, then latest received). baseline: revision 1.
     """
-    return pd.concat(list(_selected_parts(_with_indicator(facts, period), period)),
+    return pd.concat(list(_selected_parts(with_indicator(facts, period), period)),
                      ignore_index=True)
 
 
-def _with_indicator(facts: pd.DataFrame, period: str) -> pd.DataFrame:
+def with_indicator(facts: pd.DataFrame, period: str) -> pd.DataFrame:
     """The facts filed up to `period`, each with its indicator."""
     if facts.empty:  # no submission yet: the same columns, no rows
         facts = pd.DataFrame({k: pd.Series(dtype=float if k == "amount" else object)
@@ -93,9 +93,9 @@ def _selected_parts(facts: pd.DataFrame, period: str,
 
     Chosen by masks over the facts, so that only the rows and columns asked for are copied."""
     columns = columns or list(facts.columns)
-    actual = facts.tbl.isin(_ACTUAL_TABLES) & (facts.month <= period)
+    actual = facts.tbl.isin(ACTUAL_TABLES) & (facts.month <= period)
     yield facts.loc[actual, columns].assign(basis=ACTUAL)
-    planned = facts.tbl.isin(_PLAN_TABLES)
+    planned = facts.tbl.isin(PLAN_TABLES)
     yield facts.loc[_newest(facts, planned), columns].assign(basis=PLAN)
     baseline = _newest(facts, planned & (facts.revision == 1))
     yield facts.loc[baseline, columns].assign(basis=BASELINE)
@@ -125,6 +125,36 @@ def _newest(facts: pd.DataFrame, among: pd.Series) -> pd.Series:
     newest = (versions.sort_values(["revision", "period", "received_at", "submission_id"])
               .groupby("pair").tail(1).version)
     return among & np.isin(version, newest.to_numpy())
+
+
+def newest_each_month(facts: pd.DataFrame, among: pd.Series, months: list[str]) -> pd.Series:
+    """Which of these facts count as the plan in force in their own month: those of the
+    version `_newest` would choose among the versions filed up to that month.
+
+    The versions are put in order once (the same order as `_newest`), and each month takes,
+    per project and table, the last of them filed by then: one pass for a whole series of
+    months, rather than a choice over the whole history for each month."""
+    chosen = pd.Series(False, index=facts.index)
+    if not among.any() or not months:
+        return chosen
+    rows = facts.loc[among]
+    versions = (rows.drop_duplicates(["project", "tbl", "submission_id"])
+                .sort_values(["revision", "period", "received_at", "submission_id"]))
+    in_force: list[tuple[Any, Any, str, Any]] = []
+    for month in months:
+        last: dict[tuple[Any, Any], Any] = {}
+        for project, table, when, submission in zip(
+                versions.project, versions.tbl, versions.period, versions.submission_id,
+                strict=True):
+            if when <= month:
+                last[(project, table)] = submission
+        in_force += [(project, table, month, submission)
+                     for (project, table), submission in last.items()]
+    if not in_force:
+        return chosen
+    keys = pd.MultiIndex.from_arrays([rows.project, rows.tbl, rows.month, rows.submission_id])
+    chosen[among] = keys.isin(in_force)
+    return chosen
 
 
 def _span_masks(selected: pd.DataFrame, period: str) -> dict[str, pd.Series]:
@@ -169,8 +199,8 @@ def consolidate(facts: pd.DataFrame, register: Register, period: str,
     # Summed part by part and span by span: a large history's facts are never held twice.
     keys = ["project", "indicator", "basis"]
     sums = []
-    with_indicator = _with_indicator(needed, period)
-    for part in _selected_parts(with_indicator, period, ["project", "indicator", "month",
+    tagged = with_indicator(needed, period)
+    for part in _selected_parts(tagged, period, ["project", "indicator", "month",
                                                          "amount"]):
         sums += [part[mask].groupby(keys).amount.sum().reset_index().assign(span=span)
                  for span, mask in _span_masks(part, period).items()]

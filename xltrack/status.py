@@ -40,25 +40,37 @@ def status_board(submissions: pd.DataFrame, register: Register, period: str) -> 
     """
     due = deadline(period, register)
     known = {s.code for s in register.subsidiaries}
-    placed = attribute(submissions, known)
+    # Plain rows, each file put in its subsidiary's and kind's place once: a board is a few
+    # dozen places, and a frame filtered for each would cost more than the files it holds.
+    placed = [{**r, **dict(zip(_ATTRIBUTED, _place(r, known), strict=True))}
+              for r in submissions.to_dict("records")]
+    slots: dict[tuple[object, object], list[dict[Hashable, Any]]] = {}
+    for r in placed:
+        slots.setdefault((r["att_subsidiary"], r["att_kind"]), []).append(r)
     rows = []
     for s in register.subsidiaries:
-        mine = placed[placed.att_subsidiary == s.code]
         for kind in c.Kind:
-            of_kind = mine[mine.att_kind == kind.value]
-            if kind is c.Kind.MONTHLY:
-                of_kind = of_kind[of_kind.att_period == period]
-            else:
-                of_kind = of_kind[of_kind.att_period <= period]
+            of_kind = [r for r in slots.get((s.code, kind.value), [])
+                       if _filed_for(r["att_period"], period, kind is c.Kind.MONTHLY)]
             rows.append({"subsidiary": s.code, "name": s.name, "segment": s.segment,
                          "kind": kind.value, **_state(of_kind, kind, due)})
-    stray = placed[(placed.status == "rejected") & (
-        placed.att_kind.isna() | ~placed.att_subsidiary.isin(known))
-        & (placed.att_period.isna() | (placed.att_period <= period))]
-    for record in stray.to_dict("records"):
+    stray = [r for r in placed if r["status"] == "rejected"
+             and (r["att_kind"] is None or r["att_subsidiary"] not in known)
+             and (r["att_period"] is None or _filed_for(r["att_period"], period, False))]
+    for record in stray:
         rows.append({"subsidiary": record["att_subsidiary"] or "", "name": "", "segment": "",
                      "kind": record["att_kind"] or "", **_shown(record, REJECTED, None)})
     return pd.DataFrame(rows)
+
+
+_ATTRIBUTED = ("att_subsidiary", "att_period", "att_kind", "attributed_by")
+
+
+def _filed_for(att_period: str | None, period: str, monthly: bool) -> bool:
+    """Monthly figures count for their own month; a plan of any month up to the period."""
+    if att_period is None:
+        return False
+    return att_period == period if monthly else att_period <= period
 
 
 def attribute(submissions: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
@@ -66,7 +78,7 @@ def attribute(submissions: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
     (att_subsidiary, att_period, att_kind) and which evidence that was (attributed_by)."""
     out = submissions.copy()
     rows = [_place(r, codes) for r in submissions.to_dict("records")]
-    for i, name in enumerate(("att_subsidiary", "att_period", "att_kind", "attributed_by")):
+    for i, name in enumerate(_ATTRIBUTED):
         out[name] = pd.Series([r[i] for r in rows], index=submissions.index, dtype="object")
     return out
 
@@ -90,18 +102,28 @@ def _text(value: object) -> str | None:
     return None if value is None or value != value or value == "" else str(value)
 
 
-def _state(found: pd.DataFrame, kind: c.Kind, due: dt.date) -> dict[str, object]:
-    accepted = found[found.status == "accepted"].sort_values(["revision", "received_at"])
-    if not accepted.empty:
-        latest = accepted.iloc[-1].to_dict()
+def _state(found: list[dict[Hashable, Any]], kind: c.Kind, due: dt.date) -> dict[str, object]:
+    accepted = sorted((r for r in found if r["status"] == "accepted"),
+                      key=lambda r: (_last_if_missing(r["revision"]),
+                                     _last_if_missing(r["received_at"])))
+    if accepted:
+        latest = accepted[-1]
         received = dt.date.fromisoformat(str(latest["received_at"])[:10])
         late = kind is c.Kind.MONTHLY and received > due
         return _shown(latest, LATE if late else RECEIVED, int(latest["revision"]))
-    rejected = found[found.status == "rejected"].sort_values(["received_at", "imported_at"])
-    if not rejected.empty:
-        return _shown(rejected.iloc[-1].to_dict(), REJECTED, None)
+    rejected = sorted((r for r in found if r["status"] == "rejected"),
+                      key=lambda r: (_last_if_missing(r["received_at"]),
+                                     _last_if_missing(r["imported_at"])))
+    if rejected:
+        return _shown(rejected[-1], REJECTED, None)
     return {"status": MISSING, "file": "", "received_at": "", "findings": 0, "revision": None,
             **dict.fromkeys(EVIDENCE, "")}
+
+
+def _last_if_missing(value: object) -> tuple[bool, object]:
+    """A sort key that puts a missing value after every other, as pandas sorts (stable)."""
+    missing = value is None or value != value
+    return missing, 0 if missing else value
 
 
 def _shown(r: Mapping[Hashable, Any], status: str, revision: int | None) -> dict[str, object]:

@@ -9,6 +9,7 @@ Every flag names the rule that fired and carries the subsidiary's explanation, i
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -19,13 +20,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .consolidate import (
     ACTUAL,
+    ACTUAL_TABLES,
     BASELINE,
     INVESTMENT,
     PLAN,
+    PLAN_TABLES,
     SELECTION_COLUMNS,
     Consolidation,
     indicator_tables,
-    select_facts,
+    newest_each_month,
+    with_indicator,
 )
 from .errors import RegisterError
 from .models import add_months
@@ -179,24 +183,39 @@ FLAG_COLUMNS = ["project", "subsidiary", "segment", "major_project", "comparison
 def monthly_series(facts: pd.DataFrame, periods: list[str],
                    indicator: str = INVESTMENT) -> pd.DataFrame:
     """Actual and planned amount of each project for each month, against the plan that was in
-    force in that month (a later revision does not rewrite history)."""
-    parts = []
+    force in that month (a later revision does not rewrite history).
+
+    The same choice as select_facts(facts, month) for each month, made in one pass: a month's
+    actual is what was filed for it by then; its plan, the month's amounts of the version in
+    force in it (consolidate.newest_each_month)."""
+    columns = ["project", "month", ACTUAL, PLAN]
+    if not periods:
+        return pd.DataFrame(columns=columns)
     # Only these months' amounts can count, and only the tables of this indicator: a choice of
     # the newest version is made per project and table, so leaving other tables out of the
-    # window changes no choice.
+    # window changes no choice. Nothing filed after the last month can count in any of them.
     window = facts[facts.month.isin(periods) & facts.tbl.isin(indicator_tables(indicator))]
     if set(SELECTION_COLUMNS) <= set(window.columns):
         window = window[SELECTION_COLUMNS]
-    for month in periods:
-        chosen = select_facts(window, month)
-        chosen = chosen[(chosen.month == month) & (chosen.indicator == indicator)
-                        & chosen.basis.isin([ACTUAL, PLAN])]
-        sums = chosen.groupby(["project", "basis"]).amount.sum().unstack(fill_value=0)
-        parts.append(sums.reindex(columns=[ACTUAL, PLAN], fill_value=0.0)
-                     .reset_index().assign(month=month))
-    if not parts:
-        return pd.DataFrame(columns=["project", "month", ACTUAL, PLAN])
-    return pd.concat(parts, ignore_index=True)[["project", "month", ACTUAL, PLAN]]
+    window = with_indicator(window, max(periods))
+    actual = window.tbl.isin(ACTUAL_TABLES) & (window.period <= window.month)
+    plan = newest_each_month(window, window.tbl.isin(PLAN_TABLES), periods)
+    mine = window.indicator == indicator
+    chosen = pd.concat([window.loc[actual & mine, ["month", "project", "amount"]]
+                        .assign(basis=ACTUAL),
+                        window.loc[plan & mine, ["month", "project", "amount"]]
+                        .assign(basis=PLAN)])
+    parts = []
+    # Summed month by month: pandas' float sums depend on the rows grouped with them, and a
+    # month's figures must be the same whatever months are asked for with it.
+    for month, rows in chosen.groupby("month", sort=False):
+        sums = rows.groupby(["project", "basis"]).amount.sum().unstack(fill_value=0)
+        parts.append((month, sums.reindex(columns=[ACTUAL, PLAN], fill_value=0.0)
+                      .reset_index().assign(month=month)))
+    ordered = [frame for month in periods for m, frame in parts if m == month]
+    if not ordered:  # nothing in force in any of the months
+        return pd.DataFrame(columns=pd.Index(columns, name="basis"))
+    return pd.concat(ordered, ignore_index=True)[columns]
 
 
 def last_twelve_months(period: str) -> list[str]:
@@ -215,6 +234,9 @@ def find_variances(consolidation: Consolidation, history: pd.DataFrame, rules: R
     """
     missing = missing_actuals or set()
     flags: list[dict[str, Any]] = []
+    # Each project's months and milestones, found once rather than by a filter per project.
+    months = _series_by_project(history)
+    milestones = _milestones_by_project(consolidation.milestones)
     for project in consolidation.projects.to_dict("records"):
         segment = project["segment"]
         base = {"project": project["project"], "subsidiary": project["subsidiary"],
@@ -226,7 +248,8 @@ def find_variances(consolidation: Consolidation, history: pd.DataFrame, rules: R
                           "rule": MISSING_RULE[1], "rule_zh": MISSING_RULE[0]})
         for rule in rules.amount_rules(segment):
             if rule.comparison is Comparison.PERSISTENCE:
-                flags.extend(_persistence(base, rule, history, project["project"], missing))
+                flags.extend(_persistence(base, rule, months.get(project["project"], []),
+                                          missing))
                 continue
             if (rule.comparison is Comparison.ACTUAL_VS_PLAN
                     and project["subsidiary"] in missing):
@@ -242,7 +265,8 @@ def find_variances(consolidation: Consolidation, history: pd.DataFrame, rules: R
                               "variance": round(actual - expected, 2), "variance_pct": pct,
                               "severity": severity, "rule_id": rule.id,
                               "rule": rule.describe(), "rule_zh": rule_text(rule)})
-        flags.extend(_schedule(base, consolidation, project, rules))
+        flags.extend(_schedule(base, milestones.get(project["project"], ([], [])), project,
+                               rules))
     frame = pd.DataFrame(flags, columns=FLAG_COLUMNS)
     return _explain(frame, explanations)
 
@@ -264,12 +288,21 @@ def _pair(consolidation: Consolidation, project: dict[Any, Any],
     return planned, float(project[column])
 
 
-def _persistence(base: dict[str, Any], rule: AmountRule, history: pd.DataFrame,
-                 project: str, missing: set[str]) -> list[dict[str, Any]]:
-    mine = history[history.project == project].sort_values("month", ascending=False)
+def _series_by_project(history: pd.DataFrame) -> dict[Any, list[tuple[float, float]]]:
+    """Each project's (actual, plan) per month, the latest month first."""
+    newest_first = history.sort_values("month", ascending=False)
+    months: dict[Any, list[tuple[float, float]]] = {}
+    for project, actual, plan in zip(newest_first.project, newest_first[ACTUAL],
+                                     newest_first[PLAN], strict=True):
+        months.setdefault(project, []).append((float(actual), float(plan)))
+    return months
+
+
+def _persistence(base: dict[str, Any], rule: AmountRule, months: list[tuple[float, float]],
+                 missing: set[str]) -> list[dict[str, Any]]:
+    """Months in a row beyond the normal band in the same direction, from the latest."""
     streak, direction = 0, 0
-    for row in mine.itertuples():
-        actual, plan = float(getattr(row, ACTUAL)), float(getattr(row, PLAN))
+    for actual, plan in months:
         if plan == 0 and actual == 0:
             break
         sign = 1 if not plan or (actual - plan) / plan > 0 else -1
@@ -284,30 +317,42 @@ def _persistence(base: dict[str, Any], rule: AmountRule, history: pd.DataFrame,
              "variance_pct": None, "actual": None, "expected": None, "variance": None}]
 
 
-def _schedule(base: dict[str, Any], consolidation: Consolidation, project: dict[Any, Any],
+_Milestones = tuple[list[dict[Hashable, Any]], list[Any]]  # the rows, and their planned finish
+
+
+def _milestones_by_project(milestones: pd.DataFrame) -> dict[Any, _Milestones]:
+    """Each project's milestones (in the board's order) and their planned finishes as
+    timestamps, read as dates once for the whole board."""
+    finishes = list(pd.to_datetime(milestones.planned_finish)) if len(milestones) else []
+    mine: dict[Any, _Milestones] = {}
+    for row, finish in zip(milestones.to_dict("records"), finishes, strict=True):
+        rows, planned = mine.setdefault(row["project"], ([], []))
+        rows.append(row)
+        planned.append(finish)
+    return mine
+
+
+def _schedule(base: dict[str, Any], mine: _Milestones, project: dict[Any, Any],
               rules: RuleSet) -> list[dict[str, Any]]:
     flags = []
-    milestones = consolidation.milestones
-    mine = milestones[milestones.project == project["project"]]
+    rows, finishes = mine
     rule = rules.schedule_rule(Comparison.MILESTONE_SLIP, project["segment"])
-    for m in mine.to_dict("records") if rule else []:
+    for m in rows if rule is not None else []:
         slip = m["slip_days"]
         if slip is None or pd.isna(slip) or slip <= 0:
             continue
         key = m["key_milestone"] == "Y"
-        weighted = slip if key else slip / rule.key_weight  # type: ignore[union-attr]
-        severity = _days_severity(weighted, rule)  # type: ignore[arg-type]
+        weighted = slip if key else slip / rule.key_weight
+        severity = _days_severity(weighted, rule)
         if severity is not Severity.NORMAL:
             flags.append({**base, "comparison": Comparison.MILESTONE_SLIP.value,
                           "indicator": "schedule", "span": "to_date",
                           "item": f"{m['milestone_id']} {m['milestone']}" + (" (key)" * key),
-                          "days": int(slip), "severity": severity,
-                          "rule_id": rule.id,  # type: ignore[union-attr]
-                          "rule": rule.describe(),  # type: ignore[union-attr]
-                          "rule_zh": rule_text(rule)})  # type: ignore[arg-type]
+                          "days": int(slip), "severity": severity, "rule_id": rule.id,
+                          "rule": rule.describe(), "rule_zh": rule_text(rule)})
     finish_rule = rules.schedule_rule(Comparison.FINISH_VS_FEASIBILITY, project["segment"])
-    if finish_rule and not mine.empty:
-        planned = max(pd.to_datetime(mine.planned_finish)).date()
+    if finish_rule and rows:
+        planned = max(finishes).date()
         days = (planned - project["fs_finish"]).days
         severity = _days_severity(abs(days), finish_rule)
         if severity is not Severity.NORMAL:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -411,12 +411,17 @@ def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame,
                   & facts.tbl.isin(indicator_tables(INVESTMENT))]
     chosen = select_facts(facts, result.period)
     chosen = chosen[chosen.indicator == INVESTMENT]
-    ev = result.earned_value.set_index("project")
+    # Each card's facts, milestones, progress and figures, found once for all the cards
+    # rather than by a filter over every project's for each.
+    facts_of = dict(tuple(chosen.groupby("project", sort=False)))
+    milestones_of = _milestones_by_project(c.milestones)
+    progress_of = _progress_by_project(progress)
+    ev = {r["project"]: r for r in result.earned_value.to_dict("records")}
     cards, row = [], 1
     for p in majors.to_dict("records"):
         pid = p["project"]
-        milestones = c.milestones[c.milestones.project == pid]
-        e = ev.loc[pid] if pid in ev.index else None
+        milestones = milestones_of.get(pid, [])
+        e = ev.get(pid)
         figures = [(label, None if e is None else e[key], kind) if kind != "wan"
                    else (label, None if e is None or e[key] is None or pd.isna(e[key])
                          else e[key] / WAN, kind)
@@ -426,12 +431,40 @@ def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame,
                  (as_date(m["actual_finish"]) or as_date(m["forecast_finish"]), "date"),
                  (None if pd.isna(m["slip_days"]) else int(m["slip_days"]), "int"),
                  (word(MILESTONE, m["status"], lang), "text")]
-                for m in milestones.to_dict("records")]
-        curve = _curve(chosen[chosen.project == pid], milestones, progress, pid,
-                       result.period, None if e is None else e["bac"])
+                for m in milestones]
+        # No progress from anyone: no earned value; none from this project yet: 0 earned.
+        curve = _curve(facts_of.get(pid, chosen.iloc[:0]), milestones,
+                       progress_of.get(pid, []) if progress_of else None, result.period,
+                       None if e is None else e["bac"])
         cards.append(Card(pid, p["name"], row, figures, rows, curve))
         row += len(figures) + len(rows) + 4 + _CHART_ROWS
     return cards
+
+
+def _milestones_by_project(milestones: pd.DataFrame) -> dict[Any, list[dict[Hashable, Any]]]:
+    """Each project's milestones in the board's order, each with its weight as a number."""
+    weights: Any = pd.to_numeric(milestones.weight_pct) if len(milestones) else []
+    mine: dict[Any, list[dict[Hashable, Any]]] = {}
+    for row, weight in zip(milestones.to_dict("records"), weights, strict=True):
+        mine.setdefault(row["project"], []).append({**row, "weight": weight})
+    return mine
+
+
+_Progress = list[tuple[str, str, float]]  # period, milestone, fraction complete, in order
+
+
+def _progress_by_project(progress: pd.DataFrame) -> dict[Any, _Progress]:
+    """Each project's progress reports, in the order they were made (period, then received):
+    sorted once for every card (a stable sort, so a project's own order is as if sorted alone)."""
+    if progress.empty:
+        return {}
+    ordered = progress.sort_values(["period", "received_at"])
+    mine: dict[Any, _Progress] = {}
+    for project, when, milestone, pct in zip(ordered.project_id, ordered.period,
+                                             ordered.milestone_id, ordered.pct_complete,
+                                             strict=True):
+        mine.setdefault(project, []).append((when, str(milestone), float(pct or 0.0)))
+    return mine
 
 
 _CHART_ROWS = 15  # the S-curve below a card's figures: 250 px in rows of 20 px, and a gap
@@ -441,32 +474,30 @@ _CARD_FIGURES = (("完工预算 BAC (万元)", "bac", "wan"), ("计划值 PV (�
                  ("完工估算 EAC (万元)", "eac", "wan"), ("完工偏差 VAC (万元)", "vac", "wan"))
 
 
-def _curve(facts: pd.DataFrame, milestones: pd.DataFrame, progress: pd.DataFrame, pid: str,
-           period: str, bac: float | None) -> pd.DataFrame:
+def _curve(facts: pd.DataFrame, milestones: list[dict[Hashable, Any]],
+           progress: _Progress | None, period: str, bac: float | None) -> pd.DataFrame:
     """Cumulative plan over the whole project, actual and earned value up to the period."""
     if facts.empty:
         return pd.DataFrame(columns=["month", "plan", "actual", "earned"])
     plan = facts[facts.basis == PLAN].groupby("month").amount.sum()
     actual = facts[facts.basis == ACTUAL].groupby("month").amount.sum()
     months = sorted(set(plan.index) | set(actual.index))
-    frame = pd.DataFrame({"month": months})
-    frame["plan"] = plan.reindex(months, fill_value=0.0).cumsum().to_list()
-    frame["actual"] = actual.reindex(months, fill_value=0.0).cumsum().to_list()
-    frame.loc[frame.month > period, "actual"] = None
-    frame["earned"] = _earned(milestones, progress, pid, months, period, bac)
-    return frame
+    spent = actual.reindex(months, fill_value=0.0).cumsum().to_list()
+    return pd.DataFrame({
+        "month": months, "plan": plan.reindex(months, fill_value=0.0).cumsum().to_list(),
+        "actual": [float("nan") if month > period else a  # not yet spent: no point
+                   for month, a in zip(months, spent, strict=True)],
+        "earned": _earned(milestones, progress, months, period, bac)})
 
 
-def _earned(milestones: pd.DataFrame, progress: pd.DataFrame, pid: str, months: list[str],
-            period: str, bac: float | None) -> list[float | None]:
-    if not bac or progress.empty or milestones.empty:
+def _earned(milestones: list[dict[Hashable, Any]], progress: _Progress | None,
+            months: list[str], period: str, bac: float | None) -> list[float | None]:
+    if not bac or progress is None or not milestones:
         return [None] * len(months)
-    weights = dict(zip(milestones.milestone_id, pd.to_numeric(milestones.weight_pct),
-                       strict=True))
-    mine = progress[progress.project_id == pid].sort_values(["period", "received_at"])
+    weights = {m["milestone_id"]: m["weight"] for m in milestones}
     by_period: dict[str, list[tuple[str, float]]] = {}  # plain lists: a card per project
-    for when, m, pct in zip(mine.period, mine.milestone_id, mine.pct_complete, strict=True):
-        by_period.setdefault(when, []).append((str(m), float(pct or 0.0)))
+    for when, m, pct in progress:
+        by_period.setdefault(when, []).append((m, pct))
     latest: dict[str, float] = {}
     out: list[float | None] = []
     for month in months:
