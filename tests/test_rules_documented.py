@@ -324,12 +324,6 @@ def test_the_baseline_is_revision_1_and_the_plan_the_newest() -> None:
         "plan": 2_000_000.0, "baseline": 1_000_000.0}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "xltrack/consolidate.py _selected_parts() takes the baseline as revision == 1, while "
-    "DOMAIN.md says the first approved version is the baseline: a project whose first "
-    "budget on file is revision 2 (its baseline filed before xltrack, say) has no baseline, "
-    "so INV-REVISION compares its plan with 0: beyond every percentage, major once the plan "
-    "reaches the materiality amount"))
 def test_the_first_version_on_file_is_the_baseline() -> None:
     from xltrack.consolidate import select_facts
 

@@ -68,7 +68,8 @@ def select_facts(facts: pd.DataFrame, period: str) -> pd.DataFrame:
     """The facts that count for `period`, each tagged with its basis and indicator.
 
     actual: monthly amounts up to the period. plan: each project's newest budget and forecast
-    (highest revision, then latest period, then latest received). baseline: revision 1.
+    (highest revision, then latest period, then latest received). baseline: the lowest revision
+    on file per project and table (normally revision 1), chosen among its copies the same way.
     """
     return pd.concat(list(_selected_parts(with_indicator(facts, period), period)),
                      ignore_index=True)
@@ -97,8 +98,15 @@ def _selected_parts(facts: pd.DataFrame, period: str,
     yield facts.loc[actual, columns].assign(basis=ACTUAL)
     planned = facts.tbl.isin(PLAN_TABLES)
     yield facts.loc[_newest(facts, planned), columns].assign(basis=PLAN)
-    baseline = _newest(facts, planned & (facts.revision == 1))
+    baseline = _newest(facts, planned & _first_revision(facts, ["project", "tbl"]))
     yield facts.loc[baseline, columns].assign(basis=BASELINE)
+
+
+def _first_revision(rows: pd.DataFrame, by: list[str]) -> pd.Series:
+    """The rows of the lowest revision on file for each of `by` (revision 1, unless the
+    project's baseline was filed before xltrack): the first approved version, the baseline
+    (DOMAIN.md). A corrected copy of that revision is chosen among them as any version is."""
+    return rows.revision == rows.groupby(by).revision.transform("min")
 
 
 def _newest(facts: pd.DataFrame, among: pd.Series) -> pd.Series:
@@ -266,8 +274,8 @@ def milestone_status(plan: pd.DataFrame | None, progress: pd.DataFrame | None,
     if plan is None or plan.empty:
         return pd.DataFrame(columns=columns)
     current = _current(plan)
-    baseline = _current(plan[plan.revision == 1])[["project_id", "milestone_id",
-                                                  "planned_finish"]]
+    baseline = _current(plan[_first_revision(plan, ["project_id"])])[
+        ["project_id", "milestone_id", "planned_finish"]]
     merged = current.merge(baseline.rename(columns={"planned_finish": "baseline_finish"}),
                            on=["project_id", "milestone_id"], how="left")
     if progress is not None and not progress.empty:
