@@ -165,3 +165,32 @@ def test_every_lang_option_says_how_the_language_is_decided() -> None:
     guide = (Path(__file__).resolve().parents[1] / "docs" / "user-guide.md").read_text(
         encoding="utf-8")
     assert plain(LANG_RULE) in plain(re.sub(r"\n>", " ", guide))  # quoted there, as said
+
+
+def test_register_and_rules_problems_are_worded_in_chinese_too(tmp_path: Path) -> None:
+    """pydantic's checks of the settings, in 中文 beside the English scripts read."""
+    import json
+
+    from xltrack.demo import demo_register
+    from xltrack.settings import parse_register
+    from xltrack.variance import default_rules, load_rules
+
+    data = json.loads(demo_register().model_dump_json())
+    data["segments"][0]["major_threshold"] = "abc"
+    del data["subsidiaries"][0]["code"]
+    with pytest.raises(RegisterError) as raised:
+        parse_register(data, "register.json")
+    zh, en = raised.value.text("zh"), raised.value.text("en")
+    assert "segments.0.major_threshold：应为数字（填写的是 'abc'）" in zh
+    assert "subsidiaries.0.code：缺少此项" in zh
+    assert "Input should be a valid number" not in zh
+    assert "segments.0.major_threshold: Input should be a valid number" in en
+
+    rules = json.loads(default_rules().model_dump_json())
+    rules["amount"][0]["normal_pct"] = -1
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(rules), encoding="utf-8")
+    with pytest.raises(RegisterError) as raised:
+        load_rules(path)
+    assert "amount.0.normal_pct：不应小于 0" in raised.value.text("zh")
+    assert "greater than or equal to 0" in raised.value.text("en")

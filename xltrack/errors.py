@@ -19,6 +19,9 @@ lazily so that one bad file never stops the others.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class Said(str):
     """An English text that also carries its Chinese (`.zh`), for lists of problems read by
@@ -33,6 +36,33 @@ class Said(str):
 
     def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
         return self.zh, str(self)  # a copy sent to or from a worker process keeps both
+
+
+# pydantic's error types in 中文; its English message is kept beside, as written.
+_CHECK_ZH = {
+    "missing": "缺少此项", "extra_forbidden": "不认识此项", "int_parsing": "应为整数",
+    "int_type": "应为整数", "int_from_float": "应为整数", "float_parsing": "应为数字",
+    "float_type": "应为数字", "string_type": "应为文本", "bool_parsing": "应为是或否",
+    "bool_type": "应为是或否", "list_type": "应为列表", "dict_type": "应为一组设置",
+    "model_type": "应为一组设置", "literal_error": "取值不在可选范围内",
+    "enum": "取值不在可选范围内", "greater_than_equal": "不应小于 {ge}",
+    "greater_than": "应大于 {gt}", "less_than_equal": "不应大于 {le}",
+    "less_than": "应小于 {lt}", "string_too_short": "不应为空", "too_short": "不应为空",
+    "date_from_datetime_parsing": "应为日期", "date_parsing": "应为日期",
+}
+
+
+def said_of_check(error: Mapping[str, Any], *, quote: bool = False) -> Said:
+    """One of pydantic's validation errors as a problem in both languages: where (the
+    setting's path), what is wrong, and (`quote`) the value found."""
+    where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    value = error.get("input")
+    shown = quote and not isinstance(value, dict | list)
+    zh = _CHECK_ZH.get(error["type"], "").format(**(error.get("ctx") or {}))
+    if not zh:  # a check of xltrack's own, or one not listed: its message as written
+        zh = str(error["msg"]).removeprefix("Value error, ")
+    return Said(f"{where}：{zh}" + (f"（填写的是 {value!r}）" if shown else ""),
+                f"{where}: {error['msg']}" + (f" (got {value!r})" if shown else ""))
 
 
 def text_in(text: str, lang: str) -> str:

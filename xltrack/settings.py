@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import RegisterError, Said
+from .errors import RegisterError, Said, said_of_check
 
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^\S(.*\S)?$")]
 Yuan = Annotated[float, Field(ge=0)]
@@ -149,12 +149,7 @@ def parse_register(data: Any, source: str) -> Register:
     try:
         return Register.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-            value = error.get("input")
-            quoted = f" (got {value!r})" if not isinstance(value, dict | list) else ""
-            problems.append(f"{where}: {error['msg']}{quoted}")
+        problems: list[str] = [said_of_check(e, quote=True) for e in exc.errors()]
         raise RegisterError(source, problems) from None
 
 

@@ -31,7 +31,7 @@ from .consolidate import (
     newest_each_month,
     with_indicator,
 )
-from .errors import RegisterError
+from .errors import RegisterError, Said, said_of_check
 from .models import add_months
 from .words import MISSING_RULE, rule_text
 
@@ -140,8 +140,9 @@ def load_rules(path: Path | None) -> RuleSet:
     try:
         return RuleSet.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError) as exc:
-        problems = ([f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-                    if isinstance(exc, ValidationError) else [str(exc)])
+        problems: list[str] = ([said_of_check(e) for e in exc.errors()]
+                               if isinstance(exc, ValidationError) else
+                               [Said(f"无法读取规则文件：{exc}", str(exc))])
         raise RegisterError(str(path), problems) from None
 
 
