@@ -194,3 +194,15 @@ def test_register_and_rules_problems_are_worded_in_chinese_too(tmp_path: Path) -
         load_rules(path)
     assert "amount.0.normal_pct：不应小于 0" in raised.value.text("zh")
     assert "greater than or equal to 0" in raised.value.text("en")
+
+
+def test_a_workbook_that_is_no_template_is_said_in_both_languages() -> None:
+    from openpyxl import Workbook
+
+    from xltrack.errors import TemplateError
+    from xltrack.filler import read_column_map
+
+    with pytest.raises(TemplateError) as raised:
+        read_column_map(Workbook())
+    assert raised.value.text("zh") == "没有 _xltrack 工作表：不是 xltrack 模板"
+    assert raised.value.text("en") == "no _xltrack sheet: not an xltrack template"

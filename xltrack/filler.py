@@ -50,11 +50,13 @@ def fill_workbook(wb: Workbook, header: Mapping[str, object], rows: Rows) -> Non
 def read_column_map(wb: Workbook) -> dict[tuple[str, str], str]:
     """(table, key) -> header label, from the `_xltrack` sheet's Columns table."""
     if c.MAP_SHEET not in wb.sheetnames:
-        raise TemplateError(f"no {c.MAP_SHEET} sheet: not an xltrack template")
+        raise TemplateError(f"没有 {c.MAP_SHEET} 工作表：不是 xltrack 模板",
+                            f"no {c.MAP_SHEET} sheet: not an xltrack template")
     ws = wb[c.MAP_SHEET]
     table = ws.tables.get(c.MAP_TABLE)
     if table is None:
-        raise TemplateError(f"{c.MAP_SHEET} has no {c.MAP_TABLE} table")
+        raise TemplateError(f"{c.MAP_SHEET} 工作表中没有 {c.MAP_TABLE} 表格",
+                            f"{c.MAP_SHEET} has no {c.MAP_TABLE} table")
     min_col, min_row, max_col, max_row = range_boundaries(table.ref)
     grid = [[cell.value for cell in row] for row in ws.iter_rows(
         min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col)]
@@ -66,7 +68,7 @@ def read_column_map(wb: Workbook) -> dict[tuple[str, str], str]:
 def _named_cell(wb: Workbook, name: str) -> Cell:
     defined = wb.defined_names.get(name)
     if defined is None:
-        raise TemplateError(f"the template has no defined name {name}")
+        raise TemplateError(f"模板中没有名称 {name}", f"the template has no defined name {name}")
     sheet, ref = next(iter(defined.destinations))
     cell = wb[sheet][ref.replace("$", "")]
     assert isinstance(cell, Cell)
@@ -77,7 +79,7 @@ def _find_table(wb: Workbook, name: str) -> tuple[Worksheet, SheetTable]:
     for ws in wb.worksheets:
         if name in ws.tables:
             return ws, ws.tables[name]
-    raise TemplateError(f"the template has no table {name}")
+    raise TemplateError(f"模板中没有表格 {name}", f"the template has no table {name}")
 
 
 def _fill_table(wb: Workbook, name: str, rows: Sequence[Mapping[str, object]],
@@ -90,7 +92,8 @@ def _fill_table(wb: Workbook, name: str, rows: Sequence[Mapping[str, object]],
     for column in spec.columns:
         label = column_map.get((name, column.key))
         if label not in labels:
-            raise TemplateError(f"table {name} has no column for key {column.key}")
+            raise TemplateError(f"表格 {name} 中没有 {column.key} 对应的列",
+                                f"table {name} has no column for key {column.key}")
         column_of[column.key] = labels[label]
     first = header_row + 1
     targets = _target_rows(ws, spec, column_of, first, max_row, rows)

@@ -97,12 +97,14 @@ def _on_dask(files: Sequence[Path], isolation: Isolation,
     try:
         from distributed import Client
     except ImportError:
-        raise UsageError("--scheduler needs Dask distributed: pip install "
+        raise UsageError("--scheduler 需要 Dask distributed：pip install 'xltrack[distributed]'",
+                         "--scheduler needs Dask distributed: pip install "
                          "'xltrack[distributed]'") from None
     try:
         client = Client(isolation.scheduler, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
     except OSError as exc:
-        raise UsageError(f"cannot reach the Dask scheduler {isolation.scheduler}: {exc}") from None
+        raise UsageError(f"无法连接 Dask 调度器 {isolation.scheduler}：{exc}",
+                         f"cannot reach the Dask scheduler {isolation.scheduler}: {exc}") from None
     with client:
         executor = client.get_executor()  # type: ignore[no-untyped-call]
         futures = [executor.submit(examine, path, against) for path in files]

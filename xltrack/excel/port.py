@@ -251,7 +251,8 @@ def _rewrite_rows(xml: str, columns: Sequence[Column], rows: list[list[Any]]) ->
     styles = _column_styles(xml)
     match = re.search(r"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", xml, re.S)
     if match is None:
-        raise UsageError("a result sheet has no cells part; rebuild the control workbook")
+        raise UsageError("结果工作表缺少单元格部分；请重新生成控制工作簿",
+                         "a result sheet has no cells part; rebuild the control workbook")
     header, kept = "", {}
     for row in _ROW.finditer(match.group(1) or ""):
         number = int(re.search(r'\br="(\d+)"', row.group(1)).group(1))  # type: ignore[union-attr]
