@@ -19,34 +19,62 @@ _GRID, _AXIS = (217, 217, 217), (89, 89, 89)
 
 
 class _Canvas:
+    """RGB pixels in one bytearray. A dot is size rows of one slice each and a level or
+    upright line one rectangle: no Python call per pixel (the same pixels as drawing every
+    point of every line as its own dot, which tests/test_written.py checks)."""
+
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
         self.pixels = bytearray(b"\xff" * (width * height * 3))
 
+    def _fill(self, x0: int, x1: int, y0: int, y1: int, colour: Colour) -> None:
+        """The rectangle x0 <= x < x1, y0 <= y < y1, clipped to the canvas."""
+        x0, x1, y0, y1 = max(x0, 0), min(x1, self.width), max(y0, 0), min(y1, self.height)
+        if x0 >= x1:
+            return
+        run, stride = bytes(colour) * (x1 - x0), self.width * 3
+        at = (y0 * self.width + x0) * 3
+        for _ in range(y0, y1):
+            self.pixels[at:at + len(run)] = run
+            at += stride
+
     def dot(self, x: int, y: int, colour: Colour, size: int = 1) -> None:
-        for dx in range(-(size // 2), size - size // 2):
-            for dy in range(-(size // 2), size - size // 2):
-                px, py = x + dx, y + dy
-                if 0 <= px < self.width and 0 <= py < self.height:
-                    at = (py * self.width + px) * 3
-                    self.pixels[at:at + 3] = bytes(colour)
+        low, high = -(size // 2), size - size // 2
+        self._fill(x + low, x + high, y + low, y + high, colour)
 
     def line(self, a: tuple[int, int], b: tuple[int, int], colour: Colour, size: int = 1) -> None:
+        """Every point of the line a dot. Along the longer axis the points step by one pixel
+        (the division is exact there), so the points that share the other coordinate are a
+        run, and a run's dots one rectangle."""
+        low, high = -(size // 2), size - size // 2
         steps = max(abs(b[0] - a[0]), abs(b[1] - a[1]), 1)
-        for i in range(steps + 1):
-            self.dot(round(a[0] + (b[0] - a[0]) * i / steps),
-                     round(a[1] + (b[1] - a[1]) * i / steps), colour, size)
+        xs = [round(a[0] + (b[0] - a[0]) * i / steps) for i in range(steps + 1)]
+        ys = [round(a[1] + (b[1] - a[1]) * i / steps) for i in range(steps + 1)]
+        level = abs(b[0] - a[0]) >= abs(b[1] - a[1])  # runs along x, at one y each
+        along, other = (xs, ys) if level else (ys, xs)
+        start = 0
+        for i in range(1, steps + 2):
+            if i <= steps and other[i] == other[start]:
+                continue
+            lo, hi = min(along[start], along[i - 1]), max(along[start], along[i - 1])
+            if level:
+                self._fill(lo + low, hi + high, other[start] + low, other[start] + high, colour)
+            else:
+                self._fill(other[start] + low, other[start] + high, lo + low, hi + high, colour)
+            start = i
 
     def png(self) -> bytes:
-        rows = b"".join(b"\x00" + bytes(self.pixels[y * self.width * 3:(y + 1) * self.width * 3])
-                        for y in range(self.height))
+        view, stride = memoryview(self.pixels), self.width * 3
+        rows = b"".join(b"\x00" + view[y * stride:(y + 1) * stride] for y in range(self.height))
 
         def chunk(kind: bytes, data: bytes) -> bytes:
             return (struct.pack(">I", len(data)) + kind + data
                     + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
         header = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)
+        # zlib's default level 6: a fifth of level 9's time (2 ms against 6-9 ms for the
+        # trend picture), about 400 bytes larger
         return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-                + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+                + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b""))
 
 
 def line_chart(series: Sequence[tuple[Sequence[float | None], Colour]],
