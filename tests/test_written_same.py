@@ -5,14 +5,18 @@ python-docx Document each time)."""
 
 from __future__ import annotations
 
+import zipfile
 import zlib
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from xltrack.report import picture
+from xltrack.monthly import MonthResult, write_special_reports
+from xltrack.report import picture, written
 from xltrack.report.picture import BLUE, GREEN, HEIGHT, RED, WIDTH, Colour, line_chart
 
 
@@ -88,3 +92,31 @@ def test_lines_and_dots_even_off_the_canvas_match_the_reference(
         canvas.line((a[0], a[1]), (a[0], b[1]), GREEN, size)  # upright
         canvas.dot(*dot, BLUE, size)
     assert fast.pixels == slow.pixels
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
+def _fresh_add(doc: Any, text: str, style: str | None = None) -> Any:
+    return doc.add_paragraph(text, style)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_documents_on_the_copied_template_are_those_of_a_fresh_document(
+        demo_month: MonthResult, tmp_path: Path, lang: str) -> None:
+    """Every part of every written report and of the overview, byte for byte, built on copies
+    of the one styled template with the style IDs looked up once, against python-docx's
+    Document() and add_paragraph(text, style) for each (the way before issue 22)."""
+    fast = write_special_reports(demo_month, tmp_path / "fast", lang)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(written, "_new_document", written._fresh_document)
+        patch.setattr(written, "_add", _fresh_add)
+        fresh = write_special_reports(demo_month, tmp_path / "fresh", lang)
+    documents = [p for p in fast if p.suffix == ".docx"]
+    assert len(documents) >= 3  # the demo month's majors and the overview
+    assert [p.name for p in fast] == [p.name for p in fresh]
+    for mine, theirs in zip(fast, fresh, strict=True):
+        if mine.suffix == ".docx":
+            assert _parts(mine) == _parts(theirs), mine.name
