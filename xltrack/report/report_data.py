@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -411,9 +412,9 @@ def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame,
                   & facts.tbl.isin(indicator_tables(INVESTMENT))]
     chosen = select_facts(facts, result.period)
     chosen = chosen[chosen.indicator == INVESTMENT]
-    # Each card's facts, milestones, progress and figures, found once for all the cards
-    # rather than by a filter over every project's for each.
-    facts_of = dict(tuple(chosen.groupby("project", sort=False)))
+    # Each card's monthly sums, milestones, progress and figures, found once for all the
+    # cards rather than by a filter over every project's for each.
+    sums_of = _monthly_sums(chosen)
     milestones_of = _milestones_by_project(c.milestones)
     progress_of = _progress_by_project(progress)
     ev = {r["project"]: r for r in result.earned_value.to_dict("records")}
@@ -433,7 +434,7 @@ def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame,
                  (word(MILESTONE, m["status"], lang), "text")]
                 for m in milestones]
         # No progress from anyone: no earned value; none from this project yet: 0 earned.
-        curve = _curve(facts_of.get(pid, chosen.iloc[:0]), milestones,
+        curve = _curve(sums_of.get(pid), milestones,
                        progress_of.get(pid, []) if progress_of else None, result.period,
                        None if e is None else e["bac"])
         cards.append(Card(pid, p["name"], row, figures, rows, curve))
@@ -474,17 +475,38 @@ _CARD_FIGURES = (("完工预算 BAC (万元)", "bac", "wan"), ("计划值 PV (�
                  ("完工估算 EAC (万元)", "eac", "wan"), ("完工偏差 VAC (万元)", "vac", "wan"))
 
 
-def _curve(facts: pd.DataFrame, milestones: list[dict[Hashable, Any]],
-           progress: _Progress | None, period: str, bac: float | None) -> pd.DataFrame:
-    """Cumulative plan over the whole project, actual and earned value up to the period."""
+_Sums = tuple[dict[str, float], dict[str, float]]  # plan, actual: month -> amount
+
+
+def _monthly_sums(facts: pd.DataFrame) -> dict[Any, _Sums]:
+    """Each project's plan and actual summed by month: one groupby for every card (the sum of
+    a month's rows is pandas' groupby sum, the same whichever other groups there are)."""
+    sums: dict[Any, _Sums] = {p: ({}, {}) for p in facts.project.unique()}
     if facts.empty:
+        return sums
+    grouped = facts.groupby(["project", "basis", "month"], sort=False).amount.sum()
+    keys: Any = grouped.index
+    for (project, basis, month), amount in zip(keys, grouped.to_list(), strict=True):
+        plan, actual = sums[project]
+        if basis == PLAN:
+            plan[month] = float(amount)
+        elif basis == ACTUAL:
+            actual[month] = float(amount)
+    return sums
+
+
+def _curve(sums: _Sums | None, milestones: list[dict[Hashable, Any]],
+           progress: _Progress | None, period: str, bac: float | None) -> pd.DataFrame:
+    """Cumulative plan over the whole project, actual and earned value up to the period.
+    `sums`: None for a project without facts."""
+    if sums is None:
         return pd.DataFrame(columns=["month", "plan", "actual", "earned"])
-    plan = facts[facts.basis == PLAN].groupby("month").amount.sum()
-    actual = facts[facts.basis == ACTUAL].groupby("month").amount.sum()
-    months = sorted(set(plan.index) | set(actual.index))
-    spent = actual.reindex(months, fill_value=0.0).cumsum().to_list()
+    plan, actual = sums
+    months = sorted(set(plan) | set(actual))
+    # Summed one after the other, month by month, as numpy's cumsum adds
+    spent = list(accumulate(actual.get(m, 0.0) for m in months))
     return pd.DataFrame({
-        "month": months, "plan": plan.reindex(months, fill_value=0.0).cumsum().to_list(),
+        "month": months, "plan": list(accumulate(plan.get(m, 0.0) for m in months)),
         "actual": [float("nan") if month > period else a  # not yet spent: no point
                    for month, a in zip(months, spent, strict=True)],
         "earned": _earned(milestones, progress, months, period, bac)})
