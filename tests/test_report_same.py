@@ -1,17 +1,29 @@
-"""The report's S-curves from one groupby for all the cards equal those of the groupby per
-card they replace (issue 22): the old way is kept here as the reference."""
+"""The report's faster ways give what the slower ones gave (issue 22): the S-curves from one
+groupby for all the cards against a groupby per card, the chart data written from the curves'
+columns against a dict per row, and the printed width of ASCII text counted as its length
+against the width of each character. The old ways are kept here as the references."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
+import unicodedata
+import zipfile
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from xltrack.consolidate import ACTUAL, PLAN, select_facts
+from xltrack.consolidate import ACTUAL, INVESTMENT, PLAN, indicator_tables, select_facts
 from xltrack.monthly import MonthResult
-from xltrack.report.report_data import INVESTMENT, _curve, _monthly_sums, indicator_tables
+from xltrack.report import monitoring
+from xltrack.report.cells import text_width
+from xltrack.report.monitoring import CHART_DATA, WAN
+from xltrack.report.publish import publish_report
+from xltrack.report.report_data import _curve, _monthly_sums
 
 _COLUMNS = ["month", "plan", "actual", "earned"]
 
@@ -63,3 +75,56 @@ def test_sums_of_awkward_amounts_in_any_order_are_the_same(seed: int) -> None:
                      "month": f"2026-{rng.randint(1, 12):02d}"})
     rows.append({"project": "P9", "amount": 5.0, "basis": "forecast", "month": "2026-01"})
     _same(pd.DataFrame(rows), f"2026-{rng.randint(1, 12):02d}")
+
+
+def _s_curve_dict_per_row(wb: Any, ws: Any, chart_data: Any, card: Any, column: int,
+                         row: int) -> int:
+    """monitoring._s_curve before issue 22: the curve's rows as dicts."""
+    if card.curve.empty:
+        return column
+    chart_data.write_string(0, column, card.project)
+    names = ("month", "plan", "actual", "earned")
+    for c, name in enumerate(names):
+        chart_data.write_string(1, column + c, name)
+    for r, record in enumerate(card.curve.to_dict("records"), start=2):
+        chart_data.write_string(r, column, record["month"])
+        for c, name in enumerate(names[1:], start=1):
+            if record[name] is not None and not pd.isna(record[name]):
+                chart_data.write_number(r, column + c, record[name] / WAN)
+    last = len(card.curve) + 1
+    chart = wb.add_chart({"type": "line"})
+    for c, label in ((1, "累计预算 PV"), (2, "累计实际 AC"), (3, "挣值 EV")):
+        chart.add_series({"name": label,
+                          "categories": [CHART_DATA, 2, column, last, column],
+                          "values": [CHART_DATA, 2, column + c, last, column + c]})
+    chart.set_title({"name": f"{card.project} S 曲线 (万元)", "name_font": {"size": 10}})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 560, "height": 250})
+    ws.insert_chart(row, 0, chart)
+    return column + len(names) + 1
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as package:  # the core properties carry the time of writing
+        return {n: package.read(n) for n in package.namelist() if n != "docProps/core.xml"}
+
+
+def test_the_report_is_the_one_the_dict_per_row_s_curves_wrote(demo_month: MonthResult,
+                                                                 tmp_path: Path) -> None:
+    """Every part of the monitoring report (the chart data, the charts, every sheet), byte
+    for byte, against the report written with the S-curves' data taken a dict per row."""
+    run_time = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
+    publish_report(demo_month, tmp_path / "fast.xlsx", run_time, zone=dt.UTC)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(monitoring, "_s_curve", _s_curve_dict_per_row)
+        publish_report(demo_month, tmp_path / "before.xlsx", run_time, zone=dt.UTC)
+    fast, before = _parts(tmp_path / "fast.xlsx"), _parts(tmp_path / "before.xlsx")
+    assert sum(n.startswith("xl/charts/") for n in fast) > 3  # S-curves were written
+    assert fast == before
+
+
+@settings(max_examples=300)
+@given(text=st.one_of(st.text(), st.text(alphabet=st.characters(max_codepoint=127))))
+def test_text_width_is_the_east_asian_width_count(text: str) -> None:
+    assert text_width(text) == sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1
+                                   for ch in text)

@@ -39,6 +39,8 @@ def _px(width: float) -> float:
 
 def text_width(text: str) -> int:
     """Characters as printed: a Chinese character is as wide as two Latin ones."""
+    if text.isascii():  # no ASCII character is wide (W) or full-width (F)
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

@@ -311,11 +311,13 @@ def _s_curve(wb: Workbook, ws: Worksheet, chart_data: Worksheet, card: Any, colu
     names = ("month", "plan", "actual", "earned")
     for c, name in enumerate(names):
         chart_data.write_string(1, column + c, name)
-    for r, record in enumerate(card.curve.to_dict("records"), start=2):
-        chart_data.write_string(r, column, record["month"])
-        for c, name in enumerate(names[1:], start=1):
-            if record[name] is not None and not pd.isna(record[name]):
-                chart_data.write_number(r, column + c, record[name] / WAN)
+    curve = card.curve
+    for r, (month, *values) in enumerate(zip(*(curve[n].tolist() for n in names),
+                                             strict=True), start=2):
+        chart_data.write_string(r, column, month)
+        for c, value in enumerate(values, start=1):
+            if value is not None and not pd.isna(value):
+                chart_data.write_number(r, column + c, value / WAN)
     last = len(card.curve) + 1
     chart = wb.add_chart({"type": "line"})
     for c, label in ((1, "累计预算 PV"), (2, "累计实际 AC"), (3, "挣值 EV")):

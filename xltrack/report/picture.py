@@ -21,7 +21,7 @@ _GRID, _AXIS = (217, 217, 217), (89, 89, 89)
 class _Canvas:
     """RGB pixels in one bytearray. A dot is size rows of one slice each and a level or
     upright line one rectangle: no Python call per pixel (the same pixels as drawing every
-    point of every line as its own dot, which tests/test_written.py checks)."""
+    point of every line as its own dot, which tests/test_written_same.py checks)."""
 
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
@@ -43,25 +43,15 @@ class _Canvas:
         self._fill(x + low, x + high, y + low, y + high, colour)
 
     def line(self, a: tuple[int, int], b: tuple[int, int], colour: Colour, size: int = 1) -> None:
-        """Every point of the line a dot. Along the longer axis the points step by one pixel
-        (the division is exact there), so the points that share the other coordinate are a
-        run, and a run's dots one rectangle."""
         low, high = -(size // 2), size - size // 2
+        if a[0] == b[0] or a[1] == b[1]:  # level or upright: every point a dot, one rectangle
+            self._fill(min(a[0], b[0]) + low, max(a[0], b[0]) + high,
+                       min(a[1], b[1]) + low, max(a[1], b[1]) + high, colour)
+            return
         steps = max(abs(b[0] - a[0]), abs(b[1] - a[1]), 1)
-        xs = [round(a[0] + (b[0] - a[0]) * i / steps) for i in range(steps + 1)]
-        ys = [round(a[1] + (b[1] - a[1]) * i / steps) for i in range(steps + 1)]
-        level = abs(b[0] - a[0]) >= abs(b[1] - a[1])  # runs along x, at one y each
-        along, other = (xs, ys) if level else (ys, xs)
-        start = 0
-        for i in range(1, steps + 2):
-            if i <= steps and other[i] == other[start]:
-                continue
-            lo, hi = min(along[start], along[i - 1]), max(along[start], along[i - 1])
-            if level:
-                self._fill(lo + low, hi + high, other[start] + low, other[start] + high, colour)
-            else:
-                self._fill(other[start] + low, other[start] + high, lo + low, hi + high, colour)
-            start = i
+        for i in range(steps + 1):
+            self.dot(round(a[0] + (b[0] - a[0]) * i / steps),
+                     round(a[1] + (b[1] - a[1]) * i / steps), colour, size)
 
     def png(self) -> bytes:
         view, stride = memoryview(self.pixels), self.width * 3
