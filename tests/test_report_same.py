@@ -23,7 +23,7 @@ from xltrack.report import monitoring
 from xltrack.report.cells import text_width
 from xltrack.report.monitoring import CHART_DATA, WAN
 from xltrack.report.publish import publish_report
-from xltrack.report.report_data import _curve, _monthly_sums
+from xltrack.report.report_data import ReportData, _curve, _monthly_sums, build_report_data
 
 _COLUMNS = ["month", "plan", "actual", "earned"]
 
@@ -128,3 +128,37 @@ def test_the_report_is_the_one_the_dict_per_row_s_curves_wrote(demo_month: Month
 def test_text_width_is_the_east_asian_width_count(text: str) -> None:
     assert text_width(text) == sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1
                                    for ch in text)
+
+
+def _column_formats_with_head(frame: pd.DataFrame) -> dict[str, str]:
+    """ReportData.column_formats before issue 22 (the first 50 values by Series.head)."""
+    kinds = {}
+    for column in frame.columns:
+        name = str(column)
+        if "(万元)" in name:
+            kinds[column] = "wan"
+        elif "%" in name:
+            kinds[column] = "pct"
+        elif "天" in name or "月数" in name:
+            kinds[column] = "int"
+        elif any(isinstance(v, dt.date) for v in frame[column].head(50)):
+            kinds[column] = "date"
+    return kinds
+
+
+def test_column_formats_are_those_found_with_head(demo_month: MonthResult) -> None:
+    """On every frame of the demo month's report and on a frame of awkward columns: dates as
+    objects, as datetime64 (pandas gives Timestamps, which are dates), a date after the 50th
+    row, text, numbers and blanks."""
+    data = build_report_data(demo_month, dt.datetime(2026, 11, 3, tzinfo=dt.UTC), None, "zh",
+                             dt.UTC)
+    frames = [v for v in vars(data).values() if isinstance(v, pd.DataFrame)]
+    frames += [card.curve for card in data.cards]
+    late = [None] * 60 + [dt.date(2026, 1, 1)]
+    frames.append(pd.DataFrame({
+        "a": [dt.date(2026, 1, 2)] * 61, "b": pd.to_datetime(["2026-01-02"] * 61),
+        "c": late, "d": ["x"] * 61, "e": [1.5] * 61, "f": [None] * 61,
+        "金额 (万元)": [1.0] * 61, "延误天数": [None] * 61}))
+    assert len(frames) > 5
+    for frame in frames:
+        assert ReportData.column_formats(frame) == _column_formats_with_head(frame)

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, islice
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +107,7 @@ class ReportData:
                 kinds[column] = "pct"
             elif "天" in name or "月数" in name:
                 kinds[column] = "int"
-            elif any(isinstance(v, dt.date) for v in frame[column].head(50)):
+            elif any(isinstance(v, dt.date) for v in islice(frame[column], 50)):
                 kinds[column] = "date"
         return kinds
 
@@ -261,8 +261,8 @@ def build_report_data(result: MonthResult, run_time: dt.datetime,
     for column, kind in (("板块 Segment", "segment"), ("单位 Subsidiary", "subsidiary")):
         if len(summary):
             summary[column] = [names.get(kind, {}).get(x, x) for x in summary[column]]
-    formats = {name: ReportData.column_formats(summary).get(name, "text")
-               for name in summary.columns}
+    kinds = ReportData.column_formats(summary)  # once, not once per column
+    formats = {name: kinds.get(name, "text") for name in summary.columns}
     formats.update({"SPI": "ratio", "CPI": "ratio", "差异数 Flags": "int"})
     work = KeyWork(Path(), items=list(actions)) if isinstance(actions, list) else actions
     open_items = departments = action_summary = action_problems = None
