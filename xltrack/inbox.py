@@ -14,7 +14,7 @@ from .intake import is_lock_file
 from .models import Severity, check_period
 from .reader import Submission
 from .settings import Register
-from .units import UnitCheck, check_units
+from .units import UnitCheck, unit_findings
 from .validate import validate_all
 from .workers import Isolation, examine_all, write_all_feedback
 
@@ -73,14 +73,17 @@ def check_files(paths: Iterable[Path], register: Register, period: str | None = 
         check_period(period)
     files = find_files(paths)
     locks = [p for p in files if is_lock_file(p)]
-    # Each file's own checks run in the readers, in parallel; only Progress milestones, which
-    # depend on the plans among all the files, are checked here.
+    # Each file's own checks run in the readers, in parallel, and so does the unit check
+    # (what a project's amounts should be near is known before reading); only Progress
+    # milestones, which depend on the plans among all the files, are checked here.
     subs = examine_all([p for p in files if not is_lock_file(p)], isolation or Isolation(),
-                       progress, (register, period))
+                       progress, (register, period, units or UnitCheck()))
+    # The unit findings are said after the milestones', and a file's plan counts for the
+    # milestones whatever its units: they wait aside meanwhile.
+    aside = [unit_findings(sub) for sub in subs]
     validate_all(subs, register, period, milestones, files_checked=True)
-    for sub in subs:
-        if sub.kinds:
-            check_units(sub, register, units or UnitCheck())
+    for sub, found in zip(subs, aside, strict=True):
+        sub.findings.extend(found)
     result = CheckResult(subs, locks)
     if feedback_dir is not None:
         write_feedback_of(result, feedback_dir, isolation)

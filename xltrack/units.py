@@ -1,9 +1,9 @@
 """Unit plausibility: amounts about 10,000 times off what a project leads to expect are 元 and
 万元 mixed up (yuan typed under a 万元 cover, or the reverse), not a variance.
 
-Checked in the run's process after the readers, because what a project's month should be near
-comes from the history (its budget or forecast for the month, its recent months) as well as
-from the register (its feasibility study).
+What a project's month should be near comes from the history (its budget or forecast for the
+month, its recent months) and from the register (its feasibility study), all known before the
+run reads its files: each reader checks its own file (workers.examine), last of its checks.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import contract as c
-from .models import Reason, Severity
+from .models import Finding, Reason, Severity
 from .reader import ROW, Submission, TableData
 from .settings import Project, Register
 
@@ -48,6 +48,18 @@ def check_units(sub: Submission, register: Register, units: UnitCheck) -> None:
             continue
         for direction, cells in _off_by_units(data, what, projects, units).items():
             _unit_finding(sub, data, direction, cells, sub.file in units.accepted)
+
+
+def unit_findings(sub: Submission) -> list[Finding]:
+    """The unit findings of `sub`, taken off the end of its findings, where check_units puts
+    them (no other check gives the reason): for the run to add them back after the checks
+    that need every file."""
+    at = len(sub.findings)
+    while at and sub.findings[at - 1].reason == Reason.IMPLAUSIBLE_UNIT:
+        at -= 1
+    found = sub.findings[at:]
+    del sub.findings[at:]
+    return found
 
 
 def _off_by_units(data: TableData, what: str, projects: Mapping[str, Project],

@@ -27,6 +27,7 @@ from .intake import DEFAULT_LIMITS, check, is_lock_file
 from .models import Finding, Reason, Severity
 from .reader import Submission, file_digest, read_submission
 from .settings import Register
+from .units import UnitCheck, check_units
 from .validate import check_file
 
 
@@ -43,8 +44,10 @@ class Isolation:
     start_method: str | None = None
 
 
-# What a file is checked against inside the reader: the register and the period.
-Against = tuple[Register, str | None]
+# What a file is checked against inside the reader: the register and the period, and what its
+# amounts are expected to be near (the unit check: from the history and the register, known
+# before reading), when the units are to be checked.
+Against = tuple[Register, str | None] | tuple[Register, str | None, UnitCheck]
 
 
 def examine(path: Path, against: Against | None = None) -> Submission:
@@ -63,7 +66,9 @@ def examine(path: Path, against: Against | None = None) -> Submission:
     sub = read_submission(path, data, sheets)
     sub.findings[:0] = guards
     if against is not None:
-        check_file(sub, *against)
+        check_file(sub, against[0], against[1])
+        if len(against) == 3 and sub.kinds:
+            check_units(sub, against[0], against[2])  # last: check_files moves its findings
     for table in sub.tables.values():  # checked: compact for the pipe and the parent's wait
         table.compact()
     return sub
