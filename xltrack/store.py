@@ -31,8 +31,9 @@ from . import contract as c
 from .backend import Connection, Location
 from .errors import HistoryError, HistoryNotWritten, HistoryTooNew, HistoryUnreachable
 from .models import CONTEXT_REASONS, Finding, Reason, Severity, add_months
-from .reader import ROW, Submission, TableData
+from .reader import Submission, TableData
 from .schema import MIGRATIONS, POSTGRES_BASE, POSTGRES_MIGRATIONS
+from .store_rows import AMOUNTS, amount_rows, record_rows
 
 DEFAULT_DB = "xltrack.sqlite"
 _MIGRATIONS = MIGRATIONS
@@ -49,9 +50,6 @@ _GUARDS = tuple(
 # A year row's amounts: the months, in this order, their column letters padded to three.
 _MONTHS = c.MONTH_KEYS
 SCHEMA_VERSION = len(_MIGRATIONS)
-# Amount-bearing tables: (table, the columns that name the item, the measure column or None)
-_AMOUNTS = {"Budget": (("cost_code",), None), "SalesForecast": (("product",), "measure"),
-            "ActualCost": (("cost_code",), None), "ActualSales": (("product",), "measure")}
 
 
 def connect(path: Location) -> Connection:
@@ -336,61 +334,25 @@ def _insert_tables(conn: Connection, sub: Submission, kind: c.Kind,
     revision = int(h.get("xt_revision") or 1) if kind is not c.Kind.MONTHLY else 1
     versions.rebuild_chain(conn, (h.get("xt_subsidiary"), kind.value, h.get("xt_period"),
                                   revision), sub_id)
+
+
 def _insert_records(conn: Connection, sub_id: int, data: TableData) -> None:
-    """Every row as it was read, as JSON (dates as ISO text), with its Excel row; but for
-    its amounts (the months, the amount, the total they make), which are kept once, in
-    `amounts`, with their cells."""
-    amounts = ({*data.spec.month_keys, "amount", "total"} if data.spec.name in _AMOUNTS
-               else set())
-    keys = [k for k in data.columns if k != ROW and k not in amounts]
-    dates = {col.key for col in data.spec.columns if col.type is c.ColumnType.DATE}
-    columns = [[None if v is None else v.isoformat() for v in data.columns[k]] if k in dates
-               else data.columns[k] for k in keys]
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
-    projects = data.columns.get("project_id") or [None] * len(data)
-    rows = [(sub_id, data.spec.name, excel_row, project,
-             dumps(dict(zip(keys, values, strict=True))))
-            for excel_row, project, *values in zip(data.columns[ROW], projects, *columns,
-                                                   strict=True)]
-    conn.executemany("INSERT INTO records VALUES (?,?,?,?,?)", rows)
+    conn.executemany("INSERT INTO records VALUES (?,?,?,?,?)", record_rows(sub_id, data))
 
 
 def _insert_amounts(conn: Connection, sub_id: int, data: TableData,
                     period: str) -> None:
-    """The amounts of a table, a row to a row: a plan row with its twelve months and their
-    column letters (cells are letters + row), a monthly row with its one amount."""
-    if data.spec.name not in _AMOUNTS or not len(data):
+    if data.spec.name not in AMOUNTS or not len(data):
         return
-    item_keys, measure_key = _AMOUNTS[data.spec.name]
-    columns = data.columns
-    items = ["|".join(str(v) for v in values)
-             for values in zip(*(columns[k] for k in item_keys), strict=True)]
-    measures = ([str(m) for m in columns[measure_key]] if measure_key
-                else [c.MONEY_MEASURE] * len(data))
-    fixed = (sub_id, data.spec.name)
     if data.spec.month_keys:
-        if tuple(data.spec.month_keys) != _MONTHS:
-            raise ValueError(f"{data.spec.name}: months {data.spec.month_keys}")
-        letters = "".join(f"{data.letters[k]:<3}" for k in _MONTHS)
-        months = [columns[k] for k in _MONTHS]
-        rows = [(*fixed, project, item, measure, data.sheet, excel_row, int(year), letters,
-                 *amounts)
-                for project, item, measure, excel_row, year, *amounts in zip(
-                    columns["project_id"], items, measures, columns[ROW], columns["year"],
-                    *months, strict=True)
-                if any(a is not None for a in amounts)]
         conn.executemany(
             "INSERT INTO amounts (submission_id, tbl, project, item, measure, sheet, excel_row,"
-            f" year, letters, {', '.join(_MONTHS)}) VALUES ({_marks([0] * 21)})", rows)
+            f" year, letters, {', '.join(_MONTHS)}) VALUES ({_marks([0] * 21)})",
+            amount_rows(sub_id, data, period))
         return
-    letter = data.letters["amount"]
-    rows = [(*fixed, project, item, measure, data.sheet, excel_row, period, letter, amount)
-            for project, item, measure, excel_row, amount in zip(
-                columns["project_id"], items, measures, columns[ROW], columns["amount"],
-                strict=True) if amount is not None]
     conn.executemany(
         "INSERT INTO amounts (submission_id, tbl, project, item, measure, sheet, excel_row,"
-        " month, letters, amount) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        " month, letters, amount) VALUES (?,?,?,?,?,?,?,?,?,?)", amount_rows(sub_id, data, period))
 
 
 def _marks(values: list[Any]) -> str:
