@@ -16,7 +16,7 @@ from .reader import Submission
 from .settings import Register
 from .units import UnitCheck, unit_findings
 from .validate import validate_all
-from .workers import Isolation, examine_all, write_all_feedback
+from .workers import Isolation, examine_all, unpack, write_all_feedback
 
 
 @dataclass
@@ -27,6 +27,14 @@ class CheckResult:
     feedback_of: dict[str, Path] = field(default_factory=dict)  # sha256 -> its feedback
     already_stored: int = 0  # files skipped because their bytes are in the history
     stored_before: dict[Path, str] = field(default_factory=dict)  # those files' digests
+    # The tables of submissions[i] that wait packed until it is stored (check_files(pack=)).
+    packed: dict[int, bytes] = field(default_factory=dict)
+
+    def unpack(self, index: int) -> None:
+        """Give submissions[index] back the tables it waited without (once)."""
+        blob = self.packed.pop(index, None)
+        if blob is not None:
+            unpack(self.submissions[index], blob)
 
     @property
     def rejected(self) -> list[Submission]:
@@ -63,12 +71,15 @@ def check_files(paths: Iterable[Path], register: Register, period: str | None = 
                 feedback_dir: Path | None = None, isolation: Isolation | None = None,
                 progress: Callable[[int, int], None] | None = None,
                 milestones: dict[str, set[str]] | None = None,
-                units: UnitCheck | None = None) -> CheckResult:
+                units: UnitCheck | None = None, pack: bool = False) -> CheckResult:
     """Intake, read and validate every file; write feedback workbooks when asked.
 
     `milestones` are the plans already on file (project -> milestone ids); plans among the
     files checked take precedence over them. `units`: what amounts are expected to be near
-    (the budgets and recent months on file; without it, the feasibility studies)."""
+    (the budgets and recent months on file; without it, the feasibility studies). `pack`:
+    the submissions keep only their plans and progress, the rest of their tables waits
+    packed (CheckResult.unpack), so that a run holding thousands of files until it stores
+    them stays small."""
     if period is not None:
         check_period(period)
     files = find_files(paths)
@@ -76,15 +87,16 @@ def check_files(paths: Iterable[Path], register: Register, period: str | None = 
     # Each file's own checks run in the readers, in parallel, and so does the unit check
     # (what a project's amounts should be near is known before reading); only Progress
     # milestones, which depend on the plans among all the files, are checked here.
+    packed: dict[int, bytes] | None = {} if pack else None
     subs = examine_all([p for p in files if not is_lock_file(p)], isolation or Isolation(),
-                       progress, (register, period, units or UnitCheck()))
+                       progress, (register, period, units or UnitCheck()), packed)
     # The unit findings are said after the milestones', and a file's plan counts for the
     # milestones whatever its units: they wait aside meanwhile.
     aside = [unit_findings(sub) for sub in subs]
     validate_all(subs, register, period, milestones, files_checked=True)
     for sub, found in zip(subs, aside, strict=True):
         sub.findings.extend(found)
-    result = CheckResult(subs, locks)
+    result = CheckResult(subs, locks, packed=packed or {})
     if feedback_dir is not None:
         write_feedback_of(result, feedback_dir, isolation)
     return result

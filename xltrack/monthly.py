@@ -83,13 +83,14 @@ def run_month(inbox: Path, register: Register, period: str, db: Location,
         planned, recent = store.unit_expectations(conn, period)
         checked = check_files(files, register, period, None, isolation, progress,
                               store.plan_milestones(conn, period),
-                              UnitCheck(planned, recent, frozenset(accept_units)))
+                              UnitCheck(planned, recent, frozenset(accept_units)), pack=True)
         checked.already_stored = len(everything) - len(files)
         checked.stored_before = {p: d for p, d in digests.items() if d in known}
-        store.import_submissions(conn, checked.submissions)
+        # Until a file is stored its tables wait packed; stored, they live in the history.
+        # The run keeps only what it reports (findings, header), so that memory does not grow
+        # with the number of files.
+        store.import_submissions(conn, checked.submissions, unpack=checked.unpack)
         for sub in checked.submissions:
-            # Stored, its tables live in the history; the run keeps only what it reports
-            # (findings, header), so that memory does not grow with the number of files.
             sub.tables.clear()
         if feedback_dir is not None:
             _feedback(conn, checked, feedback_dir, isolation)

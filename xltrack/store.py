@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import replace
 from typing import Any
@@ -171,17 +171,25 @@ def import_submission(conn: Connection, sub: Submission,
 
 
 def import_submissions(conn: Connection, subs: list[Submission],
-                       first_seen: str | None = None) -> list[list[int]]:
+                       first_seen: str | None = None,
+                       unpack: Callable[[int], None] | None = None) -> list[list[int]]:
     """Store a run's submissions in one transaction: all of them or, if the run is stopped,
     none (the files are still in the inbox, and the next run reads them again). One commit
     rather than one per file: each commit waits for the disk. Every file of the run is
     received at the same moment; they are stored in their evidence's order, so the order they
-    came in changes nothing."""
+    came in changes nothing. `unpack(i)`: gives subs[i] its tables just before it is stored
+    (a run holds them packed until then); they are let go once it is."""
     moment = first_seen or arrival.now()
     order = sorted(range(len(subs)), key=lambda i: (
         arrival.received_day(subs[i].header.get("xt_prepared_on"), moment), subs[i].sha256))
+    ids: dict[int, list[int]] = {}
     with _transaction(conn):
-        ids = {i: _import_contained(conn, subs[i], moment) for i in order}
+        for i in order:
+            if unpack is not None:
+                unpack(i)
+            ids[i] = _import_contained(conn, subs[i], moment)
+            if unpack is not None:
+                subs[i].tables.clear()
     return [ids[i] for i in range(len(subs))]
 
 

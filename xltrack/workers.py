@@ -12,8 +12,10 @@ import faulthandler
 import hashlib
 import multiprocessing as mp
 import os
+import pickle
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -25,7 +27,7 @@ from typing import Any
 from .errors import UsageError
 from .intake import DEFAULT_LIMITS, check, is_lock_file
 from .models import Finding, Reason, Severity
-from .reader import Submission, file_digest, read_submission
+from .reader import Submission, TableData, file_digest, read_submission
 from .settings import Register
 from .units import UnitCheck, check_units
 from .validate import check_file
@@ -76,27 +78,62 @@ def examine(path: Path, against: Against | None = None) -> Submission:
 
 def examine_all(paths: Sequence[Path], isolation: Isolation | None = None,
                 progress: Callable[[int, int], None] | None = None,
-                against: Against | None = None) -> list[Submission]:
-    """Every file examined, in the order given; lock files (~$) are left out."""
+                against: Against | None = None,
+                packs: dict[int, bytes] | None = None) -> list[Submission]:
+    """Every file examined, in the order given; lock files (~$) are left out.
+
+    Given `packs`, each reader packs the tables the run needs only when storing (pack): the
+    submissions come back with their plans and progress, and `packs` gets the rest, by the
+    file's place in the result."""
     isolation = isolation or Isolation()
     files = [p for p in paths if not is_lock_file(p)]
     results: dict[int, Submission] = {}
     workers = isolation.workers or os.cpu_count() or 1
-    source = (_on_dask(files, isolation, against) if isolation.scheduler else
+    packing = packs is not None
+    source = (_on_dask(files, isolation, against, packing) if isolation.scheduler else
               _Supervisor(files, isolation, min(workers, max(len(files), 1)),
-                          partial(_examine_task, against), _failed).run())
-    for index, sub in source:
-        results[index] = sub
+                          partial(_examine_task, against, packing), _failed).run())
+    for index, result in source:
+        if isinstance(result, tuple):
+            results[index], blob = result
+            if packs is not None:
+                packs[index] = blob
+        else:
+            results[index] = result
         if progress:
             progress(len(results), len(files))
     return [results[i] for i in range(len(files))]
 
 
+# What the run needs of every file before it stores the first: the plans and the progress
+# (validate_all checks Progress milestones against the plans among all the files).
+NEEDED_BEFORE_STORING = frozenset({"Plan", "Progress"})
+
+
+def pack(sub: Submission) -> tuple[Submission, bytes]:
+    """`sub` with only the tables needed before storing, and the others as one compressed
+    pickle, which is what the parent holds of them until it stores the file: a third of their
+    size, where the parent holds every file of a run (zlib's fastest level: the readers pay
+    for it, in parallel)."""
+    rest = {k: v for k, v in sub.tables.items() if k not in NEEDED_BEFORE_STORING}
+    blob = zlib.compress(pickle.dumps((list(sub.tables), rest), pickle.HIGHEST_PROTOCOL), 1)
+    sub.tables = {k: v for k, v in sub.tables.items() if k in NEEDED_BEFORE_STORING}
+    return sub, blob
+
+
+def unpack(sub: Submission, blob: bytes) -> None:
+    """The tables `pack` set aside, back in `sub`, in the order they were read."""
+    order, rest = pickle.loads(zlib.decompress(blob))
+    tables: dict[str, TableData] = {**sub.tables, **rest}
+    sub.tables.clear()
+    sub.tables.update((name, tables[name]) for name in order)
+
+
 CONNECT_TIMEOUT_S = 20  # how long to look for a Dask scheduler before saying it is unreachable
 
 
-def _on_dask(files: Sequence[Path], isolation: Isolation,
-             against: Against | None) -> Iterator[tuple[int, Submission]]:
+def _on_dask(files: Sequence[Path], isolation: Isolation, against: Against | None,
+             packed: bool) -> Iterator[tuple[int, Submission | tuple[Submission, bytes]]]:
     """Read on a Dask cluster through its concurrent.futures executor; a task that fails
     (its worker died, or it raised) becomes that file's finding, as with local workers."""
     try:
@@ -112,7 +149,8 @@ def _on_dask(files: Sequence[Path], isolation: Isolation,
                          f"cannot reach the Dask scheduler {isolation.scheduler}: {exc}") from None
     with client:
         executor = client.get_executor()  # type: ignore[no-untyped-call]
-        futures = [executor.submit(examine, path, against) for path in files]
+        futures = [executor.submit(_examine_packed if packed else examine, path, against)
+                   for path in files]
         for index, (path, future) in enumerate(zip(files, futures, strict=True)):
             try:
                 yield index, future.result(timeout=isolation.timeout_s)
@@ -153,8 +191,14 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _examine_task(against: Against | None, path: Path) -> Submission:
-    return examine(path, against)  # looked up at each call: tests replace it
+def _examine_task(against: Against | None, packed: bool,
+                  path: Path) -> Submission | tuple[Submission, bytes]:
+    sub = examine(path, against)  # looked up at each call: tests replace it
+    return pack(sub) if packed else sub
+
+
+def _examine_packed(path: Path, against: Against | None) -> tuple[Submission, bytes]:
+    return pack(examine(path, against))
 
 
 @dataclass(frozen=True)
@@ -215,7 +259,7 @@ class _Supervisor:
                  job: Callable[[Any], Any] | None = None,
                  failed: Callable[[Any, str, str], Any] = _failed) -> None:
         self.tasks, self.isolation, self.workers = tasks, isolation, workers
-        self.job, self.failed = job or partial(_examine_task, None), failed
+        self.job, self.failed = job or partial(_examine_task, None, False), failed
         method = isolation.start_method or (
             "fork" if sys.platform.startswith("linux") else "spawn")
         self.context: Any = mp.get_context(method)
