@@ -456,10 +456,16 @@ def facts_in_force(conn: Connection, period: str, origins: bool = True) -> pd.Da
     keys = [*_SLOT, "period", "revision", "received_at"]
     parts = [sums.loc[sums.month.notna(), columns]]
     years = sums[sums.year.notna()]
-    year_text = years.year.astype("int64").map("{:04d}".format)
+    del sums  # the parts are copies: let it go before they are joined
+    year = years.year.astype("int64")
     for key in _MONTHS if not years.empty else ():  # a year's row spread to its months
         has = years[key].notna()
-        parts.append(years.loc[has, keys].assign(month=year_text[has] + "-" + key[1:],
+        if not has.any():
+            continue
+        # each month's name made once and shared by its rows: a few dozen texts, not one
+        # per row (a large history holds hundreds of thousands of such rows)
+        names = {y: f"{y:04d}-{key[1:]}" for y in year[has].unique()}
+        parts.append(years.loc[has, keys].assign(month=year[has].map(names),
                                                  amount=years.loc[has, key]))
     return pd.concat(parts, ignore_index=True)[columns]
 
