@@ -100,6 +100,16 @@ _PLAIN_PARSER = LET.XMLParser(resolve_entities=False, no_network=True, load_dtd=
                               remove_comments=True, remove_pis=True, huge_tree=False)
 
 
+def xml_text(raw: bytes) -> str | None:
+    """What a text of a part (XML character data in UTF-8: no `<`) says, its entities and
+    character references decoded by the same parser as every part; None if it is not
+    well-formed (an undefined entity, `&#0;`, a bare `&`, `]]>`)."""
+    try:
+        return LET.fromstring(b"<t>" + raw + b"</t>", _PLAIN_PARSER).text or ""
+    except LET.XMLSyntaxError:
+        return None
+
+
 def _rels(zf: zipfile.ZipFile, part: str, names: set[str]) -> dict[str, str]:
     """Relationship id -> target part, for the part at `part`."""
     folder, base = posixpath.split(part)
