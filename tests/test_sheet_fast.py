@@ -289,3 +289,23 @@ def test_filled_pack_sheets_take_the_fast_path(fill: Any) -> None:
     with zipfile.ZipFile(path) as zf:
         book, parts = _book(zf)
         assert all(same_or_declined(zf.read(part), book) for part in parts)
+
+
+@pytest.mark.parametrize("cell", [
+    b'<c r="C1"><v>1\xff</v></c>', b'<c r="C1" t="inlineStr"><is><t>caf\xe9</t></is></c>',
+    b'<c r="C1" t="inlineStr"><is><t>&#20013;\xe4\xb8</t></is></c>',
+    b'<c r="C1"><f>"\xc3"</f><v>1</v></c>', b'<c r="C1"><f ref="\xc3">A1</f><v>1</v></c>',
+    b'<c r="C1" t="inlineStr"><is><t>\xed\xa0\x80</t></is></c>',  # a surrogate
+    b'<c r="C1" t="inlineStr"><is><t>\xef\xbf\xbe</t></is></c>',  # U+FFFE
+    b'<c r="C1" t="inlineStr"><is><t>\xe4\xb8\xad</t></is></c>'])  # 中, well-formed
+@pytest.mark.parametrize("prolog", [PROLOGS[0].encode(),
+                                    b'<?xml version="1.0" encoding="ISO-8859-1"?>'])
+def test_bytes_that_are_not_utf8_read_the_same_or_decline(cell: bytes, prolog: bytes) -> None:
+    for row in (b'<row r="1">', b'<row r="1" spans="\xe9">'):
+        data = prolog + ROOT.format(before="", rows="{rows}", after="").encode().replace(
+            b"{rows}", row + b'<c r="A1"><v>1</v></c>' + cell + b"</row>")
+        same_or_declined(data, BOOK)
+    utf8 = PROLOGS[0].encode() + ROOT.format(before="", rows="{rows}", after="").encode()
+    assert same_or_declined(utf8.replace(b"{rows}", b'<row r="1">' + cell.replace(
+        b"\xff", b"").replace(b"\xe9", b"e").replace(b"\xc3", b"").replace(b"\xe4\xb8<", b"<")
+        .replace(b"\xed\xa0\x80", b"").replace(b"\xef\xbf\xbe", b"") + b"</row>"), BOOK)

@@ -195,10 +195,6 @@ def read_sheet_fast(data: bytes, book: Book, max_cells: int) -> Cells | None:
     if start < 0 or end < start or data.count(b"sheetData") != 2:  # one, not in a comment
         return None
     body = data[start + len(_OPEN):end]
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
     # U+FFFE and U+FFFF are no XML characters; "]]>" may not stand in text.
     if b"]]>" in body or b"\xef\xbf\xbe" in body or b"\xef\xbf\xbf" in body:
         return None
@@ -207,7 +203,10 @@ def read_sheet_fast(data: bytes, book: Book, max_cells: int) -> Cells | None:
         return None
     try:
         return _fast_pass(body, _Pass(book, max_cells), namespaces)
-    except (SheetTooLarge, _Declined):  # too large: the parsed path says so, or what else
+    except (SheetTooLarge, _Declined, UnicodeDecodeError):
+        # Too large (the parsed path says so), a text lxml refuses, or bytes that are not
+        # UTF-8: every byte the grammar lets through beyond ASCII is in a text or attribute
+        # that is decoded on the way.
         return None
 
 
