@@ -167,19 +167,18 @@ _OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
 _NAME = rb"[A-Za-z_][A-Za-z0-9_.\-]*"
 _ATTRS = rb'((?: ' + _NAME + rb'(?::' + _NAME + rb')?="[^"<&\x00-\x1f]*")*)'
 _TEXT = rb"([^<\x00-\x08\x0b-\x1f]*)"  # no \r: XML reads \r\n as \n
-_TOKEN = re.compile(
-    rb'<row r="([1-9][0-9]{0,6})"' + _ATTRS + rb"(/?)>"  # 1 number, 2 other attributes, 3 /
-    rb"|(</row>)"  # 4
-    # 5 letters, 6 digits, 7 s=, 8 t=, in the order every writer of cells puts them
-    rb'|<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,9})")?'
-    rb"(?:/>|>(?:(<f)" + _ATTRS + rb"(?:/>|>" + _TEXT + rb"</f>))?"  # 9 <f, 10 attrs, 11 text
-    rb"(?:(<v>)" + _TEXT + rb"</v>)?"  # 12 <v>, 13 stored
-    rb'(?:(<is>)<t(?: xml:space="preserve")?>' + _TEXT + rb"</t></is>)?</c>)"  # 14 <is>, 15
+_TOKEN = re.compile(  # cells first: most tokens are cells
+    # 1 letters, 2 digits, 3 s=, 4 t=, in the order every writer of cells puts them
+    rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,9})")?'
+    rb"(?:/>|>(?:(<f)" + _ATTRS + rb"(?:/>|>" + _TEXT + rb"</f>))?"  # 5 <f, 6 attrs, 7 text
+    rb"(?:(<v>)" + _TEXT + rb"</v>)?"  # 8 <v>, 9 stored
+    rb'(?:(<is>)<t(?: xml:space="preserve")?>' + _TEXT + rb"</t></is>)?</c>)"  # 10 <is>, 11
+    rb"|(</row>)"  # 12
+    rb'|<row r="([1-9][0-9]{0,6})"' + _ATTRS + rb"(/?)>"  # 13 number, 14 other attributes, 15 /
     rb"|([\s\S])")  # 16: anything else, which declines
 _ATTR = re.compile(rf' ({_NAME.decode()})(?::({_NAME.decode()}))?="([^"]*)"')
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
-_KINDS: dict[bytes, str | None] = {b"": None, **{k.encode(): k for k in (
-    "n", "s", "str", "inlineStr", "e", "b", "d")}}
+_KINDS = {k.encode(): k for k in ("n", "s", "str", "inlineStr", "e", "b", "d")}
 # Texts holding `&` as lxml decodes them, kept for the process: a template's labels recur.
 _DECODED: dict[bytes, str] = {}
 
@@ -266,12 +265,12 @@ def _fast_pass(body: bytes, p: _Pass, namespaces: dict[str | None, str]) -> Cell
     rows, hidden = p.cells.rows, set()
     checked: dict[bytes, bool | None] = {}  # attributes -> _attributes(), once per spelling
     styles: dict[bytes, str | None] = {b"": None}
-    column_of, fact, place = _COLUMNS_BYTES.get, p.fact, p.place
+    column_of, kind_of, fact, place = _COLUMNS_BYTES.get, _KINDS.get, p.fact, p.place
     number = last_row = last_col = 0  # number: the row being read, 0 between rows
     digits, suffix = b"", ""
     values: list[Any] = []
-    for (row, row_attrs, row_ends, row_close, letters, cell_digits, style, kind, f, f_attrs,
-         formula, v, stored, inline, text, _other) in _TOKEN.findall(body):
+    for (letters, cell_digits, style, kind, f, f_attrs, formula, v, stored, inline, text,
+         row_close, row, row_attrs, row_ends, _other) in _TOKEN.findall(body):
         if letters:
             column, name = column_of(letters, _NO_COLUMN)
             if cell_digits != digits or column <= last_col:
@@ -290,7 +289,7 @@ def _fast_pass(body: bytes, p: _Pass, namespaces: dict[str | None, str]) -> Cell
             if style not in styles:
                 styles[style] = style.decode()
             where = name + suffix
-            value = fact(where, styles[style], _KINDS[kind] if kind in _KINDS else kind.decode(),
+            value = fact(where, styles[style], kind_of(kind) or kind.decode() or None,
                          (stored.decode() if b"&" not in stored else _text(stored)) if v else None,
                          (formula.decode() if b"&" not in formula else _text(formula)) if f
                          else None,
