@@ -1,12 +1,18 @@
-"""A worksheet's XML → its cells, in one pass of a real XML parser.
+"""A worksheet's XML → its cells, as a real XML parser reads them.
 
-Values, formulas, error cells, inline strings and hidden rows all come from one parse of the
+Values, formulas, error cells, inline strings and hidden rows all come from one reading of the
 part, so nothing depends on how the XML happens to be spelled: attribute quoting and order,
 namespace prefixes (`x:c`), comments, CDATA and character references (`2&#52;7.62`) are the
 parser's business, and it resolves them as Excel does. What XML allows but a worksheet does
 not (a cell listed twice, rows out of order, a reference that is not a cell, a number that is
 not a number) is a `Flaw`, which the reader turns into a finding on that cell: the file is
 refused, never read by guessing which copy Excel would show.
+
+Two paths give the same Cells (tests/test_sheet_fast.py): `read_sheet_fast` cuts the cells as
+Excel, LibreOffice, openpyxl and xltrack's filler write them into tokens with one C-level
+regex (a strict subset of XML, lxml parsing the rest of the document), and declines whatever
+else it meets; `read_sheet_parsed` parses the whole part with lxml, every spelling XML allows.
+Both type a cell through the one `_Pass.fact`.
 
 Shared strings and the styles that make a number a date are read once per file (`Book`).
 """
