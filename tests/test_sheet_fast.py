@@ -309,3 +309,13 @@ def test_bytes_that_are_not_utf8_read_the_same_or_decline(cell: bytes, prolog: b
     assert same_or_declined(utf8.replace(b"{rows}", b'<row r="1">' + cell.replace(
         b"\xff", b"").replace(b"\xe9", b"e").replace(b"\xc3", b"").replace(b"\xe4\xb8<", b"<")
         .replace(b"\xed\xa0\x80", b"").replace(b"\xef\xbf\xbe", b"") + b"</row>"), BOOK)
+
+
+def test_the_document_around_the_cells_is_judged_by_its_own_bytes() -> None:
+    """The parse of the rest of the document is kept per process, by its exact bytes."""
+    utf8, latin = _one_odd(), _one_odd(prolog=PROLOGS[2])
+    other = _one_odd(around='<sheetData xmlns="urn:other"/>')
+    for _ in range(2):
+        assert same_or_declined(utf8, BOOK)
+        assert not same_or_declined(latin, BOOK)
+        assert not same_or_declined(other, BOOK)
