@@ -27,10 +27,11 @@ from xltrack.intake import (
 )
 from xltrack.models import Reason, Severity
 from xltrack.package import read_package
+from xltrack.reader import read_submission
 from xltrack.settings import Register
 from xltrack.workers import examine
 
-from .conftest import Fill, cost_row
+from .conftest import SHARED, Fill, cost_row
 
 
 def _reasons(path: Path) -> list[Reason]:
@@ -446,3 +447,23 @@ def test_a_monthly_file_with_every_table_empty_is_refused(fill: Fill,
     before = examine(fill(c.Kind.MONTHLY, {}, name="jan.xlsx", subsidiary="INF02",
                           period="2026-01"), (register, "2026-10"))
     assert before.findings == []
+
+
+def _parts_handed_over(path: Path) -> None:
+    data = path.read_bytes()
+    parts: dict[str, bytes] = {}
+    if any(f.severity is Severity.ERROR for f in check(path, data=data, sheets=parts)):
+        return
+    with zipfile.ZipFile(path) as zf:
+        for name, part in parts.items():
+            assert part == zf.read(name), name
+    assert read_submission(path, data, parts) == read_submission(path, data), path.name
+
+
+def test_the_parts_the_intake_hands_over_read_as_unzipped_again(fill: Fill) -> None:
+    """The sheets and small parts check() unzips are the zip's parts, byte for byte, and
+    the reader given them reads what it reads unzipping everything itself."""
+    _parts_handed_over(fill(tuple(c.Kind), {"ActualCost": [cost_row(), cost_row(code="0102")]}))
+    corpus = sorted(p for p in (SHARED / "corpus").rglob("*.xlsx"))[:80]
+    for path in corpus:
+        _parts_handed_over(path)

@@ -61,7 +61,8 @@ def check(path: Path, limits: Limits = DEFAULT_LIMITS, data: bytes | None = None
 
     `data` are the file's bytes when the caller has read them already (see workers.examine:
     a file is read once, so what is checked is what is parsed and hashed). `sheets`, if given,
-    receives each worksheet part's XML, unzipped here anyway, for the reader to use."""
+    receives each worksheet part's XML and every XML part no larger than the head looked at,
+    unzipped here anyway, for the reader to use (by part name)."""
     def refuse(reason: Reason, zh: str, en: str) -> list[Finding]:
         return [_finding(path, Severity.ERROR, reason, zh, en)]
 
@@ -179,7 +180,9 @@ def _zip_checks(path: Path, zf: zipfile.ZipFile, limits: Limits,
         if not lower.endswith((".xml", ".rels", ".vml")):
             continue
         sheet = lower.startswith("xl/worksheets/") and lower.endswith(".xml")
-        if sheet:  # read whole: its extent is checked below, and the reader takes it
+        if sheet or info.file_size <= limits.xml_head_bytes:
+            # Read whole: a sheet's extent is checked below, and the reader takes what is
+            # read here (a small part's head is all of it) rather than unzip it again.
             sheets[info.filename] = xml = zf.read(info)
             head = xml[:limits.xml_head_bytes]
         else:
