@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
 from defusedxml import DTDForbidden
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from xltrack import contract as c
-from xltrack.intake import OLE_MAGIC, check, is_lock_file
+from xltrack.intake import (
+    _CELL,
+    _ROW,
+    DEFAULT_LIMITS,
+    OLE_MAGIC,
+    Limits,
+    _column_number,
+    _sheet_area,
+    check,
+    is_lock_file,
+)
 from xltrack.models import Reason, Severity
 from xltrack.package import read_package
+from xltrack.reader import read_submission
 from xltrack.settings import Register
 from xltrack.workers import examine
 
-from .conftest import Fill, cost_row
+from .conftest import SHARED, Fill, cost_row
 
 
 def _reasons(path: Path) -> list[Reason]:
@@ -109,7 +123,8 @@ def test_sparse_cell_bomb_is_refused(tmp_path: Path, valid: Path) -> None:
 
 
 @pytest.mark.parametrize("reference", [b"r='XFD1048576'", b'r = "XFD1048576"',
-                                       b"r=\n'XFD1048576'", b'r="ZZ999999"'])
+                                       b"r=\n'XFD1048576'", b'r="ZZ999999"',
+                                       b'r="xfd1048576"', b's="1"\tr="XFD1048576"'])
 def test_a_far_cell_is_found_however_its_reference_is_written(tmp_path: Path, valid: Path,
                                                               reference: bytes) -> None:
     sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -117,6 +132,63 @@ def test_a_far_cell_is_found_however_its_reference_is_written(tmp_path: Path, va
              b'><v>1</v></c></row></sheetData></worksheet>')
     bomb = _rezip(valid, tmp_path / "far.xlsx", {"xl/worksheets/sheet2.xml": sheet})
     assert _reasons(bomb) == [Reason.SHEET_TOO_LARGE]
+
+
+def test_a_prefixed_far_cell_is_refused(tmp_path: Path, valid: Path) -> None:
+    """<x:c r="XFD1048576"> is a cell to the parsed reader (x bound to the main namespace):
+    the extent guard refuses it as it does the unprefixed one, rows prefixed or not."""
+    main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    for row in (b"row", b"x:row"):
+        sheet = (b'<x:worksheet xmlns:x="' + main + b'"><x:sheetData><x:row r="1"><x:c r="A1">'
+                 b'<x:v>1</x:v></x:c></x:row><' + row + b' r="2"><x:c r="XFD1048576"><x:v>1'
+                 b'</x:v></x:c></' + row + b'></x:sheetData></x:worksheet>')
+        bomb = _rezip(valid, tmp_path / "prefixed.xlsx", {"xl/worksheets/sheet2.xml": sheet})
+        found = check(bomb)
+        assert _reasons(bomb) == [Reason.SHEET_TOO_LARGE]
+        assert "1,048,576 rows × 16,384 columns" in found[0].message_en
+
+
+def _exact_area(data: bytes, limits: Limits) -> str:
+    """The guard without its shortcut: every reference scanned (the code before the
+    one-search shortcut, with prefixes and lower case)."""
+    max_row = max_col = 0
+    cells = _CELL.findall(data)
+    rows = [int(n) for _, n in cells] + [int(n) for n in _ROW.findall(data)]
+    m = re.search(rb'<dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"',
+                  data[:2048])
+    if m and m.group(4):
+        max_row, max_col = int(m.group(4)), _column_number(m.group(3))
+    max_col = max([max_col, *(_column_number(letters.upper()) for letters, _ in cells)])
+    max_row = max([max_row, *rows])
+    if max_row * max(max_col, 1) > limits.max_sheet_cells:
+        return f"{max_row:,} rows × {max_col:,} columns"
+    return ""
+
+
+_COLUMN_LETTERS = ["A", "E", "Z", "AA", "AZ", "ZZ", "AAA", "XFD", "xfd", "b"]
+_ROW_NUMBERS = ["1", "9", "305", "306", "99999", "100000", "190000", "1048576", "007"]
+
+
+@settings(max_examples=400, deadline=None)
+@example([("Z", "190000", ' r="{}"')], "", 2_600_000)  # beyond Z99999 by its row only
+@example([("AA", "9", ' r="{}"'), ("A", "99999", ' r="{}"')], "", 2_600_000)  # by a column
+@given(st.lists(st.tuples(st.sampled_from(_COLUMN_LETTERS), st.sampled_from(_ROW_NUMBERS),
+                          st.sampled_from([' r="{}"', " r='{}'", ' r = "{}"', '\nr="{}"',
+                                           ' x:r="{}"', ' firstPageNumber="{}"'])),
+                min_size=1, max_size=6),
+       st.sampled_from(["", '<dimension ref="A1:B2"/>', '<dimension ref="A1:XFD1048576"/>',
+                        '<dimension ref="A1:Z99999"/>']),
+       st.sampled_from([DEFAULT_LIMITS.max_sheet_cells, 1_000, 2_600_000, 10**12]))
+def test_the_extent_shortcut_decides_as_the_full_scan(cells: list[tuple[str, str, str]],
+                                                      dimension: str, limit: int) -> None:
+    """Whatever the references, their spelling and the limit, the guard with its one-search
+    shortcut says what scanning every reference says."""
+    body = "".join(f'<row{attr.format(row)}><c{attr.format(letters + row)} s="1"><v>1</v></c>'
+                   "</row>" for letters, row, attr in cells)
+    data = (f'<worksheet>{dimension}<sheetData>{body}</sheetData>'
+            '<pageSetup firstPageNumber="4294963695"/></worksheet>').encode()
+    limits = Limits(max_sheet_cells=limit)
+    assert _sheet_area(data, limits) == _exact_area(data, limits)
 
 
 @pytest.mark.parametrize("payload", [
@@ -375,3 +447,23 @@ def test_a_monthly_file_with_every_table_empty_is_refused(fill: Fill,
     before = examine(fill(c.Kind.MONTHLY, {}, name="jan.xlsx", subsidiary="INF02",
                           period="2026-01"), (register, "2026-10"))
     assert before.findings == []
+
+
+def _parts_handed_over(path: Path) -> None:
+    data = path.read_bytes()
+    parts: dict[str, bytes] = {}
+    if any(f.severity is Severity.ERROR for f in check(path, data=data, sheets=parts)):
+        return
+    with zipfile.ZipFile(path) as zf:
+        for name, part in parts.items():
+            assert part == zf.read(name), name
+    assert read_submission(path, data, parts) == read_submission(path, data), path.name
+
+
+def test_the_parts_the_intake_hands_over_read_as_unzipped_again(fill: Fill) -> None:
+    """The sheets and small parts check() unzips are the zip's parts, byte for byte, and
+    the reader given them reads what it reads unzipping everything itself."""
+    _parts_handed_over(fill(tuple(c.Kind), {"ActualCost": [cost_row(), cost_row(code="0102")]}))
+    corpus = sorted(p for p in (SHARED / "corpus").rglob("*.xlsx"))[:80]
+    for path in corpus:
+        _parts_handed_over(path)

@@ -31,9 +31,18 @@ DEFAULT_LIMITS = Limits()
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
-# Cell and row references, in whichever quotes and spacing XML allows.
-_CELL = re.compile(rb'<c\b[^>]*?\br\s*=\s*["\']([A-Z]{1,3})(\d+)["\']')
-_ROW = re.compile(rb'<row\b[^>]*?\br\s*=\s*["\'](\d+)["\']')
+# Cell and row references, in whichever quotes, spacing, case and namespace prefix (`x:c`)
+# XML allows.
+_PREFIX = rb"(?:[^\s<>/:=\"']+:)?"
+_CELL = re.compile(rb"<" + _PREFIX + rb"c\b[^>]*?\br\s*=\s*[\"']([A-Za-z]{1,3})(\d+)[\"']")
+_ROW = re.compile(rb"<" + _PREFIX + rb"row\b[^>]*?\br\s*=\s*[\"'](\d+)[\"']")
+# Any attribute r= (on whatever element, so also every one _CELL and _ROW take) whose value
+# is a reference beyond column Z or row 99,999. Where there is none, every cell lies within
+# Z99999 and one search (its literal `r` found in C) settles the extent; only a sheet that
+# has one is scanned by _CELL and _ROW.
+_BEYOND_Z99999 = re.compile(
+    rb"r(?<!\wr)\s*=\s*[\"'](?:[A-Za-z]{2,}[0-9]|[A-Za-z]?[0-9]{6})")
+_WITHIN = (99_999, 26)
 
 
 def is_lock_file(path: Path) -> bool:
@@ -52,7 +61,8 @@ def check(path: Path, limits: Limits = DEFAULT_LIMITS, data: bytes | None = None
 
     `data` are the file's bytes when the caller has read them already (see workers.examine:
     a file is read once, so what is checked is what is parsed and hashed). `sheets`, if given,
-    receives each worksheet part's XML, unzipped here anyway, for the reader to use."""
+    receives each worksheet part's XML and every XML part no larger than the head looked at,
+    unzipped here anyway, for the reader to use (by part name)."""
     def refuse(reason: Reason, zh: str, en: str) -> list[Finding]:
         return [_finding(path, Severity.ERROR, reason, zh, en)]
 
@@ -170,7 +180,9 @@ def _zip_checks(path: Path, zf: zipfile.ZipFile, limits: Limits,
         if not lower.endswith((".xml", ".rels", ".vml")):
             continue
         sheet = lower.startswith("xl/worksheets/") and lower.endswith(".xml")
-        if sheet:  # read whole: its extent is checked below, and the reader takes it
+        if sheet or info.file_size <= limits.xml_head_bytes:
+            # Read whole: a sheet's extent is checked below, and the reader takes what is
+            # read here (a small part's head is all of it) rather than unzip it again.
             sheets[info.filename] = xml = zf.read(info)
             head = xml[:limits.xml_head_bytes]
         else:
@@ -215,10 +227,13 @@ def _sheet_area(data: bytes, limits: Limits) -> str:
     max_row = max_col = 0
     m = _DIMENSION.search(data, 0, 2048)
     if m and m.group(4):
-        max_row, max_col = int(m.group(4)), _column_number(m.group(3))
+        max_row, max_col = int(m.group(4)), _column_number(m.group(3).upper())
+    if (max(max_row, _WITHIN[0]) * max(max_col, _WITHIN[1]) <= limits.max_sheet_cells
+            and not _BEYOND_Z99999.search(data)):
+        return ""
     # findall and set run in C; only the distinct letters and numbers reach Python.
     cells = _CELL.findall(data)
-    columns = {letters for letters, _ in cells}
+    columns = {letters.upper() for letters, _ in cells}
     rows = {number for _, number in cells} | set(_ROW.findall(data))
     if columns:
         max_col = max(max_col, max(_column_number(letters) for letters in columns))

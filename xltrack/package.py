@@ -70,8 +70,9 @@ class Package:
         return next((s for s in self.sheets if s.name == name), None)
 
 
-def _xml(zf: zipfile.ZipFile, part: str) -> Element:
-    return parse_xml(zf.read(part))
+def _xml(zf: zipfile.ZipFile, part: str, parts: dict[str, bytes] | None = None) -> Element:
+    data = None if parts is None else parts.get(part)
+    return parse_xml(zf.read(part) if data is None else data)
 
 
 def parse_xml(data: bytes) -> Element:
@@ -100,14 +101,25 @@ _PLAIN_PARSER = LET.XMLParser(resolve_entities=False, no_network=True, load_dtd=
                               remove_comments=True, remove_pis=True, huge_tree=False)
 
 
-def _rels(zf: zipfile.ZipFile, part: str, names: set[str]) -> dict[str, str]:
+def xml_text(raw: bytes) -> str | None:
+    """What a text of a part (XML character data in UTF-8: no `<`) says, its entities and
+    character references decoded by the same parser as every part; None if it is not
+    well-formed (an undefined entity, `&#0;`, a bare `&`, `]]>`)."""
+    try:
+        return LET.fromstring(b"<t>" + raw + b"</t>", _PLAIN_PARSER).text or ""
+    except LET.XMLSyntaxError:
+        return None
+
+
+def _rels(zf: zipfile.ZipFile, part: str, names: set[str],
+          parts: dict[str, bytes] | None = None) -> dict[str, str]:
     """Relationship id -> target part, for the part at `part`."""
     folder, base = posixpath.split(part)
     rels_part = posixpath.join(folder, "_rels", base + ".rels")
     if rels_part not in names:
         return {}
     out = {}
-    for rel in _xml(zf, rels_part).findall("p:Relationship", NS):
+    for rel in _xml(zf, rels_part, parts).findall("p:Relationship", NS):
         target = rel.get("Target", "")
         if rel.get("TargetMode") == "External":
             continue
@@ -117,27 +129,31 @@ def _rels(zf: zipfile.ZipFile, part: str, names: set[str]) -> dict[str, str]:
     return out
 
 
-def _workbook_part(zf: zipfile.ZipFile, names: set[str]) -> str:
-    for rel in _xml(zf, "_rels/.rels").findall("p:Relationship", NS) if "_rels/.rels" in names \
-            else []:
+def _workbook_part(zf: zipfile.ZipFile, names: set[str],
+                   parts: dict[str, bytes] | None) -> str:
+    found = (_xml(zf, "_rels/.rels", parts).findall("p:Relationship", NS)
+             if "_rels/.rels" in names else [])
+    for rel in found:
         if rel.get("Type", "").endswith("/officeDocument"):
             return rel.get("Target", "").lstrip("/")
     return "xl/workbook.xml"
 
 
-def read_package(zf: zipfile.ZipFile) -> Package:
+def read_package(zf: zipfile.ZipFile, parts: dict[str, bytes] | None = None) -> Package:
+    """The workbook's sheets, tables and names. `parts` are parts of this zip already
+    unzipped (intake.check's), by name: used rather than unzipped again."""
     names = set(zf.namelist())
-    wb_part = _workbook_part(zf, names)
+    wb_part = _workbook_part(zf, names, parts)
     if wb_part not in names:
         raise PackageError("文件缺少工作簿主体 (xl/workbook.xml)，请在 Excel 中另存为 .xlsx",
                            "the workbook part (xl/workbook.xml) is missing; open the file in "
                            "Excel and save it again as .xlsx")
-    root = _xml(zf, wb_part)
+    root = _xml(zf, wb_part, parts)
     if root.tag.startswith(f"{{{STRICT_MAIN}}}"):
         raise PackageError("文件为“Strict Open XML”格式，请另存为普通 Excel 工作簿 (.xlsx)",
                            "saved as 'Strict Open XML'; save it again as an ordinary Excel "
                            "Workbook (.xlsx)", wrong_format=True)
-    rels = _rels(zf, wb_part, names)
+    rels = _rels(zf, wb_part, names, parts)
     sheets = [Sheet(s.get("name", ""), rels.get(s.get(_RID, ""), ""), s.get("state", "visible"))
               for s in root.findall("m:sheets/m:sheet", NS)]
     pr = root.find("m:workbookPr", NS)
@@ -154,25 +170,26 @@ def read_package(zf: zipfile.ZipFile) -> Package:
     for sheet in sheets:
         if sheet.part not in names:
             continue
-        for part in _rels(zf, sheet.part, names).values():
+        for part in _rels(zf, sheet.part, names, parts).values():
             if "/tables/" in part and part in names:
-                table = _table(zf, part, sheet.name)
+                table = _table(zf, part, sheet.name, parts)
                 if table.name.casefold() in taken:
                     clashes.append(table)
                     continue
                 taken.add(table.name.casefold())
                 tables[table.name] = table
-    strings, styles = _workbook_part_of(zf, wb_part, names)
+    strings, styles = _workbook_part_of(zf, wb_part, names, parts)
     return Package(sheets, defined, tables, date1904, names, strings, styles, clashes)
 
 
-def _workbook_part_of(zf: zipfile.ZipFile, wb_part: str, names: set[str]) -> tuple[str, str]:
+def _workbook_part_of(zf: zipfile.ZipFile, wb_part: str, names: set[str],
+                      parts: dict[str, bytes] | None) -> tuple[str, str]:
     """The shared-strings and styles parts the workbook's relationships point to."""
     folder, base = posixpath.split(wb_part)
     rels_part = posixpath.join(folder, "_rels", base + ".rels")
     found = {"sharedStrings": "", "styles": ""}
     if rels_part in names:
-        for rel in _xml(zf, rels_part).findall("p:Relationship", NS):
+        for rel in _xml(zf, rels_part, parts).findall("p:Relationship", NS):
             kind = rel.get("Type", "").rsplit("/", 1)[-1]
             target = rel.get("Target", "")
             if kind in found and rel.get("TargetMode") != "External":
@@ -182,8 +199,9 @@ def _workbook_part_of(zf: zipfile.ZipFile, wb_part: str, names: set[str]) -> tup
     return found["sharedStrings"], found["styles"]
 
 
-def _table(zf: zipfile.ZipFile, part: str, sheet: str) -> TablePart:
-    t = _xml(zf, part)
+def _table(zf: zipfile.ZipFile, part: str, sheet: str,
+           parts: dict[str, bytes] | None) -> TablePart:
+    t = _xml(zf, part, parts)
     min_col, min_row, max_col, max_row = range_bounds(t.get("ref", ""))
     if not (min_col and min_row and max_col and max_row):  # a whole row or column: not a table
         raise PackageError(f"表格 {part} 的范围“{t.get('ref')}”无效，请在 Excel 中另存后重新发送",

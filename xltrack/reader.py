@@ -188,18 +188,22 @@ def read_submission(path: Path, data: bytes | None = None,
 
     Everything comes from one read of the file (`data`, or read here): the hash recorded is the
     hash of exactly what was parsed, even if someone saves over the file meanwhile. `sheets`
-    are worksheet parts already unzipped from these bytes (by intake.check), by part name."""
+    are parts already unzipped from these bytes (by intake.check: every worksheet and the
+    small parts), by part name."""
     data = path.read_bytes() if data is None else data
     sub = Submission(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            package = read_package(zf)
-            strings = (shared_strings(zf.read(package.strings_part))
+            parts = sheets or {}
+            package = read_package(zf, parts)
+            strings = (shared_strings(parts.get(package.strings_part)
+                                      or zf.read(package.strings_part))
                        if package.strings_part else [])
-            dates, styles = (date_styles(zf.read(package.styles_part))
+            dates, styles = (date_styles(parts.get(package.styles_part)
+                                         or zf.read(package.styles_part))
                              if package.styles_part else (frozenset(), 0))
             book = Book(strings, dates, styles, package.date1904)
-            _Reading(sub, zf, package, book, sheets or {}, max_cells).run()
+            _Reading(sub, zf, package, book, parts, max_cells).run()
     except SheetTooLarge as exc:
         sub.add(Severity.ERROR, Reason.SHEET_TOO_LARGE, exc.zh, exc.en)
     except PackageError as exc:

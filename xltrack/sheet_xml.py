@@ -1,12 +1,18 @@
-"""A worksheet's XML → its cells, in one pass of a real XML parser.
+"""A worksheet's XML → its cells, as a real XML parser reads them.
 
-Values, formulas, error cells, inline strings and hidden rows all come from one parse of the
+Values, formulas, error cells, inline strings and hidden rows all come from one reading of the
 part, so nothing depends on how the XML happens to be spelled: attribute quoting and order,
 namespace prefixes (`x:c`), comments, CDATA and character references (`2&#52;7.62`) are the
 parser's business, and it resolves them as Excel does. What XML allows but a worksheet does
 not (a cell listed twice, rows out of order, a reference that is not a cell, a number that is
 not a number) is a `Flaw`, which the reader turns into a finding on that cell: the file is
 refused, never read by guessing which copy Excel would show.
+
+Two paths give the same Cells (tests/test_sheet_fast.py): `read_sheet_fast` cuts the cells as
+Excel, LibreOffice, openpyxl and xltrack's filler write them into tokens with one C-level
+regex (a strict subset of XML, lxml parsing the rest of the document), and declines whatever
+else it meets; `read_sheet_parsed` parses the whole part with lxml, every spelling XML allows.
+Both type a cell through the one `_Pass.fact`.
 
 Shared strings and the styles that make a number a date are read once per file (`Book`).
 """
@@ -19,7 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from .package import NS, PackageError, parse_xml
+from lxml import etree as LET
+
+from .package import NS, PackageError, parse_xml, xml_text
 from .values import excel_serial_date
 
 _M = f"{{{NS['m']}}}"
@@ -85,7 +93,11 @@ def rich_text(element: Element) -> str:
             parts.append(child.text or "")
         elif child.tag == _R:
             parts.extend(t.text or "" for t in child.iter(_T))
-    text = "".join(parts)
+    return _unescape("".join(parts))
+
+
+def _unescape(text: str) -> str:
+    """Excel's _xHHHH_ escapes (control characters) in a string's text, decoded."""
     return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
@@ -120,7 +132,18 @@ def _shows_date(code: str) -> bool:
 
 
 def read_sheet(data: bytes, book: Book, max_cells: int) -> Cells:
-    """Every cell of a worksheet part, with its formula, error and the flaws found."""
+    """Every cell of a worksheet part, with its formula, error and the flaws found.
+
+    A sheet spelled as Excel, LibreOffice, openpyxl and xltrack write it is read by
+    `read_sheet_fast`; any other spelling, or anything that one declines, by
+    `read_sheet_parsed`. Both give the same Cells (tests/test_sheet_fast.py)."""
+    cells = read_sheet_fast(data, book, max_cells)
+    return read_sheet_parsed(data, book, max_cells) if cells is None else cells
+
+
+def read_sheet_parsed(data: bytes, book: Book, max_cells: int) -> Cells:
+    """The sheet through lxml: every spelling XML allows, and a Flaw for what Excel would
+    not open."""
     root = parse_xml(data)
     if root.tag != WORKSHEET:
         raise PackageError("工作表内容不是 Excel 工作表格式，请在 Excel 中另存为 .xlsx",
@@ -134,6 +157,197 @@ def read_sheet(data: bytes, book: Book, max_cells: int) -> Cells:
                                 "the sheet's XML holds its cells twice (two sheetData "
                                 "elements); open the file in Excel, save it and send it again"))
     return cells
+
+
+# The fast path. The cells (<sheetData>'s body, nearly all of a sheet's bytes) are cut into
+# tokens by one C-level regex over the bytes, whose grammar is a strict subset of XML: the
+# spellings writers of cells use, attribute values in double quotes without `<` or `&`, text
+# without `<` or characters XML forbids. Every byte of the body must belong to a token (what
+# does not, comments, CDATA, processing instructions, prefixes, other attributes, whitespace
+# between elements, is caught by the last alternative and declines). The rest of the
+# document (small) is parsed by lxml, which checks its well-formedness, its encoding and the
+# namespace in force at <sheetData>; a text holding `&` is decoded by lxml too, so entities
+# and character references mean exactly what they mean to the parsed path. Declining (None)
+# hands the sheet to read_sheet_parsed.
+_OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
+_NAME = rb"[A-Za-z_][A-Za-z0-9_.\-]*"
+_ATTRS = rb'((?: ' + _NAME + rb'(?::' + _NAME + rb')?="[^"<&\x00-\x1f]*")*)'
+_TEXT = rb"([^<\x00-\x08\x0b-\x1f]*)"  # no \r: XML reads \r\n as \n
+_TOKEN = re.compile(  # cells first: most tokens are cells
+    # 1 letters, 2 digits, 3 s=, 4 t=, in the order every writer of cells puts them
+    rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,9})")?'
+    rb"(?:/>|>(?:(<f)" + _ATTRS + rb"(?:/>|>" + _TEXT + rb"</f>))?"  # 5 <f, 6 attrs, 7 text
+    rb"(?:(<v>)" + _TEXT + rb"</v>)?"  # 8 <v>, 9 stored
+    rb'(?:(<is>)<t(?: xml:space="preserve")?>' + _TEXT + rb"</t></is>)?</c>)"  # 10 <is>, 11
+    rb"|(</row>)"  # 12
+    rb'|<row r="([1-9][0-9]{0,6})"' + _ATTRS + rb"(/?)>"  # 13 number, 14 other attributes, 15 /
+    rb"|([\s\S])")  # 16: anything else, which declines
+_ATTR = re.compile(rf' ({_NAME.decode()})(?::({_NAME.decode()}))?="([^"]*)"')
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+_KINDS = {k.encode(): k for k in ("n", "s", "str", "inlineStr", "e", "b", "d")}
+# Texts holding `&` as lxml decodes them, kept for the process: a template's labels recur.
+_DECODED: dict[bytes, str] = {}
+
+
+class _Declined(Exception):
+    pass
+
+
+def read_sheet_fast(data: bytes, book: Book, max_cells: int) -> Cells | None:
+    """The sheet's Cells exactly as `read_sheet_parsed` gives them, or None where the strict
+    grammar does not hold the sheet as written."""
+    start, end = data.find(_OPEN), data.find(_CLOSE)
+    if start < 0 or end < start or data.count(b"sheetData") != 2:  # one, not in a comment
+        return None
+    body = data[start + len(_OPEN):end]
+    # U+FFFE and U+FFFF are no XML characters; "]]>" may not stand in text.
+    if b"]]>" in body or b"\xef\xbf\xbe" in body or b"\xef\xbf\xbf" in body:
+        return None
+    namespaces = _namespaces(data[:start] + b"<sheetData/>" + data[end + len(_CLOSE):])
+    if namespaces is None:
+        return None
+    try:
+        return _fast_pass(body, _Pass(book, max_cells), namespaces)
+    except (SheetTooLarge, _Declined, UnicodeDecodeError):
+        # Too large (the parsed path says so), a text lxml refuses, or bytes that are not
+        # UTF-8: every byte the grammar lets through beyond ASCII is in a text or attribute
+        # that is decoded on the way.
+        return None
+
+
+def _namespaces(rest: bytes) -> dict[str | None, str] | None:
+    """The namespaces in force at <sheetData>, if the document around the cells is a UTF-8
+    worksheet whose <sheetData> is in the main namespace."""
+    if rest in _RESTS:
+        return _RESTS[rest]
+    found = _namespaces_parsed(rest)
+    if len(rest) <= 1 << 16:
+        if len(_RESTS) >= 64:
+            _RESTS.clear()
+        _RESTS[rest] = found
+    return found
+
+
+# The document around the cells is mostly the same bytes in every file of one template (18
+# distinct in the 2,200 sheets of the bench's 200 packs): parsed once per reader process.
+_RESTS: dict[bytes, dict[str | None, str] | None] = {}
+
+
+def _namespaces_parsed(rest: bytes) -> dict[str | None, str] | None:
+    try:
+        root = parse_xml(rest)
+    except PackageError:
+        return None
+    if not isinstance(root, LET._Element) or root.tag != WORKSHEET:  # defusedxml's: a DTD
+        return None
+    info = root.getroottree().docinfo
+    found = root.findall(SHEET_DATA)
+    if (info.encoding or "").upper() != "UTF-8" or info.xml_version != "1.0" or len(found) != 1:
+        return None
+    return {**found[0].nsmap, "xml": _XML_NS}
+
+
+def _attributes(attrs: str, namespaces: dict[str | None, str]) -> bool | None:
+    """Whether attributes (of a row or formula, after r=) say hidden="1"; None if XML would
+    refuse them (one given twice, an undeclared prefix) or they declare a namespace."""
+    seen = {("", "r")}
+    hidden = False
+    for first, local, value in _ATTR.findall(attrs):
+        if local:
+            if first.startswith("xmlns") or first not in namespaces:
+                return None
+            key = (namespaces[first], local)
+        elif first.startswith("xmlns"):
+            return None
+        else:
+            key = ("", first)
+            hidden = hidden or first == "hidden" and value in ("1", "true")
+        if key in seen:
+            return None
+        seen.add(key)
+    return hidden
+
+
+def _text(raw: bytes) -> str:
+    """A text of the body, its entities and character references decoded as lxml does."""
+    if b"&" not in raw:
+        return raw.decode()
+    text = _DECODED.get(raw)
+    if text is None:
+        text = xml_text(raw)
+        if text is None:  # not well-formed (&nbsp;, &#0;, a bare &): the parser says so
+            raise _Declined
+        if len(_DECODED) >= 20_000:
+            _DECODED.clear()
+        _DECODED[raw] = text
+    return text
+
+
+def _fast_pass(body: bytes, p: _Pass, namespaces: dict[str | None, str]) -> Cells | None:
+    rows, hidden = p.cells.rows, set()
+    checked: dict[bytes, bool | None] = {}  # attributes -> _attributes(), once per spelling
+    styles: dict[bytes, str | None] = {b"": None}
+    column_of, kind_of, fact, place = _COLUMNS_BYTES.get, _KINDS.get, p.fact, p.place
+    number = last_row = last_col = 0  # number: the row being read, 0 between rows
+    digits, suffix = b"", ""
+    values: list[Any] = []
+    for (letters, cell_digits, style, kind, f, f_attrs, formula, v, stored, inline, text,
+         row_close, row, row_attrs, row_ends, _other) in _TOKEN.findall(body):
+        if letters:
+            column, name = column_of(letters, _NO_COLUMN)
+            if cell_digits != digits or column <= last_col:
+                return None  # outside a row, not of its row, not a column, twice, out of order
+            last_col = column
+            if not (v or f or inline):
+                if kind == b"e":
+                    fact(name + suffix, styles.get(style) or style.decode() or None, "e", None,
+                         None, None)
+                continue
+            if f_attrs:
+                if f_attrs not in checked:
+                    checked[f_attrs] = _attributes(f_attrs.decode(), namespaces)
+                if checked[f_attrs] is None:
+                    return None
+            if style not in styles:
+                styles[style] = style.decode()
+            where = name + suffix
+            value = fact(where, styles[style], kind_of(kind) or kind.decode() or None,
+                         (stored.decode() if b"&" not in stored else _text(stored)) if v else None,
+                         (formula.decode() if b"&" not in formula else _text(formula)) if f
+                         else None,
+                         _unescape(text.decode() if b"&" not in text else _text(text)) if inline
+                         else None)
+            if value != "":
+                if column == len(values) + 1:
+                    values.append(value)
+                    p.laid_out += 1
+                else:
+                    place(values, column, value, where)
+        elif row:
+            found = int(row)
+            if number or found <= last_row or found > MAX_ROW:
+                return None
+            last_row = found
+            if row_attrs:
+                if row_attrs not in checked:
+                    checked[row_attrs] = _attributes(row_attrs.decode(), namespaces)
+                is_hidden = checked[row_attrs]
+                if is_hidden is None:
+                    return None
+                if is_hidden:
+                    hidden.add(found)
+            if not row_ends:
+                number, digits, suffix, values, last_col = found, row, row.decode(), [], 0
+        elif row_close and number:
+            if values:
+                rows[number] = values
+            number, digits = 0, b""
+        else:  # </row> outside a row, or anything the grammar does not know
+            return None
+    if number:
+        return None
+    p.cells.hidden_rows = frozenset(hidden)
+    return p.cells
 
 
 class _Pass:
@@ -194,8 +408,7 @@ class _Pass:
         suffix = str(number)
         cut = -len(suffix)
         for cell, ref in zip(cells, refs, strict=True):
-            children = len(cell)
-            if not children and cell.get("t") != "e":
+            if not len(cell) and cell.get("t") != "e":
                 continue
             assert ref is not None  # checked above; for the type checker
             column = _COLUMNS.get(ref[:cut]) if ref.endswith(suffix) else None
@@ -206,12 +419,9 @@ class _Pass:
                     self.bad_reference(ref, number)
                     continue
                 ref = upper
-            # The two cells a sheet is mostly made of, read here; all else by value().
-            value = self.plain_value(cell) if children == 1 else None
-            if value is None:
-                value = self.value(cell, ref)
-                if value == "":
-                    continue
+            value = self.value(cell, ref)
+            if value == "":
+                continue
             if column <= len(values) or column > len(values) + 1:
                 self.place(values, column, value, ref)
             else:  # the next cell of the row, as nearly every cell is
@@ -219,27 +429,6 @@ class _Pass:
                 self.laid_out += 1
         if values:
             self.cells.rows[number] = values
-
-    def plain_value(self, cell: Element) -> Any:
-        """The value of a cell holding one plain number or one plain inline string, the two
-        kinds a sheet is mostly made of; None for any other cell, which value() reads."""
-        child, kind = cell[0], cell.get("t")
-        if len(child) == 0 and child.tag == _V and kind in (None, "n"):
-            text = child.text
-            style = cell.get("s")
-            if text and text.isascii() and "_" not in text and (
-                    style is None or style in self.book.number_styles):
-                try:
-                    number = float(text)
-                except ValueError:
-                    return None
-                return number if number - number == 0.0 else None  # not inf, not nan
-        elif child.tag == _IS and kind == "inlineStr" and len(child) == 1:
-            t = child[0]
-            if t.tag == _T and not len(t):
-                text = t.text or ""
-                return text if "_x" not in text else None
-        return None
 
     def read_row_in_order(self, cells: list[Element], number: int) -> None:
         """A row where some cell has no r= (it follows the one before) or one is repeated."""
@@ -310,13 +499,16 @@ class _Pass:
         return column
 
     def value(self, cell: Element, where: str) -> Any:
-        kind = cell.get("t", "n")
+        """The facts of a parsed cell, handed to fact()."""
         stored: str | None = None
+        formula: str | None = None
         inline: Element | None = None
         seen = set()
         for child in cell:
             tag = child.tag
             if tag in seen or tag == _V and len(child):
+                if formula is not None:
+                    self.cells.formulas[where] = formula
                 self.flaw(where, f"单元格 {where} 的内容在文件中重复或结构异常，无法确定其值",
                           f"cell {where} holds its value twice or in an odd structure in the "
                           "sheet's XML, so which value Excel shows is not certain; open the "
@@ -324,29 +516,54 @@ class _Pass:
                 return ""
             seen.add(tag)
             if tag not in (_V, _F, _IS, _EXT):
+                if formula is not None:
+                    self.cells.formulas[where] = formula
                 self.stray(child, where)
                 return ""
             if tag == _V:
                 stored = child.text or ""
             elif tag == _F:
-                self.cells.formulas[where] = child.text or ""
+                formula = child.text or ""
             elif tag == _IS:
                 inline = child
-        if kind == "inlineStr":
-            return "" if inline is None else rich_text(inline)
+        return self.fact(where, cell.get("s"), cell.get("t"), stored, formula,
+                         None if inline is None else rich_text(inline))
+
+    def fact(self, where: str, style: str | None, kind: str | None, stored: str | None,
+             formula: str | None, inline: str | None) -> Any:
+        """A cell's value from what its XML says: s= and t= (None where absent), the text of
+        <v> and of <f> (None where absent) and the text of <is>. The one definition of a
+        stored value for both paths; records the formula, the error or the flaw."""
+        if formula is not None:
+            self.cells.formulas[where] = formula
+        if kind is None or kind == "n":
+            # A plain number in a number style, the cell a sheet is mostly made of, read
+            # here; what typed() would give it, for less work.
+            if stored and stored.isascii() and "_" not in stored and (
+                    "0" if style is None else style) in self.book.number_styles:
+                try:
+                    number = float(stored)
+                except ValueError:
+                    pass
+                else:
+                    if number - number == 0.0:  # not inf, not nan
+                        return number
+            kind = "n"
+        elif kind == "inlineStr":
+            return "" if inline is None else inline
         if stored is None:
             if kind == "e":
                 self.cells.errors[where] = "#ERROR"
             return ""
-        return self.typed(kind, stored, cell, where)
+        return self.typed(kind, stored, style, where)
 
-    def typed(self, kind: str, stored: str, cell: Element, where: str) -> Any:
+    def typed(self, kind: str, stored: str, style: str | None, where: str) -> Any:
         if kind == "n":
             text = stored.strip()
             if not text:
                 return ""
             if _NUMBER.fullmatch(text) and (number := float(text)) - number == 0.0:
-                style = cell.get("s", "0")
+                style = "0" if style is None else style
                 if style.isdigit() and int(style) in self.book.date_styles:
                     return _date(number, self.book.date1904, number)
                 return number
@@ -400,3 +617,6 @@ def _letters(column: int) -> str:
 
 
 _COLUMNS = {_letters(n): n for n in range(1, MAX_COL + 1)}  # "A" -> 1 … "XFD" -> 16384
+# b"A" -> (1, "A"); what is no column sorts before every column, and so declines.
+_COLUMNS_BYTES = {letters.encode(): (n, letters) for letters, n in _COLUMNS.items()}
+_NO_COLUMN = (0, "")

@@ -154,10 +154,11 @@ class TableReader:
                 continue
             values = out[col.key]
             if col.type is c.ColumnType.MONEY or measures is None:
-                out[col.key] = [None if v is None else to_cents(v, factor) for v in values]
+                out[col.key] = cents_all(values, factor)
             else:  # a quantity is money only on an AMOUNT row
-                out[col.key] = [to_cents(v, factor) if v is not None and m == c.MONEY_MEASURE
-                                else v for v, m in zip(values, measures, strict=True)]
+                out[col.key] = [cents if m == c.MONEY_MEASURE else v for v, cents, m
+                                in zip(values, cents_all(values, factor), measures,
+                                       strict=True)]
 
     def _total(self, out: dict[str, list[Any]], cached: list[Any], rows: list[int]) -> None:
         """Recompute the total; a typed-over total that disagrees is reported, never used."""
@@ -217,6 +218,29 @@ def to_cents(value: float, factor: int = 1) -> float:
 
 
 _CENT = Decimal("0.01")
+
+
+def cents_all(values: list[Any], factor: int = 1) -> list[Any]:
+    """to_cents over a column, None kept: the same figures (tests/test_table_reader.py compares
+    them), without a call per amount. Away from a half cent, round(hundredths) / 100 is
+    round(product, 2): both take the integer nearest the product's hundredths (which the
+    binary product gives to far better than the margin kept from the half) and divide
+    exactly rounded; int / int and round() of a float are quicker than round(x, 2)."""
+    out: list[Any] = []
+    append = out.append
+    for v in values:
+        if v is None:
+            append(None)
+            continue
+        product = v * factor
+        hundredths = product * 100
+        if abs(product) < 1e15:
+            off = abs(abs(hundredths - int(hundredths)) - 0.5)
+            if off > 1e-6 and off > abs(hundredths) * 1e-12:
+                append(round(hundredths) / 100)
+                continue
+        append(to_cents(v, factor))
+    return out
 
 
 def _filled(values: Any, inputs: list[int]) -> bool:
