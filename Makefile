@@ -90,7 +90,7 @@ bench: install
 PROFILE_N ?= 200
 profile: install
 	$(BIN)/python -m pip install --quiet pyinstrument
-	cd bench && ../$(BIN)/python profile.py --n $(PROFILE_N)
+	cd bench && ../$(BIN)/python where_time_goes.py --n $(PROFILE_N)
 
 # Mutation fuzzing beyond the bounded run in make test; counts land in bench/fuzz-report.json.
 # FUZZ_EXAMPLES structure-aware mutants of the sheet XML (read in this process, ~5 minutes for

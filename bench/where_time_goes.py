@@ -1,5 +1,8 @@
 """make profile: where a run's time goes, by pyinstrument, written to bench/profile.txt.
 
+(Not named profile.py: run from bench/, that name would shadow the standard library's
+`profile`, which cProfile imports.)
+
 Two profiles over the same N packs (bench/data/, made by make bench):
   1. what a reader process does per file (intake, read, validate), run in this process so the
      profiler sees it;
