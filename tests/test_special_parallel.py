@@ -1,0 +1,64 @@
+"""Many projects' special reports are written by forked processes: the same files, in the
+same order, as written one by one here; what a report raises is raised in the run."""
+
+from __future__ import annotations
+
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from xltrack import monthly
+from xltrack.errors import UsageError
+from xltrack.monthly import MonthResult, write_special_reports
+
+linux = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                           reason="reports are written in parallel where processes fork")
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    """A document's parts but the one that holds the moment it was written."""
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"}
+
+
+@linux
+def test_in_parallel_the_same_reports_as_one_by_one(demo_month: MonthResult, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = write_special_reports(demo_month, tmp_path / "serial")
+    monkeypatch.setattr(monthly, "PARALLEL_FROM", 1)
+    parallel = write_special_reports(demo_month, tmp_path / "parallel")
+    assert [p.name for p in parallel] == [p.name for p in serial]
+    assert len(serial) > 3
+    for one, other in zip(serial, parallel, strict=True):
+        assert _parts(one) == _parts(other), one.name
+
+
+def _pid(job: object) -> list[Path]:
+    return [Path(str(os.getpid()))]
+
+
+@linux
+def test_many_projects_are_written_in_other_processes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs = list(range(monthly.PARALLEL_FROM))
+    pids = {p.name for paths in monthly._each_project(_pid, jobs) for p in paths}
+    assert str(os.getpid()) not in pids
+    few = {p.name for paths in monthly._each_project(_pid, jobs[:-1]) for p in paths}
+    assert few == {str(os.getpid())}  # a few: here, no process started
+
+
+def _refuse(*args: object, **kwargs: object) -> Path:
+    raise UsageError("专项报告无法写入", "the special report cannot be written")
+
+
+@linux
+def test_what_a_report_raises_in_a_process_is_raised_in_the_run(
+        demo_month: MonthResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(monthly, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(monthly, "write_special_docx", _refuse)
+    with pytest.raises(UsageError) as raised:
+        write_special_reports(demo_month, tmp_path)
+    assert raised.value.text("zh") == "专项报告无法写入"
