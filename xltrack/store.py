@@ -489,14 +489,44 @@ def _frame(cursor: backend.Cursor) -> pd.DataFrame:
     return frame
 
 
+_RECORDS = ("SELECT r.submission_id, r.excel_row, r.data, s.period, s.revision, s.received_at,"
+            " s.file FROM records r JOIN submissions s ON s.id = r.submission_id"
+            " WHERE s.status = 'accepted' AND s.period <= ? AND r.tbl = ?")
+_ORIGIN = ("submission_id", "excel_row", "period", "revision", "received_at", "file")
+
+
 def records_in_force(conn: Connection, period: str, table: str) -> pd.DataFrame:
-    rows = conn.execute(
-        "SELECT r.submission_id, r.excel_row, r.data, s.period, s.revision, s.received_at,"
-        " s.file FROM records r JOIN submissions s ON s.id = r.submission_id"
-        " WHERE s.status = 'accepted' AND s.period <= ? AND r.tbl = ?", (period, table))
+    """The records of `table` of every accepted submission effective up to `period`, each
+    row's data with its submission and origin. Made column by column, each distinct text kept
+    once, rather than as a dict per row: the frame pandas made from such dicts, in a fraction
+    of the memory (rows whose data do not all have the same fields are made as before)."""
+    cursor = conn.execute(_RECORDS, (period, table))
+    fields: list[str] | None = None
+    columns: list[list[Any]] = []
+    seen: dict[str, str] = {}
+    while batch := cursor.fetchmany(10_000):
+        for sid, row, data, p, rev, rec, file in batch:
+            values = json.loads(data)
+            if fields is None:
+                fields = list(values)
+                if set(fields) & set(_ORIGIN):  # a field named like an origin: as before
+                    return _records_as_dicts(conn, period, table)
+                columns = [[] for _ in range(len(fields) + len(_ORIGIN))]
+            if len(values) != len(fields) or list(values) != fields:
+                return _records_as_dicts(conn, period, table)
+            for column, value in zip(columns, (*values.values(), sid, row, p, rev, rec, file),
+                                     strict=True):
+                column.append(seen.setdefault(value, value) if type(value) is str else value)
+    if fields is None:
+        return pd.DataFrame()
+    return pd.DataFrame(dict(zip([*fields, *_ORIGIN], columns, strict=True)))
+
+
+def _records_as_dicts(conn: Connection, period: str, table: str) -> pd.DataFrame:
+    """records_in_force's frame made from a dict per row (rows with differing fields)."""
     out = [{**json.loads(data), "submission_id": sid, "excel_row": row, "period": p,
             "revision": rev, "received_at": rec, "file": file}
-           for sid, row, data, p, rev, rec, file in rows]
+           for sid, row, data, p, rev, rec, file in conn.execute(_RECORDS, (period, table))]
     return pd.DataFrame(out)
 
 
