@@ -123,12 +123,12 @@ def _newest(facts: pd.DataFrame, among: pd.Series) -> pd.Series:
     submission = facts.submission_id.to_numpy(dtype="int64")
     pair = projects.astype("int64") * len(table_names) + tables
     version = pair * (int(submission.max()) + 1) + submission
-    inside = among.to_numpy(dtype=bool)
-    first = pd.Series(version[inside]).drop_duplicates().index  # one fact per version
-    rows = facts.loc[among]
+    inside = np.flatnonzero(among.to_numpy(dtype=bool))
+    # one fact per version, by its position: the facts among are not copied for it
+    first = inside[pd.Series(version[inside]).drop_duplicates().index]
     versions = pd.DataFrame({
-        "pair": pair[inside][first], "version": version[inside][first],
-        **{k: rows[k].to_numpy()[first]
+        "pair": pair[first], "version": version[first],
+        **{k: facts[k].iloc[first].to_numpy()
            for k in ("revision", "period", "received_at", "submission_id")}})
     newest = (versions.sort_values(["revision", "period", "received_at", "submission_id"])
               .groupby("pair").tail(1).version)
@@ -203,17 +203,7 @@ def consolidate(facts: pd.DataFrame, register: Register, period: str,
                 progress: pd.DataFrame | None = None) -> Consolidation:
     """Figures for every level and span, and the milestone status of every project."""
     projects = projects_frame(register)
-    needed = facts[SELECTION_COLUMNS] if set(SELECTION_COLUMNS) <= set(facts.columns) else facts
-    # Summed part by part and span by span: a large history's facts are never held twice.
-    keys = ["project", "indicator", "basis"]
-    sums = []
-    tagged = with_indicator(needed, period)
-    for part in _selected_parts(tagged, period, ["project", "indicator", "month",
-                                                         "amount"]):
-        sums += [part[mask].groupby(keys).amount.sum().reset_index().assign(span=span)
-                 for span, mask in _span_masks(part, period).items()]
-    summed = (pd.concat(sums, ignore_index=True).groupby([*keys, "span"]).amount.sum()
-              .reset_index())
+    summed = _summed(facts, period)
     by_project = _complete(summed, projects)
     with_owner = by_project.merge(projects[["project", "subsidiary", "segment"]], on="project")
     with_owner["group"] = GROUP
@@ -227,6 +217,50 @@ def consolidate(facts: pd.DataFrame, register: Register, period: str,
     figures["amount"] = figures.amount.round(2)
     return Consolidation(period, figures, projects,
                          milestone_status(plan, progress, period))
+
+
+def _summed(facts: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The selected facts' amounts summed per project, indicator, basis and span.
+
+    The facts are not copied: each basis and span is a mask over them, and each project and
+    indicator one integer, so that a sum is taken over the amounts alone. A group's amounts
+    are summed in the facts' order, as a grouping of the selected rows by their texts sums
+    them: the same sums."""
+    needed = facts[SELECTION_COLUMNS] if set(SELECTION_COLUMNS) <= set(facts.columns) else facts
+    tagged = with_indicator(needed, period)
+    projects, project_names = pd.factorize(tagged.project)
+    indicators, indicator_names = pd.factorize(tagged.indicator)
+    width = max(len(indicator_names), 1)
+    pair = projects.astype("int64") * width + indicators
+    amount = tagged.amount.to_numpy(dtype="float64")
+    planned = tagged.tbl.isin(PLAN_TABLES)
+    bases = {ACTUAL: tagged.tbl.isin(ACTUAL_TABLES) & (tagged.month <= period),
+             PLAN: _newest(tagged, planned),
+             BASELINE: _newest(tagged, planned & _first_revision(tagged, ["project", "tbl"]))}
+    month, year = tagged.month, period[:4]
+    spans = {"month": month == period, "ytd": (month >= f"{year}-01") & (month <= period),
+             "to_date": month <= period, "at_completion": None}  # as _span_masks
+    del tagged, month
+    sums = []
+    for basis, chosen in bases.items():
+        for span, mask in spans.items():
+            if mask is None and basis == ACTUAL:  # the actual has no amount at completion
+                continue
+            rows = (chosen if mask is None else chosen & mask).to_numpy(dtype=bool)
+            if not rows.any():
+                continue
+            summed = pd.Series(amount[rows]).groupby(pair[rows]).sum()
+            codes = summed.index.to_numpy()
+            sums.append(pd.DataFrame({
+                "project": project_names[codes // width],
+                "indicator": indicator_names[codes % width],
+                "basis": basis, "span": span, "amount": summed.to_numpy()}))
+    columns = ["project", "indicator", "basis", "span", "amount"]
+    if not sums:
+        return pd.DataFrame({k: pd.Series(dtype=float if k == "amount" else object)
+                             for k in columns})
+    return (pd.concat(sums, ignore_index=True).groupby(columns[:-1]).amount.sum()
+            .reset_index())
 
 
 def _complete(by_project: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
