@@ -109,7 +109,7 @@ def _first_revision(rows: pd.DataFrame, by: list[str]) -> pd.Series:
     return rows.revision == rows.groupby(by).revision.transform("min")
 
 
-def _newest(facts: pd.DataFrame, among: pd.Series) -> pd.Series:
+def _newest(facts: pd.DataFrame, among: pd.Series, pair: np.ndarray | None = None) -> pd.Series:
     """Among these facts, per project and table, those of the newest submission that covers
     it (highest revision, then latest period, then latest received).
 
@@ -118,10 +118,9 @@ def _newest(facts: pd.DataFrame, among: pd.Series) -> pd.Series:
     facts by integers rather than by comparing texts row by row."""
     if not among.any():
         return among
-    projects, _ = pd.factorize(facts.project)
-    tables, table_names = pd.factorize(facts.tbl)
+    if pair is None:  # or given: one integer per (project, table), as _pairs makes it
+        pair = _pairs(facts)
     submission = facts.submission_id.to_numpy(dtype="int64")
-    pair = projects.astype("int64") * len(table_names) + tables
     version = pair * (int(submission.max()) + 1) + submission
     inside = np.flatnonzero(among.to_numpy(dtype=bool))
     # one fact per version, by its position: the facts among are not copied for it
@@ -133,6 +132,13 @@ def _newest(facts: pd.DataFrame, among: pd.Series) -> pd.Series:
     newest = (versions.sort_values(["revision", "period", "received_at", "submission_id"])
               .groupby("pair").tail(1).version)
     return among & np.isin(version, newest.to_numpy())
+
+
+def _pairs(facts: pd.DataFrame) -> np.ndarray:
+    """One integer for each fact's (project, table)."""
+    projects, _ = pd.factorize(facts.project)
+    tables, table_names = pd.factorize(facts.tbl)
+    return projects.astype("int64") * len(table_names) + tables
 
 
 def newest_each_month(facts: pd.DataFrame, among: pd.Series, months: list[str]) -> pd.Series:
@@ -234,9 +240,13 @@ def _summed(facts: pd.DataFrame, period: str) -> pd.DataFrame:
     pair = projects.astype("int64") * width + indicators
     amount = tagged.amount.to_numpy(dtype="float64")
     planned = tagged.tbl.isin(PLAN_TABLES)
+    # (project, table) as one integer, made once for both choices and the first revision
+    tables = _pairs(tagged)
+    first = tagged.revision == tagged.revision.groupby(tables).transform("min")
     bases = {ACTUAL: tagged.tbl.isin(ACTUAL_TABLES) & (tagged.month <= period),
-             PLAN: _newest(tagged, planned),
-             BASELINE: _newest(tagged, planned & _first_revision(tagged, ["project", "tbl"]))}
+             PLAN: _newest(tagged, planned, tables),
+             BASELINE: _newest(tagged, planned & first, tables)}
+    del tables, first
     month, year = tagged.month, period[:4]
     spans = {"month": month == period, "ytd": (month >= f"{year}-01") & (month <= period),
              "to_date": month <= period, "at_completion": None}  # as _span_masks
