@@ -138,14 +138,16 @@ def _pairs(facts: pd.DataFrame) -> np.ndarray:
     """One integer for each fact's (project, table)."""
     projects, _ = _factorized(facts.project)
     tables, table_names = _factorized(facts.tbl)
-    return projects.astype("int64") * len(table_names) + tables
+    pair: np.ndarray = projects.astype("int64") * len(table_names) + tables
+    return pair
 
 
 def _factorized(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """pandas.factorize's codes and uniques of a column of few distinct values. Given its
     values as an array and a small size hint, pandas does not size its table for as many
     distinct values as rows (for a text column, several times the memory of the column)."""
-    return pd.factorize(column.to_numpy(), size_hint=1024)  # type: ignore[return-value]
+    codes, uniques = pd.factorize(column.to_numpy(), size_hint=1024)
+    return codes, np.asarray(uniques)
 
 
 def newest_each_month(facts: pd.DataFrame, among: pd.Series, months: list[str]) -> pd.Series:
