@@ -131,7 +131,9 @@ def _newest(facts: pd.DataFrame, among: pd.Series, pair: np.ndarray | None = Non
            for k in ("revision", "period", "received_at", "submission_id")}})
     newest = (versions.sort_values(["revision", "period", "received_at", "submission_id"])
               .groupby("pair").tail(1).version)
-    return among & np.isin(version, newest.to_numpy())
+    # a table of the few newest versions, looked up by each fact (numpy's isin would sort
+    # all the facts' versions with them)
+    return among & pd.Series(version, index=among.index).isin(newest.to_numpy())
 
 
 def _pairs(facts: pd.DataFrame) -> np.ndarray:
@@ -243,19 +245,21 @@ def _summed(facts: pd.DataFrame, period: str) -> pd.DataFrame:
     them: the same sums."""
     needed = facts[SELECTION_COLUMNS] if set(SELECTION_COLUMNS) <= set(facts.columns) else facts
     tagged = with_indicator(needed, period)
-    projects, project_names = _factorized(tagged.project)
-    indicators, indicator_names = _factorized(tagged.indicator)
-    width = max(len(indicator_names), 1)
-    pair = projects.astype("int64") * width + indicators
-    amount = tagged.amount.to_numpy(dtype="float64")
     planned = tagged.tbl.isin(PLAN_TABLES)
-    # (project, table) as one integer, made once for both choices and the first revision
+    # (project, table) as one integer, made once for both choices and the first revision;
+    # let go before the keys of the sums are made
     tables = _pairs(tagged)
     first = tagged.revision == tagged.revision.groupby(tables).transform("min")
     bases = {ACTUAL: tagged.tbl.isin(ACTUAL_TABLES) & (tagged.month <= period),
              PLAN: _newest(tagged, planned, tables),
              BASELINE: _newest(tagged, planned & first, tables)}
     del tables, first
+    projects, project_names = _factorized(tagged.project)
+    indicators, indicator_names = _factorized(tagged.indicator)
+    width = max(len(indicator_names), 1)
+    pair = projects * width + indicators
+    del projects, indicators
+    amount = tagged.amount.to_numpy(dtype="float64")
     month, year = tagged.month, period[:4]
     spans = {"month": month == period, "ytd": (month >= f"{year}-01") & (month <= period),
              "to_date": month <= period, "at_completion": None}  # as _span_masks
