@@ -84,7 +84,7 @@ def with_indicator(facts: pd.DataFrame, period: str) -> pd.DataFrame:
     if not in_force.all():
         facts = facts[in_force]
     investment = facts.tbl.isin(_INVESTMENT_TABLES)
-    labels = {m: f"sales:{m}" for m in facts.measure.unique()}  # one text per measure
+    labels = {m: f"sales:{m}" for m in _factorized(facts.measure)[1]}  # one text per measure
     return facts.assign(indicator=facts.measure.map(labels).where(~investment, INVESTMENT))
 
 
@@ -109,7 +109,7 @@ def _first_revision(rows: pd.DataFrame, by: list[str]) -> pd.Series:
     return rows.revision == rows.groupby(by).revision.transform("min")
 
 
-def _newest(facts: pd.DataFrame, among: pd.Series) -> pd.Series:
+def _newest(facts: pd.DataFrame, among: pd.Series, pair: np.ndarray | None = None) -> pd.Series:
     """Among these facts, per project and table, those of the newest submission that covers
     it (highest revision, then latest period, then latest received).
 
@@ -118,21 +118,38 @@ def _newest(facts: pd.DataFrame, among: pd.Series) -> pd.Series:
     facts by integers rather than by comparing texts row by row."""
     if not among.any():
         return among
-    projects, _ = pd.factorize(facts.project)
-    tables, table_names = pd.factorize(facts.tbl)
+    if pair is None:  # or given: one integer per (project, table), as _pairs makes it
+        pair = _pairs(facts)
     submission = facts.submission_id.to_numpy(dtype="int64")
-    pair = projects.astype("int64") * len(table_names) + tables
     version = pair * (int(submission.max()) + 1) + submission
-    inside = among.to_numpy(dtype=bool)
-    first = pd.Series(version[inside]).drop_duplicates().index  # one fact per version
-    rows = facts.loc[among]
+    inside = np.flatnonzero(among.to_numpy(dtype=bool))
+    # one fact per version, by its position: the facts among are not copied for it
+    first = inside[pd.Series(version[inside]).drop_duplicates().index]
     versions = pd.DataFrame({
-        "pair": pair[inside][first], "version": version[inside][first],
-        **{k: rows[k].to_numpy()[first]
+        "pair": pair[first], "version": version[first],
+        **{k: facts[k].iloc[first].to_numpy()
            for k in ("revision", "period", "received_at", "submission_id")}})
     newest = (versions.sort_values(["revision", "period", "received_at", "submission_id"])
               .groupby("pair").tail(1).version)
-    return among & np.isin(version, newest.to_numpy())
+    # a table of the few newest versions, looked up by each fact (numpy's isin would sort
+    # all the facts' versions with them)
+    return among & pd.Series(version, index=among.index).isin(newest.to_numpy())
+
+
+def _pairs(facts: pd.DataFrame) -> np.ndarray:
+    """One integer for each fact's (project, table)."""
+    projects, _ = _factorized(facts.project)
+    tables, table_names = _factorized(facts.tbl)
+    pair: np.ndarray = projects.astype("int64") * len(table_names) + tables
+    return pair
+
+
+def _factorized(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """pandas.factorize's codes and uniques of a column of few distinct values. Given its
+    values as an array and a small size hint, pandas does not size its table for as many
+    distinct values as rows (for a text column, several times the memory of the column)."""
+    codes, uniques = pd.factorize(column.to_numpy(), size_hint=1024)
+    return codes, np.asarray(uniques)
 
 
 def newest_each_month(facts: pd.DataFrame, among: pd.Series, months: list[str]) -> pd.Series:
@@ -203,17 +220,7 @@ def consolidate(facts: pd.DataFrame, register: Register, period: str,
                 progress: pd.DataFrame | None = None) -> Consolidation:
     """Figures for every level and span, and the milestone status of every project."""
     projects = projects_frame(register)
-    needed = facts[SELECTION_COLUMNS] if set(SELECTION_COLUMNS) <= set(facts.columns) else facts
-    # Summed part by part and span by span: a large history's facts are never held twice.
-    keys = ["project", "indicator", "basis"]
-    sums = []
-    tagged = with_indicator(needed, period)
-    for part in _selected_parts(tagged, period, ["project", "indicator", "month",
-                                                         "amount"]):
-        sums += [part[mask].groupby(keys).amount.sum().reset_index().assign(span=span)
-                 for span, mask in _span_masks(part, period).items()]
-    summed = (pd.concat(sums, ignore_index=True).groupby([*keys, "span"]).amount.sum()
-              .reset_index())
+    summed = _summed(facts, period)
     by_project = _complete(summed, projects)
     with_owner = by_project.merge(projects[["project", "subsidiary", "segment"]], on="project")
     with_owner["group"] = GROUP
@@ -227,6 +234,56 @@ def consolidate(facts: pd.DataFrame, register: Register, period: str,
     figures["amount"] = figures.amount.round(2)
     return Consolidation(period, figures, projects,
                          milestone_status(plan, progress, period))
+
+
+def _summed(facts: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The selected facts' amounts summed per project, indicator, basis and span.
+
+    The facts are not copied: each basis and span is a mask over them, and each project and
+    indicator one integer, so that a sum is taken over the amounts alone. A group's amounts
+    are summed in the facts' order, as a grouping of the selected rows by their texts sums
+    them: the same sums."""
+    needed = facts[SELECTION_COLUMNS] if set(SELECTION_COLUMNS) <= set(facts.columns) else facts
+    tagged = with_indicator(needed, period)
+    planned = tagged.tbl.isin(PLAN_TABLES)
+    # (project, table) as one integer, made once for both choices and the first revision;
+    # let go before the keys of the sums are made
+    tables = _pairs(tagged)
+    first = tagged.revision == tagged.revision.groupby(tables).transform("min")
+    bases = {ACTUAL: tagged.tbl.isin(ACTUAL_TABLES) & (tagged.month <= period),
+             PLAN: _newest(tagged, planned, tables),
+             BASELINE: _newest(tagged, planned & first, tables)}
+    del tables, first
+    projects, project_names = _factorized(tagged.project)
+    indicators, indicator_names = _factorized(tagged.indicator)
+    width = max(len(indicator_names), 1)
+    pair = projects * width + indicators
+    del projects, indicators
+    amount = tagged.amount.to_numpy(dtype="float64")
+    month, year = tagged.month, period[:4]
+    spans = {"month": month == period, "ytd": (month >= f"{year}-01") & (month <= period),
+             "to_date": month <= period, "at_completion": None}  # as _span_masks
+    del tagged, month
+    sums = []
+    for basis, chosen in bases.items():
+        for span, mask in spans.items():
+            if mask is None and basis == ACTUAL:  # the actual has no amount at completion
+                continue
+            rows = (chosen if mask is None else chosen & mask).to_numpy(dtype=bool)
+            if not rows.any():
+                continue
+            summed = pd.Series(amount[rows]).groupby(pair[rows]).sum()
+            codes = summed.index.to_numpy()
+            sums.append(pd.DataFrame({
+                "project": project_names[codes // width],
+                "indicator": indicator_names[codes % width],
+                "basis": basis, "span": span, "amount": summed.to_numpy()}))
+    columns = ["project", "indicator", "basis", "span", "amount"]
+    if not sums:
+        return pd.DataFrame({k: pd.Series(dtype=float if k == "amount" else object)
+                             for k in columns})
+    return (pd.concat(sums, ignore_index=True).groupby(columns[:-1]).amount.sum()
+            .reset_index())
 
 
 def _complete(by_project: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:

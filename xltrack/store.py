@@ -24,6 +24,7 @@ from contextlib import closing, contextmanager
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import arrival, backend, versions
@@ -448,32 +449,84 @@ def facts_in_force(conn: Connection, period: str, origins: bool = True) -> pd.Da
     their origins (file, sheet, cell, item); or, when only the sums are wanted, summed per
     submission, project, table, measure and month."""
     if origins:
-        return _frame(conn.execute(_WITH_ORIGINS, (period,)))
-    sums = _frame(conn.execute(_FOR_SUMS, (period,)))
+        return _frame(conn, _WITH_ORIGINS, (period,))
+    sums = _frame(conn, _FOR_SUMS, (period,))
     columns = [*_SLOT, "month", "amount", "period", "revision", "received_at"]
     if sums.empty:
         return sums[columns]
-    keys = [*_SLOT, "period", "revision", "received_at"]
-    parts = [sums.loc[sums.month.notna(), columns]]
-    years = sums[sums.year.notna()]
-    del sums  # the parts are copies: let it go before they are joined
-    year = years.year.astype("int64")
-    for key in _MONTHS if not years.empty else ():  # a year's row spread to its months
-        has = years[key].notna()
-        if not has.any():
-            continue
-        # each month's name made once and shared by its rows: a few dozen texts, not one
-        # per row (a large history holds hundreds of thousands of such rows)
-        names = {y: f"{y:04d}-{key[1:]}" for y in year[has].unique()}
-        parts.append(years.loc[has, keys].assign(month=year[has].map(names),
-                                                 amount=years.loc[has, key]))
-    return pd.concat(parts, ignore_index=True)[columns]
+    # The month rows, then each month of the year rows (m01, m02, ...): made column by column
+    # from pieces of the sums, so that neither the parts nor a copy of the year rows are held
+    # with the whole (a large history's year rows make hundreds of thousands of facts).
+    on_month, on_year = sums.month.notna(), sums.year.notna()
+    year = sums.year[on_year].astype("int64")
+    spread = []
+    for key in _MONTHS if on_year.any() else ():  # a year's row spread to its months
+        has = on_year & sums[key].notna()
+        if has.any():
+            # each month's name made once and shared by its rows: a few dozen texts, not one
+            # per row (a large history holds hundreds of thousands of such rows)
+            names = {y: f"{y:04d}-{key[1:]}" for y in year[has[on_year]].unique()}
+            spread.append((key, has, year[has[on_year]].map(names)))
+    frame = pd.DataFrame(index=pd.RangeIndex(int(on_month.sum()) + sum(
+        int(has.sum()) for _, has, _ in spread)))
+    for column in columns:
+        pieces = [sums[column][on_month]]
+        for key, has, month in spread:
+            pieces.append(month if column == "month" else sums[key if column == "amount"
+                                                               else column][has])
+        frame[column] = pd.concat(pieces, ignore_index=True)
+        del pieces
+    return frame
 
 
-def _frame(cursor: backend.Cursor) -> pd.DataFrame:
+def _frame(conn: Connection, sql: str, params: tuple[Any, ...]) -> pd.DataFrame:
     """A query's rows as a frame. A history holds millions of amounts but few distinct
     projects, months, files and so on: each distinct text is kept once, which makes the frame
-    several times smaller. Rows are taken a batch at a time and turned into columns in C."""
+    several times smaller. Rows are taken a batch at a time and turned into columns in C; the
+    numbers of a batch into an array at once (not a Python number each), of the dtype pandas
+    gives such a list: int64 for integers alone, float64 for numbers with NULLs, object for
+    NULLs alone. A number column holding anything else is made as before (_frame_of_objects)."""
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    columns: list[list[Any]] = [[] for _ in names]
+    kinds: list[set[type]] = [set() for _ in names]
+    seen: dict[Any, Any] = {}
+    rows = 0
+    while batch := cursor.fetchmany(_BATCH):
+        rows += len(batch)
+        for i, (name, values) in enumerate(zip(names, zip(*batch, strict=True), strict=True)):
+            if name not in _NUMBERS:
+                columns[i].extend(map(seen.setdefault, values, values))
+                continue
+            kind = set(map(type, values))
+            kinds[i] |= kind
+            if kind <= {int}:
+                columns[i].append(np.array(values, dtype=np.int64))
+            elif kind <= _PLAIN_NUMBERS:
+                columns[i].append(np.array(values, dtype=np.float64))  # NULL as NaN
+            else:  # Decimal, bool, text...: the whole frame as before
+                cursor.close()
+                return _frame_of_objects(conn.execute(sql, params))
+    if not rows:
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in names})
+    frame = pd.DataFrame(index=pd.RangeIndex(rows))
+    for i, name in enumerate(names):  # column by column, each list let go once it is in
+        if name not in _NUMBERS:
+            frame[name] = columns[i]
+        elif kinds[i] == {type(None)}:
+            frame[name] = np.full(rows, None, dtype=object)
+        else:
+            frame[name] = np.concatenate(columns[i])  # int64, or float64 once any is not
+        columns[i] = []
+    return frame
+
+
+_PLAIN_NUMBERS = {int, float, type(None)}
+_BATCH = 5_000  # rows fetched at a time: a batch is held as Python values, ~1 kB a row
+
+
+def _frame_of_objects(cursor: backend.Cursor) -> pd.DataFrame:
+    """_frame's frame from a Python value each, the dtypes pandas infers."""
     names = [d[0] for d in cursor.description]
     columns: list[list[Any]] = [[] for _ in names]
     seen: dict[Any, Any] = {}
@@ -483,20 +536,50 @@ def _frame(cursor: backend.Cursor) -> pd.DataFrame:
     if not columns[0]:
         return pd.DataFrame({name: pd.Series(dtype="object") for name in names})
     frame = pd.DataFrame(index=pd.RangeIndex(len(columns[0])))
-    for i, name in enumerate(names):  # column by column, each list let go once it is in
+    for i, name in enumerate(names):
         frame[name] = columns[i]
         columns[i] = []
     return frame
 
 
+_RECORDS = ("SELECT r.submission_id, r.excel_row, r.data, s.period, s.revision, s.received_at,"
+            " s.file FROM records r JOIN submissions s ON s.id = r.submission_id"
+            " WHERE s.status = 'accepted' AND s.period <= ? AND r.tbl = ?")
+_ORIGIN = ("submission_id", "excel_row", "period", "revision", "received_at", "file")
+
+
 def records_in_force(conn: Connection, period: str, table: str) -> pd.DataFrame:
-    rows = conn.execute(
-        "SELECT r.submission_id, r.excel_row, r.data, s.period, s.revision, s.received_at,"
-        " s.file FROM records r JOIN submissions s ON s.id = r.submission_id"
-        " WHERE s.status = 'accepted' AND s.period <= ? AND r.tbl = ?", (period, table))
+    """The records of `table` of every accepted submission effective up to `period`, each
+    row's data with its submission and origin. Made column by column, each distinct text kept
+    once, rather than as a dict per row: the frame pandas made from such dicts, in a fraction
+    of the memory (rows whose data do not all have the same fields are made as before)."""
+    cursor = conn.execute(_RECORDS, (period, table))
+    fields: list[str] | None = None
+    columns: list[list[Any]] = []
+    seen: dict[str, str] = {}
+    while batch := cursor.fetchmany(_BATCH):
+        for sid, row, data, p, rev, rec, file in batch:
+            values = json.loads(data)
+            if fields is None:
+                fields = list(values)
+                if set(fields) & set(_ORIGIN):  # a field named like an origin: as before
+                    return _records_as_dicts(conn, period, table)
+                columns = [[] for _ in range(len(fields) + len(_ORIGIN))]
+            if len(values) != len(fields) or list(values) != fields:
+                return _records_as_dicts(conn, period, table)
+            for column, value in zip(columns, (*values.values(), sid, row, p, rev, rec, file),
+                                     strict=True):
+                column.append(seen.setdefault(value, value) if type(value) is str else value)
+    if fields is None:
+        return pd.DataFrame()
+    return pd.DataFrame(dict(zip([*fields, *_ORIGIN], columns, strict=True)))
+
+
+def _records_as_dicts(conn: Connection, period: str, table: str) -> pd.DataFrame:
+    """records_in_force's frame made from a dict per row (rows with differing fields)."""
     out = [{**json.loads(data), "submission_id": sid, "excel_row": row, "period": p,
             "revision": rev, "received_at": rec, "file": file}
-           for sid, row, data, p, rev, rec, file in rows]
+           for sid, row, data, p, rev, rec, file in conn.execute(_RECORDS, (period, table))]
     return pd.DataFrame(out)
 
 
