@@ -467,3 +467,22 @@ def test_the_parts_the_intake_hands_over_read_as_unzipped_again(fill: Fill) -> N
     corpus = sorted(p for p in (SHARED / "corpus").rglob("*.xlsx"))[:80]
     for path in corpus:
         _parts_handed_over(path)
+
+
+def test_far_cells_spelled_with_character_references_are_bounded_by_the_reader(
+        tmp_path: Path, valid: Path) -> None:
+    """r="&#88;FD1" is XFD1 to an XML parser, but no byte pattern of the extent guard sees
+    it. The reader lays out only the rows a sheet has, each as wide as its last cell, and
+    refuses a sheet once that passes its limit: 320 rows reaching column XFD are 5.2 million
+    cells laid out, beyond the 5 million allowed."""
+    from xltrack.workers import examine
+
+    rows = b"".join(b'<row r="%d"><c r="&#88;FD%d"><v>1</v></c></row>' % (n, n)
+                    for n in range(1, 321))
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b"<sheetData>" + rows + b"</sheetData></worksheet>")
+    far = _rezip(valid, tmp_path / "far.xlsx", {"xl/worksheets/sheet2.xml": sheet})
+    assert _reasons(far) == []  # past the guard
+    sub = examine(far)
+    assert sub.has_errors
+    assert any("too large an area" in f.message_en for f in sub.findings)
