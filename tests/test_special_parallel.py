@@ -3,9 +3,11 @@ same order, as written one by one here; what a report raises is raised in the ru
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,8 @@ import pytest
 from xltrack import monthly
 from xltrack.errors import UsageError
 from xltrack.monthly import MonthResult, write_special_reports
+
+from . import test_special, test_written
 
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"),
                            reason="reports are written in parallel where processes fork")
@@ -62,3 +66,24 @@ def test_what_a_report_raises_in_a_process_is_raised_in_the_run(
     with pytest.raises(UsageError) as raised:
         write_special_reports(demo_month, tmp_path)
     assert raised.value.text("zh") == "专项报告无法写入"
+
+
+@linux
+@pytest.mark.parametrize("case", [
+    test_special.test_a_typed_assessment_survives_reruns_and_a_project_leaving,
+    test_special.test_a_report_open_in_excel_is_not_replaced,
+    test_written.test_the_assessment_is_kept_across_re_runs,
+    test_written.test_a_document_open_in_word_is_left_alone_and_the_new_one_goes_beside_it,
+], ids=lambda case: case.__name__)
+def test_what_people_typed_and_open_reports_are_kept_in_parallel(
+        case: Callable[..., None], demo_month: MonthResult, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The special reports' own tests of typing kept and open files left alone (and the
+    note saying where a report open in Word went), with every project's reports written by
+    the forked processes."""
+    monkeypatch.setattr(monthly, "PARALLEL_FROM", 1)
+    if "monkeypatch" in inspect.signature(case).parameters:
+        with pytest.MonkeyPatch.context() as its_own:  # its undo() leaves ours in place
+            case(demo_month, tmp_path, its_own)
+    else:
+        case(demo_month, tmp_path)

@@ -30,7 +30,9 @@ from .reader import file_digest
 from .report.placement import write_atomically
 from .report.special import report_name, write_special_report
 from .report.written import (
+    keep_placement_notes,
     overview_name,
+    placement_notes,
     special_docx_name,
     write_overview_docx,
     write_special_docx,
@@ -261,12 +263,25 @@ def _project_reports(period: str, lang: str,
 def _each_project(write: Callable[[Any], list[Path]],
                   jobs: list[Any]) -> Iterable[list[Path]]:
     """`write` of every job, in order: in this process, or by forked processes for many jobs.
-    What one raises is raised here, as it would be in this process."""
+    What one raises is raised here, and what placing a document had to say (one open in Word)
+    is said here, as they would be in this process."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if len(jobs) < PARALLEL_FROM or workers < 2 or not sys.platform.startswith("linux"):
         return map(write, jobs)
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-        return list(pool.map(write, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+        done = list(pool.map(partial(_with_notes, write), jobs,
+                             chunksize=max(1, len(jobs) // (workers * 4))))
+    for _, notes in done:
+        keep_placement_notes(notes)
+    return [paths for paths, _ in done]
+
+
+def _with_notes(write: Callable[[Any], list[Path]],
+                job: Any) -> tuple[list[Path], list[str]]:
+    """`write` in a forked process, with the placement notes it made (they live in each
+    process's memory): the notes the run had when it forked are its own to say, not these."""
+    placement_notes()
+    return write(job), placement_notes()
 
 
 def consolidate_period(conn: Connection, register: Register, period: str,

@@ -150,6 +150,12 @@ def placement_notes() -> list[str]:
     return notes
 
 
+def keep_placement_notes(notes: list[str]) -> None:
+    """Notes of documents placed in another process (monthly's forked report writers), to be
+    said with this process's own."""
+    _NOTES.extend(notes)
+
+
 def _place(path: Path, doc: Document) -> Path:
     """The workbooks' rules (placement.place): written through a temporary file, the previous
     document kept in backup/, and one open in Word (its ~$ owner file, or a refused rename)
