@@ -5,6 +5,7 @@ stored are the same as when every table was held as read."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ import pytest
 from xltrack import contract as c
 from xltrack import store
 from xltrack.inbox import check_files
+from xltrack.reader import Submission
 from xltrack.settings import Register
+from xltrack.store_rows import Rows, table_rows
 from xltrack.workers import NEEDED_BEFORE_STORING, Isolation
 
 from .conftest import Fill, cost_row
@@ -51,13 +54,28 @@ def test_packed_tables_come_back_as_read(files: list[Path], register: Register,
     assert packed.packed and all(set(s.tables) <= NEEDED_BEFORE_STORING
                                  for s in packed.submissions)
     assert any(s.tables for s in packed.submissions)  # the plans and progress stay
+    made = []
     for i in range(len(files)):
-        packed.unpack(i)
-        packed.unpack(i)  # once only: nothing left the second time
+        made.append(packed.unpack(i))
+        assert packed.unpack(i) is None  # once only: nothing left the second time
     assert not packed.packed
-    assert [list(s.tables) for s in packed.submissions] == [list(s.tables)
-                                                            for s in held.submissions]
-    assert _tables(packed.submissions) == _tables(held.submissions)
+    _same_as_held(packed.submissions, made, held.submissions)
+
+
+def _same_as_held(subs: list[Submission], made: list[dict[str, Rows] | None],
+                  held: list[Submission]) -> None:
+    """What came back of each pack, the tables kept (the plans and the progress) and the rows
+    the reader made of the others, is what the tables held as read give."""
+    assert all(m for m in made)
+    for sub, rows, as_read in zip(subs, made, held, strict=True):
+        assert rows is not None
+        assert list(sub.tables) == [k for k in as_read.tables if k not in rows]
+        assert set(sub.tables) <= NEEDED_BEFORE_STORING
+        assert list(rows) == [k for k in as_read.tables if k not in NEEDED_BEFORE_STORING]
+        assert rows == {name: table_rows(as_read.tables[name]) for name in rows}
+    assert _tables(subs) == _tables([replace(s, tables={k: v for k, v in s.tables.items()
+                                                        if k in NEEDED_BEFORE_STORING})
+                                     for s in held])
 
 
 def test_a_dask_cluster_packs_as_local_readers_do(files: list[Path], register: Register) -> None:
@@ -69,9 +87,8 @@ def test_a_dask_cluster_packs_as_local_readers_do(files: list[Path], register: R
         packed = check_files(files, register, PERIOD, None,
                              Isolation(scheduler=cluster.scheduler_address), pack=True)
     assert packed.packed
-    for i in range(len(files)):
-        packed.unpack(i)
-    assert _tables(packed.submissions) == _tables(held.submissions)
+    made = [packed.unpack(i) for i in range(len(files))]
+    _same_as_held(packed.submissions, made, held.submissions)
 
 
 def _stored(db: Path) -> list[list[tuple[object, ...]]]:

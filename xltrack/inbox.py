@@ -14,6 +14,7 @@ from .intake import is_lock_file
 from .models import Severity, check_period
 from .reader import Submission
 from .settings import Register
+from .store_rows import Rows
 from .units import UnitCheck, unit_findings
 from .validate import validate_all
 from .workers import Isolation, examine_all, unpack, write_all_feedback
@@ -30,11 +31,13 @@ class CheckResult:
     # The tables of submissions[i] that wait packed until it is stored (check_files(pack=)).
     packed: dict[int, bytes] = field(default_factory=dict)
 
-    def unpack(self, index: int) -> None:
-        """Give submissions[index] back the tables it waited without (once)."""
+    def unpack(self, index: int) -> dict[str, Rows] | None:
+        """Give submissions[index] back the tables it waited without (once), but for those the
+        reader made into the history's rows: those rows, by table (None: nothing packed)."""
         blob = self.packed.pop(index, None)
-        if blob is not None:
-            unpack(self.submissions[index], blob)
+        if blob is None:
+            return None
+        return unpack(self.submissions[index], blob)
 
     @property
     def rejected(self) -> list[Submission]:

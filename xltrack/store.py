@@ -34,7 +34,7 @@ from .errors import HistoryError, HistoryNotWritten, HistoryTooNew, HistoryUnrea
 from .models import CONTEXT_REASONS, Finding, Reason, Severity, add_months
 from .reader import Submission, TableData
 from .schema import MIGRATIONS, POSTGRES_BASE, POSTGRES_MIGRATIONS
-from .store_rows import AMOUNTS, amount_rows, record_rows
+from .store_rows import AMOUNTS, Rows, amount_rows, bind_amounts, bind_records, record_rows
 
 DEFAULT_DB = "xltrack.sqlite"
 _MIGRATIONS = MIGRATIONS
@@ -173,34 +173,37 @@ def import_submission(conn: Connection, sub: Submission,
 
 def import_submissions(conn: Connection, subs: list[Submission],
                        first_seen: str | None = None,
-                       unpack: Callable[[int], None] | None = None) -> list[list[int]]:
+                       unpack: Callable[[int], dict[str, Rows] | None] | None = None
+                       ) -> list[list[int]]:
     """Store a run's submissions in one transaction: all of them or, if the run is stopped,
     none (the files are still in the inbox, and the next run reads them again). One commit
     rather than one per file: each commit waits for the disk. Every file of the run is
     received at the same moment; they are stored in their evidence's order, so the order they
     came in changes nothing. `unpack(i)`: gives subs[i] its tables just before it is stored
-    (a run holds them packed until then); they are let go once it is."""
+    (a run holds them packed until then), and returns the rows the reader made of them
+    (store_rows.table_rows) by table, if it did; they are let go once it is stored."""
     moment = first_seen or arrival.now()
     order = sorted(range(len(subs)), key=lambda i: (
         arrival.received_day(subs[i].header.get("xt_prepared_on"), moment), subs[i].sha256))
     ids: dict[int, list[int]] = {}
     with _transaction(conn):
         for i in order:
-            if unpack is not None:
-                unpack(i)
-            ids[i] = _import_contained(conn, subs[i], moment)
+            made = unpack(i) if unpack is not None else None
+            ids[i] = _import_contained(conn, subs[i], moment, made)
+            del made
             if unpack is not None:
                 subs[i].tables.clear()
     return [ids[i] for i in range(len(subs))]
 
 
-def _import_contained(conn: Connection, sub: Submission,
-                      first_seen: str) -> list[int]:
+def _import_contained(conn: Connection, sub: Submission, first_seen: str,
+                      made: dict[str, Rows] | None = None) -> list[int]:
     """One file's storing, undone alone if the history refuses it (a non-finite amount, a
-    number too large for SQLite): the file is then stored as rejected, with the reason."""
+    number too large for SQLite): the file is then stored as rejected, with the reason.
+    `made`: its tables' rows as the reader made them, by table (else they are made here)."""
     conn.execute("SAVEPOINT one_file")
     try:
-        ids = _import(conn, sub, first_seen)
+        ids = _import(conn, sub, first_seen, made)
     except backend.refusals() as exc:
         conn.execute("ROLLBACK TO one_file")
         conn.execute("RELEASE one_file")
@@ -229,14 +232,15 @@ def _storable(sub: Submission) -> Submission:
                    contract_version=version)
 
 
-def _import(conn: Connection, sub: Submission, first_seen: str) -> list[int]:
+def _import(conn: Connection, sub: Submission, first_seen: str,
+            made: dict[str, Rows] | None = None) -> list[int]:
     known = conn.execute("SELECT id, kind, status, findings FROM submissions WHERE sha256 = ?"
                          " ORDER BY id", (sub.sha256,)).fetchall()
     if not known:
-        return [_insert(conn, sub, kind, first_seen) for kind in sub.kinds or (None,)]
+        return [_insert(conn, sub, kind, first_seen, made) for kind in sub.kinds or (None,)]
     if all(status == "rejected" and _context_only(findings)
            for _, _, status, findings in known):
-        _look_again(conn, sub, {kind: sub_id for sub_id, kind, _, _ in known})
+        _look_again(conn, sub, {kind: sub_id for sub_id, kind, _, _ in known}, made)
     return [row[0] for row in known]
 
 
@@ -279,7 +283,8 @@ def reconsidered_digests(conn: Connection) -> set[str]:
         if _context_only(findings)}
 
 
-def _look_again(conn: Connection, sub: Submission, rows: dict[str | None, int]) -> None:
+def _look_again(conn: Connection, sub: Submission, rows: dict[str | None, int],
+                made: dict[str, Rows] | None = None) -> None:
     """A file refused for its context, read again: taken if it passes now (its first receipt
     still counts for lateness), else its findings brought up to date."""
     if set(rows) != {k.value for k in sub.kinds}:
@@ -300,7 +305,7 @@ def _look_again(conn: Connection, sub: Submission, rows: dict[str | None, int]) 
                 f"{arrival.now()[:10]}")
         conn.execute("UPDATE submissions SET status='accepted', notes=? WHERE id=?",
                      (note, sub_id))
-        _insert_tables(conn, sub, kind, sub_id)
+        _insert_tables(conn, sub, kind, sub_id, made)
 
 
 def _counts(sub: Submission) -> tuple[int, int, str]:
@@ -310,7 +315,7 @@ def _counts(sub: Submission) -> tuple[int, int, str]:
 
 
 def _insert(conn: Connection, sub: Submission, kind: c.Kind | None,
-            first_seen: str) -> int:
+            first_seen: str, made: dict[str, Rows] | None = None) -> int:
     h = sub.header
     status = "rejected" if sub.has_errors or kind is None else "accepted"
     revision = int(h.get("xt_revision") or 1) if kind not in (None, c.Kind.MONTHLY) else 1
@@ -328,14 +333,21 @@ def _insert(conn: Connection, sub: Submission, kind: c.Kind | None,
          errors, warnings, findings, arrival.file_time(sub.path)))
     sub_id = int(cursor.fetchone()[0])
     if status == "accepted" and kind is not None:
-        _insert_tables(conn, sub, kind, sub_id)
+        _insert_tables(conn, sub, kind, sub_id, made)
     return sub_id
 
 
 def _insert_tables(conn: Connection, sub: Submission, kind: c.Kind,
-                   sub_id: int) -> None:
+                   sub_id: int, made: dict[str, Rows] | None = None) -> None:
     h = sub.header
     for table in c.tables_of((kind,)):
+        rows = made.get(table.name) if made else None
+        if rows is not None:  # made by the reader: only the id and the period put in
+            conn.executemany(_RECORDS_INSERT, bind_records(sub_id, rows.name, rows.records))
+            if rows.amounts is not None:
+                conn.executemany(_AMOUNTS_INSERT[rows.amounts[0]], bind_amounts(
+                    sub_id, rows.name, rows.amounts, str(h.get("xt_period"))))
+            continue
         data = sub.tables.get(table.name)
         if data is not None:
             _insert_records(conn, sub_id, data)
@@ -346,26 +358,28 @@ def _insert_tables(conn: Connection, sub: Submission, kind: c.Kind,
 
 
 def _insert_records(conn: Connection, sub_id: int, data: TableData) -> None:
-    conn.executemany("INSERT INTO records VALUES (?,?,?,?,?)", record_rows(sub_id, data))
+    conn.executemany(_RECORDS_INSERT, record_rows(sub_id, data))
 
 
 def _insert_amounts(conn: Connection, sub_id: int, data: TableData,
                     period: str) -> None:
     if data.spec.name not in AMOUNTS or not len(data):
         return
-    if data.spec.month_keys:
-        conn.executemany(
-            "INSERT INTO amounts (submission_id, tbl, project, item, measure, sheet, excel_row,"
-            f" year, letters, {', '.join(_MONTHS)}) VALUES ({_marks([0] * 21)})",
-            amount_rows(sub_id, data, period))
-        return
-    conn.executemany(
-        "INSERT INTO amounts (submission_id, tbl, project, item, measure, sheet, excel_row,"
-        " month, letters, amount) VALUES (?,?,?,?,?,?,?,?,?,?)", amount_rows(sub_id, data, period))
+    conn.executemany(_AMOUNTS_INSERT[bool(data.spec.month_keys)],
+                     amount_rows(sub_id, data, period))
 
 
 def _marks(values: list[Any]) -> str:
     return ",".join("?" * len(values))
+
+
+_RECORDS_INSERT = "INSERT INTO records VALUES (?,?,?,?,?)"
+# A plan's rows (a year's twelve months), a monthly table's (one amount in the period).
+_AMOUNTS_INSERT = {
+    True: "INSERT INTO amounts (submission_id, tbl, project, item, measure, sheet, excel_row,"
+          f" year, letters, {', '.join(_MONTHS)}) VALUES ({_marks([0] * 21)})",
+    False: "INSERT INTO amounts (submission_id, tbl, project, item, measure, sheet, excel_row,"
+           " month, letters, amount) VALUES (?,?,?,?,?,?,?,?,?,?)"}
 
 
 def known_digests(conn: Connection) -> set[str]:

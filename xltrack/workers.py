@@ -29,6 +29,7 @@ from .intake import DEFAULT_LIMITS, check, is_lock_file
 from .models import Finding, Reason, Severity
 from .reader import Submission, TableData, file_digest, read_submission
 from .settings import Register
+from .store_rows import Rows, table_rows
 from .units import UnitCheck, check_units
 from .validate import check_file
 
@@ -52,11 +53,12 @@ class Isolation:
 Against = tuple[Register, str | None] | tuple[Register, str | None, UnitCheck]
 
 
-def examine(path: Path, against: Against | None = None) -> Submission:
+def examine(path: Path, against: Against | None = None, compact: bool = True) -> Submission:
     """Intake guards, reading, and (given `against`) the checks that need this file alone: the
     whole of one file's work, in whatever process.
 
-    The file is read once (unless it is too large to be a submission at all)."""
+    The file is read once (unless it is too large to be a submission at all). `compact`: the
+    tables compacted for the pipe (pack compacts only those it keeps as tables)."""
     too_large = path.stat().st_size > DEFAULT_LIMITS.max_file_bytes
     data = None if too_large else path.read_bytes()
     sheets: dict[str, bytes] = {}  # unzipped once, by the guards, for the reader too
@@ -71,8 +73,9 @@ def examine(path: Path, against: Against | None = None) -> Submission:
         check_file(sub, against[0], against[1])
         if len(against) == 3 and sub.kinds:
             check_units(sub, against[0], against[2])  # last: check_files moves its findings
-    for table in sub.tables.values():  # checked: compact for the pipe and the parent's wait
-        table.compact()
+    if compact:
+        for table in sub.tables.values():  # checked: compact for the pipe and the parent's wait
+            table.compact()
     return sub
 
 
@@ -111,22 +114,42 @@ NEEDED_BEFORE_STORING = frozenset({"Plan", "Progress"})
 
 
 def pack(sub: Submission) -> tuple[Submission, bytes]:
-    """`sub` with only the tables needed before storing, and the others as one compressed
-    pickle, which is what the parent holds of them until it stores the file: a third of their
-    size, where the parent holds every file of a run (zlib's fastest level: the readers pay
-    for it, in parallel)."""
-    rest = {k: v for k, v in sub.tables.items() if k not in NEEDED_BEFORE_STORING}
-    blob = zlib.compress(pickle.dumps((list(sub.tables), rest), pickle.HIGHEST_PROTOCOL), 1)
+    """`sub` with only the tables needed before storing, and the rows the others make in the
+    history (store_rows.table_rows: the readers make them, in parallel, rather than the
+    parent, which stores the files one after another) as one compressed pickle, which is what
+    the parent holds of them until it stores the file: smaller than the tables were, where
+    the parent holds every file of a run (zlib's fastest level: the readers pay for it, in
+    parallel). A table whose rows cannot be made (a value the history would refuse) goes in
+    the pickle as it is, and the store makes its rows, and refuses them, as from a table held.
+
+    `sub`'s tables may come uncompacted (examine(compact=False)): those kept are compacted
+    here."""
+    rows: dict[str, Rows] = {}
+    rest: dict[str, TableData] = {}
+    for name, table in sub.tables.items():
+        if name in NEEDED_BEFORE_STORING:
+            continue  # held as tables meanwhile: the store makes their rows
+        try:
+            rows[name] = table_rows(table)
+        except Exception:  # noqa: BLE001 - the store's to refuse, with its finding
+            rest[name] = table
+    for table in (*rest.values(), *(sub.tables[k] for k in NEEDED_BEFORE_STORING
+                                    if k in sub.tables)):
+        table.compact()  # idempotent: tables compacted already are left as they are
+    blob = zlib.compress(pickle.dumps((list(sub.tables), rest, rows),
+                                      pickle.HIGHEST_PROTOCOL), 1)
     sub.tables = {k: v for k, v in sub.tables.items() if k in NEEDED_BEFORE_STORING}
     return sub, blob
 
 
-def unpack(sub: Submission, blob: bytes) -> None:
-    """The tables `pack` set aside, back in `sub`, in the order they were read."""
-    order, rest = pickle.loads(zlib.decompress(blob))
+def unpack(sub: Submission, blob: bytes) -> dict[str, Rows]:
+    """The tables `pack` kept as tables back in `sub`, in the order they were read (those
+    made into rows are not), and the rows made, by table."""
+    order, rest, rows = pickle.loads(zlib.decompress(blob))
     tables: dict[str, TableData] = {**sub.tables, **rest}
     sub.tables.clear()
-    sub.tables.update((name, tables[name]) for name in order)
+    sub.tables.update((name, tables[name]) for name in order if name in tables)
+    return rows  # type: ignore[no-any-return]
 
 
 CONNECT_TIMEOUT_S = 20  # how long to look for a Dask scheduler before saying it is unreachable
@@ -193,12 +216,13 @@ def _die_with_parent(parent: int) -> None:
 
 def _examine_task(against: Against | None, packed: bool,
                   path: Path) -> Submission | tuple[Submission, bytes]:
-    sub = examine(path, against)  # looked up at each call: tests replace it
-    return pack(sub) if packed else sub
+    if packed:  # looked up at each call: tests replace it
+        return pack(examine(path, against, compact=False))
+    return examine(path, against)
 
 
 def _examine_packed(path: Path, against: Against | None) -> tuple[Submission, bytes]:
-    return pack(examine(path, against))
+    return pack(examine(path, against, compact=False))
 
 
 @dataclass(frozen=True)
