@@ -111,3 +111,17 @@ def test_a_pack_keeps_a_table_it_cannot_make_rows_of() -> None:
     made = unpack(sub, blob)
     assert made == {} and list(sub.tables) == ["Budget"]
     assert sub.tables["Budget"].columns["year"] == [None]
+
+
+def test_storing_leaves_the_connection_as_it_found_it(fill: Fill, register: Register,
+                                                      tmp_path: Path) -> None:
+    """Storing journals each file's savepoint in memory (temp_store) for its transaction
+    only: a connection's later queries sort in temporary files as before."""
+    subs = check_files(_files(fill), register, PERIOD, None, Isolation(workers=1)).submissions
+    _infinite_amount(subs)
+    with store.open_store(tmp_path / "h.sqlite") as conn:
+        assert conn.execute("PRAGMA temp_store").fetchone()[0] == 0
+        store.import_submissions(conn, subs, MOMENT)
+        assert conn.execute("PRAGMA temp_store").fetchone()[0] == 0
+        statuses = set(conn.execute("SELECT file, status FROM submissions").fetchall())
+    assert statuses == {("pack.xlsx", "accepted"), ("monthly.xlsx", "rejected")}

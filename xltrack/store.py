@@ -186,13 +186,27 @@ def import_submissions(conn: Connection, subs: list[Submission],
     order = sorted(range(len(subs)), key=lambda i: (
         arrival.received_day(subs[i].header.get("xt_prepared_on"), moment), subs[i].sha256))
     ids: dict[int, list[int]] = {}
-    with _transaction(conn):
-        for i in order:
-            made = unpack(i) if unpack is not None else None
-            ids[i] = _import_contained(conn, subs[i], moment, made)
-            del made
-            if unpack is not None:
-                subs[i].tables.clear()
+    # Within each file's savepoint every row written is a statement that may abort (the
+    # finite-amount trigger), whose undo SQLite journals page by page: in memory rather than
+    # in a temporary file (twice as fast to store amounts), for this transaction only.
+    temp_store = None if backend.on_postgres(conn) else int(
+        conn.execute("PRAGMA temp_store").fetchone()[0])
+    if temp_store is not None:
+        conn.execute("PRAGMA temp_store=MEMORY")
+    try:
+        with _transaction(conn):
+            for i in order:
+                made = unpack(i) if unpack is not None else None
+                ids[i] = _import_contained(conn, subs[i], moment, made)
+                del made
+                if unpack is not None:
+                    subs[i].tables.clear()
+    finally:
+        if temp_store is not None:
+            try:
+                conn.execute(f"PRAGMA temp_store={temp_store}")
+            except sqlite3.Error:  # the connection failed: its own error is the one to say
+                pass
     return [ids[i] for i in range(len(subs))]
 
 
