@@ -24,6 +24,7 @@ from .settings import Project, Register
 _UNIT_SLIP = (10 ** 3.5, 10 ** 4.5)
 _UNIT_TABLES = {"ActualCost": "cost", "ActualSales": "sales", "Budget": "cost",
                 "SalesForecast": "sales"}
+_FLOAT_OR_BLANK = {float, type(None)}
 
 
 @dataclass
@@ -65,18 +66,8 @@ def unit_findings(sub: Submission) -> list[Finding]:
 def _off_by_units(data: TableData, what: str, projects: Mapping[str, Project],
                   units: UnitCheck) -> dict[int, list[str]]:
     """+1 or -1 (too large, too small) -> the first cell of each project off by a unit."""
-    totals: dict[str, tuple[float, str]] = {}
-    measures = data.columns.get("measure") or [c.MONEY_MEASURE] * len(data)
-    keys = data.spec.month_keys or ("amount",)
-    for i, (project, measure) in enumerate(zip(data.columns["project_id"], measures,
-                                               strict=True)):
-        if project not in projects or measure != c.MONEY_MEASURE:
-            continue
-        amount = sum(v for k in keys if isinstance(v := data.columns[k][i], int | float))
-        total, cell = totals.get(project, (0.0, data.cell(keys[0], data.columns[ROW][i])))
-        totals[project] = (total + amount, cell)
     off: dict[int, list[str]] = {}
-    for project, (total, cell) in totals.items():
+    for project, (total, cell) in _totals(data, projects).items():
         expected, on_file = _expected(projects[project], what, bool(data.spec.month_keys),
                                       units)
         if not expected or total <= 0:
@@ -87,6 +78,31 @@ def _off_by_units(data: TableData, what: str, projects: Mapping[str, Project],
         if direction:
             off.setdefault(direction, []).append(cell)
     return off
+
+
+def _totals(data: TableData, projects: Mapping[str, Project]) -> dict[str, tuple[float, str]]:
+    """Each registered project's amounts in money summed, and the cell of its first row."""
+    totals: dict[str, tuple[float, str]] = {}
+    measures = data.columns.get("measure") or [c.MONEY_MEASURE] * len(data)
+    keys = data.spec.month_keys or ("amount",)
+    columns = [data.columns[k] for k in keys]
+    # A row's amounts, its numbers summed in the columns' order: where the columns hold only
+    # floats and blanks (as read), the blanks left out is the same sum, without a type test
+    # per cell.
+    plain = all(set(map(type, column)) <= _FLOAT_OR_BLANK for column in columns)
+    for project, measure, values, excel_row in zip(data.columns["project_id"], measures,
+                                                   zip(*columns, strict=True),
+                                                   data.columns[ROW], strict=True):
+        if project not in projects or measure != c.MONEY_MEASURE:
+            continue
+        amount = (sum([v for v in values if v is not None]) if plain else
+                  sum(v for v in values if isinstance(v, int | float)))
+        if project in totals:
+            total, cell = totals[project]
+            totals[project] = (total + amount, cell)
+        else:
+            totals[project] = (0.0 + amount, data.cell(keys[0], excel_row))
+    return totals
 
 
 def _expected(project: Project, what: str, whole_plan: bool,
