@@ -72,7 +72,24 @@ class Package:
 
 def _xml(zf: zipfile.ZipFile, part: str, parts: dict[str, bytes] | None = None) -> Element:
     data = None if parts is None else parts.get(part)
-    return parse_xml(zf.read(part) if data is None else data)
+    data = zf.read(part) if data is None else data
+    if len(data) > _PARSED_BYTES:
+        return parse_xml(data)
+    root = _PARSED.get(data)
+    if root is None:
+        root = parse_xml(data)  # a part that does not parse is not kept: it raises each time
+        if len(_PARSED) >= _PARSED_PARTS:
+            _PARSED.clear()
+        _PARSED[data] = root
+    return root
+
+
+# The relationships, tables and workbook of the files of one template are mostly the same
+# bytes (28 distinct among the 4,200 such parts of the bench's 200 packs): each is parsed once
+# per reader process, and the tree, which read_package only reads, kept for the next file.
+_PARSED: dict[bytes, Element] = {}
+_PARSED_PARTS = 128
+_PARSED_BYTES = 8 << 10  # the largest of them, the workbook, is some 4 kB
 
 
 def parse_xml(data: bytes) -> Element:
