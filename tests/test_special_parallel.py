@@ -1,5 +1,6 @@
 """Many projects' special reports are written by forked processes: the same files, in the
-same order, as written one by one here; what a report raises is raised in the run."""
+same order, as written one by one here; what a report raises is raised in the run. A few
+tasks are shared between the run and one forked process per further core (each_task)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from xltrack import monthly
-from xltrack.report import written
 from xltrack.errors import UsageError
 from xltrack.monthly import MonthResult, write_special_reports
+from xltrack.report import written
 
 from . import test_special, test_written
 
@@ -50,13 +51,13 @@ def test_several_projects_are_shared_with_other_processes(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     tasks = [_pid] * monthly.PARALLEL_FROM
-    pids = [p.name for paths in monthly._each_task(tasks) for p in paths]
+    pids = [p.name for paths in monthly.each_task(tasks) for p in paths]
     assert len(pids) == len(tasks)
     here = str(os.getpid())
     # this process the first share (the overview's), another process the rest, in order
     assert pids[0] == here and pids[-1] != here
     assert len(set(pids)) == 2 and pids == sorted(pids, key=lambda p: p != here)
-    few = {p.name for paths in monthly._each_task(tasks[:-1]) for p in paths}
+    few = {p.name for paths in monthly.each_task(tasks[:-1]) for p in paths}
     assert few == {here}  # a few: here, no process started
 
 
@@ -73,7 +74,7 @@ def test_shared_tasks_give_their_notes_and_results_in_order(
     monkeypatch.setattr(os, "cpu_count", lambda: 3)
     written.keep_placement_notes(["before"])
     tasks = [_notes(str(i), [Path(str(i))]) for i in range(7)]
-    assert monthly._each_task(tasks) == [[Path(str(i))] for i in range(7)]
+    assert monthly.each_task(tasks) == [[Path(str(i))] for i in range(7)]
     assert written.placement_notes() == ["before", *map(str, range(7))]
 
 
@@ -90,9 +91,9 @@ def test_a_process_that_dies_or_raises_is_said_in_the_run(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     with pytest.raises(ChildProcessError, match="stopped without its result"):
-        monthly._each_task([_pid, _pid, _dies])
+        monthly.each_task([_pid, _pid, _dies])
     with pytest.raises(UsageError):
-        monthly._each_task([_pid, _pid, _raises])
+        monthly.each_task([_pid, _pid, _raises])
     assert written.placement_notes() == []
 
 

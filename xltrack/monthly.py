@@ -237,7 +237,7 @@ def write_special_reports(result: MonthResult, out_dir: Path, lang: str = "zh",
     tasks: list[Callable[[], list[Path]]] = [
         lambda: [overview()], *(partial(_project_reports, result.period, lang, job)
                                 for job in jobs)]
-    done = _each_task(tasks)
+    done = each_task(tasks)
     return [path for paths in done[1:] for path in paths] + done[0]
 
 
@@ -264,13 +264,15 @@ def _project_reports(period: str, lang: str,
     return written
 
 
-def _each_task(tasks: list[Callable[[], _T]]) -> list[_T]:
-    """What every task returns, in order: run here, or for several tasks shared between this
-    process (the first share) and forked ones (a share each), in order of the tasks. What
-    one raises is raised here, and what placing a document had to say (one open in Word) is
-    said here, in the order of the tasks, as it would be had they all run here."""
+def each_task(tasks: list[Callable[[], _T]], least: int | None = None) -> list[_T]:
+    """What every task returns, in order: run here, or from `least` tasks on (PARALLEL_FROM)
+    shared between this process (the first share) and forked ones (a share each), in order
+    of the tasks. What one raises is raised here, and what placing a document had to say
+    (one open in Word) is said here, in the order of the tasks, as it would be had they all
+    run here."""
     workers = min(os.cpu_count() or 1, len(tasks))
-    if len(tasks) < PARALLEL_FROM or workers < 2 or not sys.platform.startswith("linux"):
+    if len(tasks) < (least or PARALLEL_FROM) or workers < 2 \
+            or not sys.platform.startswith("linux"):
         return [task() for task in tasks]
     # Contiguous shares, this process's the smallest (it also forks and collects).
     bounds = [len(tasks) * i // workers for i in range(workers + 1)]
