@@ -8,21 +8,10 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from itertools import accumulate, islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..action_month import SUMMARY_HEADERS, key_work_month, summary_rows
-from ..action_table import KeyWork
-from ..actions import (
-    DEFAULT_CADENCE,
-    ActionItem,
-    flag,
-    is_overdue,
-    is_tracked,
-    month_summary,
-    next_follow_up,
-)
 from ..consolidate import (
     ACTUAL,
     INVESTMENT,
@@ -48,6 +37,10 @@ from ..words import (
     word,
     words_of,
 )
+
+if TYPE_CHECKING:  # the key-work modules (openpyxl, their models) load when a table is given
+    from ..action_table import KeyWork
+    from ..actions import ActionItem
 
 WAN = 10_000
 CODE_PREFIX = "code:"  # a key column: the code behind a displayed word, hidden, for filters
@@ -186,6 +179,8 @@ class ReportData:
 def actions_frames(items: list[ActionItem], as_of: dt.date,
                    work: KeyWork | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Open items (overdue first, then by deadline) and the counts per department."""
+    from ..actions import DEFAULT_CADENCE, flag, is_overdue, is_tracked, next_follow_up
+
     cadence = work.cadence if work else DEFAULT_CADENCE
     open_items = sorted((i for i in items if is_tracked(i)),
                         key=lambda i: (not is_overdue(i, as_of), i.deadline, i.id))
@@ -212,6 +207,9 @@ def actions_frames(items: list[ActionItem], as_of: dt.date,
 def key_work_frames(work: KeyWork, as_of: dt.date) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """The key-work month in progress (or just closed) summarised per department and person,
     and the table's cells to correct, each with the value typed."""
+    from ..action_month import SUMMARY_HEADERS, key_work_month, summary_rows
+    from ..actions import month_summary
+
     month = key_work_month(as_of, work.cadence)
     summary = pd.DataFrame(summary_rows(month_summary(work.items, month, work.cadence)),
                            columns=list(SUMMARY_HEADERS))
@@ -264,7 +262,12 @@ def build_report_data(result: MonthResult, run_time: dt.datetime,
     kinds = ReportData.column_formats(summary)  # once, not once per column
     formats = {name: kinds.get(name, "text") for name in summary.columns}
     formats.update({"SPI": "ratio", "CPI": "ratio", "差异数 Flags": "int"})
-    work = KeyWork(Path(), items=list(actions)) if isinstance(actions, list) else actions
+    if isinstance(actions, list):
+        from ..action_table import KeyWork
+
+        work: KeyWork | None = KeyWork(Path(), items=list(actions))
+    else:
+        work = actions
     open_items = departments = action_summary = action_problems = None
     month = ""
     if work is not None:

@@ -17,7 +17,7 @@ import copy
 import datetime as dt
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import docx
 import pandas as pd
@@ -28,12 +28,14 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 from docx.text.paragraph import Paragraph
 
-from ..actions import ActionItem, is_overdue, is_tracked
 from ..safe import file_name
 from ..words import COMPARISON, SEVERITY, STATUS, word
 from .drafting import earned_value_paragraph, flag_paragraph, wan
 from .picture import BLUE, RED, line_chart
 from .placement import place
+
+if TYPE_CHECKING:
+    from ..actions import ActionItem
 
 FONT = "Microsoft YaHei"
 PLACEHOLDER = {"zh": "（请运营管理部填写）", "en": "(to be completed by operations)"}
@@ -241,7 +243,11 @@ def _trend(doc: Document, trend: pd.DataFrame, lang: str) -> None:
 def overdue_work(items: list[ActionItem] | None,
                  as_of: dt.date) -> list[tuple[str, str, dt.date]]:
     """Key-work items past their deadline, oldest first: (id, content, deadline)."""
-    late = [i for i in items or [] if is_tracked(i) and is_overdue(i, as_of)]
+    if not items:  # no key-work table: its modules are not loaded for nothing
+        return []
+    from ..actions import is_overdue, is_tracked
+
+    late = [i for i in items if is_tracked(i) and is_overdue(i, as_of)]
     return [(i.id, i.content, i.deadline) for i in sorted(late, key=lambda i: i.deadline)]
 
 
