@@ -32,6 +32,7 @@ from .report.written import (
     keep_placement_notes,
     overview_name,
     placement_notes,
+    prepare_documents,
     special_docx_name,
     write_overview_docx,
     write_special_docx,
@@ -233,6 +234,7 @@ def write_special_reports(result: MonthResult, out_dir: Path, lang: str = "zh",
               trend[trend.project == project],
               earned.loc[project].to_dict() if project in earned.index else None))
             for project, name in zip(reported, names, strict=True)]
+    prepare_documents(lang)  # once, before any writer forks
     # The overview first, as written one by one: its notes come before the projects'.
     tasks: list[Callable[[], list[Path]]] = [
         lambda: [overview()], *(partial(_project_reports, result.period, lang, job)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,18 +83,30 @@ def _fresh_document(lang: str) -> Document:
 _STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet")
 _STYLE_IDS: dict[str, str | None] = {}
 _TEMPLATES: dict[str, Document] = {}
+_TABLE_STYLE = "Light Grid Accent 1"  # the trend table's
+_TABLE_STYLE_ID: str | None = None
 
 
 def _new_document(lang: str) -> Document:
     """A copy of the styled template, built once per language (deepcopy: about half the time
     of reading python-docx's template package and styling it again; the same parts, as
     tests/test_written_same.py checks)."""
+    return copy.deepcopy(prepare_documents(lang))
+
+
+def prepare_documents(lang: str) -> Document:
+    """The styled template of `lang`, built now if not yet: before forking report writers,
+    so that each has it rather than building its own."""
+    global _TABLE_STYLE_ID
     if lang not in _TEMPLATES:
         _TEMPLATES[lang] = _fresh_document(lang)
         if not _STYLE_IDS:
-            _STYLE_IDS.update({name: _TEMPLATES[lang].part.get_style_id(  # type: ignore[no-untyped-call]
+            part = _TEMPLATES[lang].part
+            _STYLE_IDS.update({name: part.get_style_id(  # type: ignore[no-untyped-call]
                 name, WD_STYLE_TYPE.PARAGRAPH) for name in _STYLES})
-    return copy.deepcopy(_TEMPLATES[lang])
+            _TABLE_STYLE_ID = part.get_style_id(  # type: ignore[no-untyped-call]
+                _TABLE_STYLE, WD_STYLE_TYPE.TABLE)
+    return _TEMPLATES[lang]
 
 
 def _add(doc: Document, text: str, style: str | None = None) -> Paragraph:
@@ -230,14 +243,43 @@ def _trend(doc: Document, trend: pd.DataFrame, lang: str) -> None:
     heads = (("月份", "本月实际", "本月预算", "累计实际", "累计预算") if zh
              else ("Month", "Actual", "Budget", "Cum. actual", "Cum. budget"))
     table = doc.add_table(rows=1, cols=len(heads))
-    table.style = "Light Grid Accent 1"
+    table._tbl.tblStyle_val = _TABLE_STYLE_ID  # what table.style = "Light Grid Accent 1" sets
     for cell, text in zip(table.rows[0].cells, heads, strict=True):
         cell.text = text
-    for i, month in enumerate(months):
-        values = (month, wan(trend.actual.iloc[i]), wan(trend.plan.iloc[i]), wan(actual[i]),
-                  wan(plan[i]))
+    pattern = None  # a row as python-docx made it, copied for the next rows
+    for i, (month, spent, planned) in enumerate(zip(months, trend.actual, trend.plan,
+                                                    strict=True)):
+        values = (month, wan(spent), wan(planned), wan(actual[i]), wan(plan[i]))
+        if pattern is not None and _plain(values):
+            table._tbl.append(_row_like(pattern, values))
+            continue
         for cell, text in zip(table.add_row().cells, values, strict=True):
             cell.text = text
+        if _plain(values):
+            pattern = table._tbl.tr_lst[-1]
+
+
+def _plain(values: Sequence[str]) -> bool:
+    """Texts that python-docx writes as one w:t each (no tab, line break or empty text)."""
+    return all(text and not _BREAKS.intersection(text) for text in values)
+
+
+_BREAKS = frozenset("\t\r\n")
+_T, _SPACE = qn("w:t"), qn("xml:space")
+
+
+def _row_like(pattern: Any, values: Sequence[str]) -> Any:
+    """A table row as Table.add_row() and each cell's .text = value make it (its cells'
+    widths, a paragraph with a run of one w:t each, spaces kept when at an end), copied from
+    one they made with other plain texts: a copy and five texts, not five cells rebuilt."""
+    row = copy.deepcopy(pattern)
+    for t, text in zip(row.iter(_T), values, strict=True):
+        t.text = text
+        if len(text.strip()) < len(text):
+            t.set(_SPACE, "preserve")
+        else:
+            t.attrib.pop(_SPACE, None)
+    return row
 
 
 def overdue_work(items: list[ActionItem] | None,

@@ -1,0 +1,83 @@
+"""The written report's trend table, its rows copied from one python-docx made (issue 22,
+fourth round), is the table Table.add_row() and each cell's .text made row by row: every
+part of every document byte for byte, for the demo month and for texts python-docx writes
+otherwise (empty, a tab or a line break, spaces at an end). The old way is kept here as the
+reference."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from docx.shared import Cm
+
+from xltrack.monthly import MonthResult, write_special_reports
+from xltrack.report import written
+from xltrack.report.picture import BLUE, RED, line_chart
+
+
+def _trend_row_by_row(doc: Any, trend: pd.DataFrame, lang: str) -> None:
+    """written._trend before the fourth round."""
+    zh = lang == "zh"
+    if trend.empty:
+        doc.add_paragraph("本年尚无投资数据。" if zh else "No investment figures this year.")
+        return
+    months = list(trend.month)
+    actual = trend.actual.astype(float).cumsum().tolist()
+    plan = trend.plan.astype(float).cumsum().tolist()
+    picture = line_chart([(plan, BLUE), (actual, RED)])
+    doc.add_picture(io.BytesIO(picture), width=Cm(15))
+    doc.add_paragraph(f"图：本年累计投资，蓝线为累计预算，红线为累计实际（{months[0]} 至 "
+                      f"{months[-1]}，万元）" if zh else
+                      f"Figure: cumulative investment this year; blue the budget, red the "
+                      f"actual ({months[0]} to {months[-1]}, 10k yuan)")
+    heads = (("月份", "本月实际", "本月预算", "累计实际", "累计预算") if zh
+             else ("Month", "Actual", "Budget", "Cum. actual", "Cum. budget"))
+    table = doc.add_table(rows=1, cols=len(heads))
+    table.style = "Light Grid Accent 1"
+    for cell, text in zip(table.rows[0].cells, heads, strict=True):
+        cell.text = text
+    wan = written.wan
+    for i, month in enumerate(months):
+        values = (month, wan(trend.actual.iloc[i]), wan(trend.plan.iloc[i]), wan(actual[i]),
+                  wan(plan[i]))
+        for cell, text in zip(table.add_row().cells, values, strict=True):
+            cell.text = text
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as package:  # the core properties carry the time of writing
+        return {n: package.read(n) for n in package.namelist() if n != "docProps/core.xml"}
+
+
+_AWKWARD = ["", " 1.00", "2.00 ", "3\t4", "5\n6", "7\r8", "9,999.00", "  "]
+
+
+def _awkward_wan(yuan: float) -> str:
+    return _AWKWARD[int(abs(yuan)) // 7 % len(_AWKWARD)]
+
+
+@pytest.mark.parametrize("case", ["zh", "en", "awkward texts"])
+def test_the_trend_table_is_the_one_made_row_by_row(demo_month: MonthResult, tmp_path: Path,
+                                                    case: str) -> None:
+    lang = "en" if case == "en" else "zh"
+    with pytest.MonkeyPatch.context() as patch:
+        if case == "awkward texts":
+            patch.setattr(written, "wan", _awkward_wan)
+        fast = write_special_reports(demo_month, tmp_path / "fast", lang)
+        patch.setattr(written, "_trend", _trend_row_by_row)
+        before = write_special_reports(demo_month, tmp_path / "before", lang)
+    documents = [p for p in fast if p.name.startswith(("专项书面报告", "special-report"))]
+    assert len(documents) >= 3
+    assert [p.name for p in fast] == [p.name for p in before]
+    for mine, theirs in zip(fast, before, strict=True):
+        if mine.suffix == ".docx":
+            assert _parts(mine) == _parts(theirs), mine.name
+    if case == "awkward texts":  # the texts python-docx writes otherwise were written
+        with zipfile.ZipFile(documents[0]) as package:
+            xml = package.read("word/document.xml")
+        assert b"<w:tab/>" in xml and b"<w:br/>" in xml and b'xml:space="preserve"' in xml
