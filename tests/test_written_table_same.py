@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from docx.opc.parts.coreprops import CorePropertiesPart
 from docx.shared import Cm
 
 from xltrack.monthly import MonthResult, write_special_reports
@@ -81,3 +82,19 @@ def test_the_trend_table_is_the_one_made_row_by_row(demo_month: MonthResult, tmp
         with zipfile.ZipFile(documents[0]) as package:
             xml = package.read("word/document.xml")
         assert b"<w:tab/>" in xml and b"<w:br/>" in xml and b'xml:space="preserve"' in xml
+
+
+def test_the_parts_shared_by_every_copy_stay_the_templates(demo_month: MonthResult,
+                                                           tmp_path: Path) -> None:
+    """The parts no report changes are shared by the copies of the template, not copied: a
+    month's reports leave them as they were, and a copy has its own body and properties."""
+    template = written.prepare_documents("zh")
+    shared = written._SHARED["zh"]
+    before = {i: part.blob for i, part in shared.items()}
+    assert len(shared) >= 8 and any(len(blob) > 300_000 for blob in before.values())
+    write_special_reports(demo_month, tmp_path, "zh")
+    assert {i: part.blob for i, part in shared.items()} == before
+    copy = written._new_document("zh")
+    mine = {id(p) for p in copy.part.package.iter_parts()}
+    assert set(shared) <= mine and id(copy.part) not in {id(template.part), *shared}
+    assert not any(isinstance(p, CorePropertiesPart) for p in shared.values())
