@@ -98,3 +98,23 @@ def test_the_parts_shared_by_every_copy_stay_the_templates(demo_month: MonthResu
     mine = {id(p) for p in copy.part.package.iter_parts()}
     assert set(shared) <= mine and id(copy.part) not in {id(template.part), *shared}
     assert not any(isinstance(p, CorePropertiesPart) for p in shared.values())
+
+
+def _monthly_in_filtered(status: pd.DataFrame, state: str) -> list[Any]:
+    """The overview's subsidiaries of a monthly state before the fourth round."""
+    monthly = status[status.kind == "monthly"]
+    return [name or code for code, name in
+            zip(monthly[monthly.status == state].subsidiary,
+                monthly[monthly.status == state].name, strict=True)]
+
+
+def test_the_overviews_subsidiaries_are_those_filtered(demo_month: MonthResult) -> None:
+    status = demo_month.status
+    awkward = pd.concat([status, pd.DataFrame({  # no name, no kind, another kind
+        "kind": ["monthly", None, "budget", "monthly"], "status": ["late", "late", "late", None],
+        "subsidiary": ["ZZ1", "ZZ2", "ZZ3", "ZZ4"], "name": [None, "n", "m", "o"]})],
+        ignore_index=True)
+    for board in (status, awkward, status.iloc[:0]):
+        for state in ("missing", "late", "rejected", "received"):
+            assert written._monthly_in(board, state) == _monthly_in_filtered(board, state)
+    assert len(written._monthly_in(awkward, "late")) == len(written._monthly_in(status, "late")) + 1

@@ -311,6 +311,14 @@ def write_overview_docx(path: Path, period: str, variances: pd.DataFrame,
     return _place(path, doc)
 
 
+def _monthly_in(status: pd.DataFrame, state: str) -> list[Any]:
+    """The subsidiaries whose monthly file is in `state`, by name (the code without one), in
+    the board's order: one pass over the board's columns, not a filter of the frame."""
+    return [name or code for kind, was, code, name in
+            zip(status.kind, status.status, status.subsidiary, status.name, strict=True)
+            if kind == "monthly" and was == state]
+
+
 def _overview(period: str, variances: pd.DataFrame, status: pd.DataFrame,
               overdue: list[tuple[str, str, dt.date]], lang: str, top: int) -> Document:
     zh = lang == "zh"
@@ -337,11 +345,8 @@ def _overview(period: str, variances: pd.DataFrame, status: pd.DataFrame,
         drafted = flag_paragraph({str(k): v for k, v in flag.items()}, lang)
         _add(doc, lead + drafted, "List Bullet")
     _heading(doc, "三、报送情况" if zh else "3. Submissions", 2)
-    monthly = status[status.kind == "monthly"]
     for state, label in ((s, word(STATUS, s, lang)) for s in ("missing", "late", "rejected")):
-        who = [name or code for code, name in
-               zip(monthly[monthly.status == state].subsidiary,
-                   monthly[monthly.status == state].name, strict=True)]
+        who = _monthly_in(status, state)
         doc.add_paragraph(f"{label}：{'、'.join(who) if who else '无'}" if zh else
                           f"{label}: {', '.join(who) if who else 'none'}")
     _heading(doc, "四、逾期重点工作" if zh else "4. Overdue key work", 2)
