@@ -1,5 +1,6 @@
 """Many projects' special reports are written by forked processes: the same files, in the
-same order, as written one by one here; what a report raises is raised in the run."""
+same order, as written one by one here; what a report raises is raised in the run. A few
+tasks are shared between the run and one forked process per further core (each_task)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from xltrack import monthly
 from xltrack.errors import UsageError
 from xltrack.monthly import MonthResult, write_special_reports
+from xltrack.report import written
 
 from . import test_special, test_written
 
@@ -40,18 +42,59 @@ def test_in_parallel_the_same_reports_as_one_by_one(demo_month: MonthResult, tmp
         assert _parts(one) == _parts(other), one.name
 
 
-def _pid(job: object) -> list[Path]:
+def _pid() -> list[Path]:
     return [Path(str(os.getpid()))]
 
 
 @linux
-def test_many_projects_are_written_in_other_processes(
+def test_several_projects_are_shared_with_other_processes(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    jobs = list(range(monthly.PARALLEL_FROM))
-    pids = {p.name for paths in monthly._each_project(_pid, jobs) for p in paths}
-    assert str(os.getpid()) not in pids
-    few = {p.name for paths in monthly._each_project(_pid, jobs[:-1]) for p in paths}
-    assert few == {str(os.getpid())}  # a few: here, no process started
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    tasks = [_pid] * monthly.PARALLEL_FROM
+    pids = [p.name for paths in monthly.each_task(tasks) for p in paths]
+    assert len(pids) == len(tasks)
+    here = str(os.getpid())
+    # this process the first share (the overview's), another process the rest, in order
+    assert pids[0] == here and pids[-1] != here
+    assert len(set(pids)) == 2 and pids == sorted(pids, key=lambda p: p != here)
+    few = {p.name for paths in monthly.each_task(tasks[:-1]) for p in paths}
+    assert few == {here}  # a few: here, no process started
+
+
+def _notes(note: str, paths: list[Path]) -> Callable[[], list[Path]]:
+    def task() -> list[Path]:
+        written.keep_placement_notes([note])
+        return paths
+    return task
+
+
+@linux
+def test_shared_tasks_give_their_notes_and_results_in_order(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    written.keep_placement_notes(["before"])
+    tasks = [_notes(str(i), [Path(str(i))]) for i in range(7)]
+    assert monthly.each_task(tasks) == [[Path(str(i))] for i in range(7)]
+    assert written.placement_notes() == ["before", *map(str, range(7))]
+
+
+def _dies() -> list[Path]:
+    os._exit(3)
+
+
+def _raises() -> list[Path]:
+    raise UsageError("无法写入", "cannot be written")
+
+
+@linux
+def test_a_process_that_dies_or_raises_is_said_in_the_run(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    with pytest.raises(ChildProcessError, match="stopped without its result"):
+        monthly.each_task([_pid, _pid, _dies])
+    with pytest.raises(UsageError):
+        monthly.each_task([_pid, _pid, _raises])
+    assert written.placement_notes() == []
 
 
 def _refuse(*args: object, **kwargs: object) -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import glob
 import json
 import logging
 import sys
@@ -237,10 +238,13 @@ def resolve_actions(path: Path | None, control: Path | None = None) -> KeyWork |
     """The key-work table named, else the control workbook's, else key-work.xlsx; its latest
     month's table (key-work-YYYY-MM.xlsx) when there is one. Never raises: its problems are
     findings for the report."""
-    from .action_book import load_key_work
-
     settings = _control_named(control)
     named = path or (settings.path("key_work") if settings else Path(KEY_WORK_TABLE))
+    if not named.exists() and not any(
+            named.parent.glob(f"{glob.escape(named.stem)}-*{named.suffix}")):
+        return None  # no table, nor a month's beside it: the key-work modules stay unloaded
+    from .action_book import load_key_work
+
     return load_key_work(named, resolve_cadence(control))
 
 

@@ -55,20 +55,44 @@ _CADENCE_HELP = {"near_days": "Items due within this many days are in the near b
                  "cutoff_day": "Day of the month the table is summarised and rolled over [25]."}
 
 
-def _cadence_range(name: str) -> click.IntRange:
-    """The range the Cadence model accepts for this setting, so --help states it."""
+def _cadence_bounds(name: str) -> tuple[int | None, int | None]:
+    """The range the Cadence model accepts for this setting."""
     from .actions import Cadence
 
     bounds = {type(m).__name__: m for m in Cadence.model_fields[name].metadata}
     low, high = bounds.get("Ge"), bounds.get("Le")
-    return click.IntRange(getattr(low, "ge", None), getattr(high, "le", None))
+    return getattr(low, "ge", None), getattr(high, "le", None)
+
+
+class _CadenceRange(click.IntRange):
+    """The range the Cadence model accepts for a setting, so --help states it: looked up in
+    the model when an option is shown or given, so that parsing another command line does
+    not load the key-work modules (their models) for the options of this one."""
+
+    def __init__(self, name: str) -> None:
+        self.setting = name
+        super().__init__()
+
+    @property
+    def min(self) -> int | None:
+        return _cadence_bounds(self.setting)[0]
+
+    @min.setter
+    def min(self, value: int | None) -> None:  # click's __init__ sets none: the model's
+        pass
+
+    @property
+    def max(self) -> int | None:
+        return _cadence_bounds(self.setting)[1]
+
+    @max.setter
+    def max(self, value: int | None) -> None:
+        pass
 
 
 def _cadence_options(command: Any) -> Any:
-    from .actions import CADENCE_SETTINGS
-
-    for _, name in reversed(CADENCE_SETTINGS):
-        command = click.option(f"--{name.replace('_', '-')}", name, type=_cadence_range(name),
+    for name in reversed(_CADENCE_HELP):  # actions.CADENCE_SETTINGS' order (a test checks)
+        command = click.option(f"--{name.replace('_', '-')}", name, type=_CadenceRange(name),
                                help=_CADENCE_HELP[name])(command)
     return command
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,8 +52,18 @@ from .words import BASIS, INDICATOR, KIND, REASON, SEVERITY, SPAN, STATUS, word
 from .workers import Isolation
 
 if TYPE_CHECKING:
+    from .action_table import KeyWork
     from .actions import ActionItem
     from .monthly import MonthResult
+
+
+def _problem_lines(work: KeyWork | None, lang: str | None = None) -> list[str]:
+    """action_table.problem_lines, its module loaded only when there is a table."""
+    if work is None:
+        return []
+    from .action_table import problem_lines
+
+    return problem_lines(work, lang)
 
 
 @cli.command()
@@ -131,8 +142,7 @@ def run(period: str, inbox: Path, db: Location, out_dir: Path, register_path: Pa
     Example:
       xltrack run --period 2026-10 --inbox inbox --db xltrack.sqlite --out reports
     """
-    from .action_table import problem_lines
-    from .monthly import run_month, write_outputs, write_special_reports
+    from .monthly import each_task, run_month, write_outputs, write_special_reports
     from .report.monitoring import report_name
     from .report.publish import publish_report
     from .report.written import overdue_work, placement_notes
@@ -148,17 +158,22 @@ def run(period: str, inbox: Path, db: Location, out_dir: Path, register_path: Pa
                        rules=resolve_rules(rules_path, control_path),
                        accept_units=[Path(name).name for name in accept_units])
     key_work = resolve_actions(actions_path, control_path)
-    written = write_outputs(result, out_dir) + write_special_reports(
-        result, out_dir / "special", lang,
-        overdue_work(key_work.items if key_work else None, dt.date.today()))
-    published = publish_report(result, out_dir / report_name(result.period, lang),
-                               actions=key_work, lang=lang, zone=resolve_zone(control_path))
+    overdue = overdue_work(key_work.items if key_work else None, dt.date.today())
+    zone = resolve_zone(control_path)
+    # The monitoring report is written beside the others (in a forked process, where they
+    # fork): files of their own, from the same result.
+    tasks: list[Callable[[], Any]] = [
+        lambda: write_outputs(result, out_dir) + write_special_reports(
+            result, out_dir / "special", lang, overdue),
+        lambda: publish_report(result, out_dir / report_name(result.period, lang),
+                               actions=key_work, lang=lang, zone=zone)]
+    written, published = each_task(tasks, least=2)
     written.append(published.placed.path)
     for line in [*placement_notes(), *published.placed.notes,
-                 *problem_lines(key_work, messages_lang())]:
+                 *_problem_lines(key_work, messages_lang())]:
         click.echo(in_lang(line), err=True)
     summary = _run_json(result, written, out_dir / "feedback")
-    summary["key_work_problems"] = problem_lines(key_work)
+    summary["key_work_problems"] = _problem_lines(key_work)
     if wants_json():
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
@@ -194,7 +209,6 @@ def report(period: str, out_file: Path | None, lang: str | None, db: Location,
       xltrack report --period 2026-10 --db xltrack.sqlite --out reports/report-2026-10.xlsx
     """
     from . import store
-    from .action_table import problem_lines
     from .monthly import month_from_store
     from .report.monitoring import report_name
     from .report.publish import publish_report
@@ -216,7 +230,7 @@ def report(period: str, out_file: Path | None, lang: str | None, db: Location,
          say("report_written", path=placed.path, kept=published.comments_kept,
              orphaned=published.orphaned) +
          ("\n" + say("report_backup", backup=placed.backup) if placed.backup else ""))
-    for line in [*placed.notes, *problem_lines(key_work, messages_lang())]:
+    for line in [*placed.notes, *_problem_lines(key_work, messages_lang())]:
         click.echo(in_lang(line), err=True)
 
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing as mp
 import os
+import pickle
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -33,6 +32,7 @@ from .report.written import (
     keep_placement_notes,
     overview_name,
     placement_notes,
+    prepare_documents,
     special_docx_name,
     write_overview_docx,
     write_special_docx,
@@ -49,6 +49,8 @@ from .variance import (
     monthly_series,
 )
 from .workers import Isolation
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -206,18 +208,17 @@ def write_special_reports(result: MonthResult, out_dir: Path, lang: str = "zh",
     majors = sorted(set(flags[flags.severity == "major"].project))
     projects = result.consolidation.projects.set_index("project", drop=False)
     out_dir.mkdir(parents=True, exist_ok=True)
-    overview = write_overview_docx(out_dir / overview_name(result.period, lang), result.period,
-                                   flags, result.status, overdue or [], lang)
+    overview = partial(write_overview_docx, out_dir / overview_name(result.period, lang),
+                       result.period, flags, result.status, overdue or [], lang)
     # A report written earlier for this period is kept and marked when its project no longer
     # has a major variance (what operations typed into it is carried over).
     # Found by each project's own report name: a safe file name cannot be read back as an ID.
     former = [p for p in sorted(projects.index) if p not in majors
               and (out_dir / report_name(p, result.period)).exists()]
     if not majors and not former:
-        return [overview]
+        return [overview()]
     trend = result.history[result.history.month >= f"{result.period[:4]}-01"]
     earned = result.earned_value.set_index("project", drop=False)
-    written = []
     # Two IDs may make one safe name ("a/b", "a_b"): the second report gets -2.
     reported = majors + former
     names = unique_names([report_name(p, result.period).removesuffix(".xlsx") for p in reported],
@@ -233,16 +234,21 @@ def write_special_reports(result: MonthResult, out_dir: Path, lang: str = "zh",
               trend[trend.project == project],
               earned.loc[project].to_dict() if project in earned.index else None))
             for project, name in zip(reported, names, strict=True)]
-    for paths in _each_project(partial(_project_reports, result.period, lang), jobs):
-        written.extend(paths)
-    return [*written, overview]
+    prepare_documents(lang)  # once, before any writer forks
+    # The overview first, as written one by one: its notes come before the projects'.
+    tasks: list[Callable[[], list[Path]]] = [
+        lambda: [overview()], *(partial(_project_reports, result.period, lang, job)
+                                for job in jobs)]
+    done = each_task(tasks)
+    return [path for paths in done[1:] for path in paths] + done[0]
 
 
-# From this many projects on, their reports are written by one process per core: each
-# project's reports are files of their own, and a large month has dozens (sixty in the
-# bench's), at about 30 ms each. Only where processes fork (Linux): a spawned process would
-# start Python and import the report modules anew, which costs more than a few reports.
-PARALLEL_FROM = 8
+# From this many tasks on (the overview and each project's reports, about 30-40 ms each), they
+# are shared between this process and a forked one per further core: a fork costs this
+# process about 3 ms, and the forked one writes its share while this one writes its own. Only
+# where processes fork (Linux): a spawned process would start Python and import the report
+# modules anew, which costs more than a few reports.
+PARALLEL_FROM = 3
 
 
 # What a project's reports are made of: its register entry, its flags, its trend, its
@@ -260,28 +266,88 @@ def _project_reports(period: str, lang: str,
     return written
 
 
-def _each_project(write: Callable[[Any], list[Path]],
-                  jobs: list[Any]) -> Iterable[list[Path]]:
-    """`write` of every job, in order: in this process, or by forked processes for many jobs.
-    What one raises is raised here, and what placing a document had to say (one open in Word)
-    is said here, as they would be in this process."""
-    workers = min(os.cpu_count() or 1, len(jobs))
-    if len(jobs) < PARALLEL_FROM or workers < 2 or not sys.platform.startswith("linux"):
-        return map(write, jobs)
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-        done = list(pool.map(partial(_with_notes, write), jobs,
-                             chunksize=max(1, len(jobs) // (workers * 4))))
-    for _, notes in done:
+def each_task(tasks: list[Callable[[], _T]], least: int | None = None) -> list[_T]:
+    """What every task returns, in order: run here, or from `least` tasks on (PARALLEL_FROM)
+    shared between this process (the first share) and forked ones (a share each), in order
+    of the tasks. What one raises is raised here, and what placing a document had to say
+    (one open in Word) is said here, in the order of the tasks, as it would be had they all
+    run here."""
+    workers = min(os.cpu_count() or 1, len(tasks))
+    if len(tasks) < (least or PARALLEL_FROM) or workers < 2 \
+            or not sys.platform.startswith("linux"):
+        return [task() for task in tasks]
+    # Contiguous shares, this process's the smallest (it also forks and collects).
+    bounds = [len(tasks) * i // workers for i in range(workers + 1)]
+    own, *others = [tasks[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    before = placement_notes()  # the run's notes so far, to be said first
+    waits: list[Callable[[], _Outcome]] = []
+    try:
+        for share in others:
+            waits.append(_forked(partial(_with_notes, share)))
+        done = [_with_notes(own)]
+    finally:  # every forked process waited for, whatever happened here
+        outcomes = [wait() for wait in waits]
+        keep_placement_notes(before)
+    results: list[_T] = []
+    for ok, value in [(True, done[0]), *outcomes]:
+        if not ok:
+            raise value
+        share_results, notes = value
+        results.extend(share_results)
         keep_placement_notes(notes)
-    return [paths for paths, _ in done]
+    return results
 
 
-def _with_notes(write: Callable[[Any], list[Path]],
-                job: Any) -> tuple[list[Path], list[str]]:
-    """`write` in a forked process, with the placement notes it made (they live in each
-    process's memory): the notes the run had when it forked are its own to say, not these."""
+def _with_notes(tasks: list[Callable[[], _T]]) -> tuple[list[_T], list[str]]:
+    """The tasks' results, with the placement notes they made (they live in each process's
+    memory): in a forked process, the notes the run had when it forked are its own to say,
+    not these."""
     placement_notes()
-    return write(job), placement_notes()
+    return [task() for task in tasks], placement_notes()
+
+
+_Outcome = tuple[bool, Any]  # (True, what the task returned) or (False, what it raised)
+
+
+def _forked(task: Callable[[], Any]) -> Callable[[], _Outcome]:
+    """Start `task` in a forked process; the function returned waits for it and gives its
+    outcome. The forked process ends there (os._exit: no exit handler of this process runs
+    twice, no buffered output is written twice)."""
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except BaseException:
+        os.close(read_end)
+        os.close(write_end)
+        raise
+    if pid == 0:  # pragma: no cover - the forked process (its coverage is not collected)
+        try:
+            os.close(read_end)
+            try:
+                outcome: _Outcome = (True, task())
+            except BaseException as exc:  # noqa: BLE001 - all of it is the parent's to raise
+                outcome = (False, exc)
+            try:
+                data = pickle.dumps(outcome)
+            except Exception as exc:  # noqa: BLE001 - what does not pickle, said in words
+                data = pickle.dumps((False, RuntimeError(f"{outcome[1]!r} ({exc})")))
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+
+    def wait() -> _Outcome:
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        try:
+            outcome: _Outcome = pickle.loads(data)
+        except (EOFError, pickle.UnpicklingError):
+            return False, ChildProcessError(f"a report writer (process {pid}) stopped "
+                                            f"without its result (wait status {status})")
+        return outcome
+    return wait
 
 
 def consolidate_period(conn: Connection, register: Register, period: str,

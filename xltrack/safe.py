@@ -74,9 +74,14 @@ def csv_text(value: object) -> object:
 
 
 def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with every text field neutralised by `csv_text` (a copy; numbers untouched)."""
+    """`frame` with every text field neutralised by `csv_text` (a copy; numbers untouched).
+
+    Only a column with a text to neutralise is replaced: the others are written as they are,
+    the same fields (replacing every text column cost more than finding the few to change)."""
     safe = frame.copy()
     for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(csv_text)
+        values = safe[column]
+        if (values.dtype == object or pd.api.types.is_string_dtype(values)) and any(
+                csv_text(v) is not v for v in values.to_numpy(dtype=object)):
+            safe[column] = values.map(csv_text)
     return safe

@@ -5,10 +5,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import xlsxwriter
-from openpyxl.cell.cell import Cell
 from xlsxwriter.worksheet import Worksheet
+
+if TYPE_CHECKING:  # openpyxl loads where its cells are written (feedback, key work)
+    from openpyxl.cell.cell import Cell
 
 
 def put_text(cell: Cell, text: object) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Sequence
+from itertools import groupby
+from operator import itemgetter
 
 Colour = tuple[int, int, int]
 WIDTH, HEIGHT, MARGIN = 640, 300, 24
@@ -49,9 +51,15 @@ class _Canvas:
                        min(a[1], b[1]) + low, max(a[1], b[1]) + high, colour)
             return
         steps = max(abs(b[0] - a[0]), abs(b[1] - a[1]), 1)
-        for i in range(steps + 1):
-            self.dot(round(a[0] + (b[0] - a[0]) * i / steps),
-                     round(a[1] + (b[1] - a[1]) * i / steps), colour, size)
+        points = [(round(a[0] + (b[0] - a[0]) * i / steps),
+                   round(a[1] + (b[1] - a[1]) * i / steps)) for i in range(steps + 1)]
+        # Along a mostly level line the points step one pixel across, so the points on one
+        # row are side by side and their dots one rectangle (one column of a mostly upright
+        # line likewise): a fill per row (or column), not per point.
+        across = 1 if abs(b[0] - a[0]) >= abs(b[1] - a[1]) else 0
+        for _, run in groupby(points, key=itemgetter(across)):
+            xs, ys = zip(*run, strict=True)
+            self._fill(min(xs) + low, max(xs) + high, min(ys) + low, max(ys) + high, colour)
 
     def png(self) -> bytes:
         view, stride = memoryview(self.pixels), self.width * 3

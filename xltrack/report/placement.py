@@ -18,8 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from xlsxwriter.exceptions import XlsxFileError
 
 from ..errors import Said
@@ -170,6 +168,9 @@ def read_comments(report: Path, sheet: str, key_header: str,
     """
     if not report.exists():
         return {}
+    from openpyxl import load_workbook  # a previous report to read: not every run has one
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         wb = load_workbook(report, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):

@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..action_table import KeyWork
-from ..actions import ActionItem
 from ..language import zone as local_zone
 from ..monthly import MonthResult
 from .monitoring import COMMENT_HEADER, KEY_HEADER, ORPHANS_SHEET, SUMMARY_SHEET, write_report
 from .placement import Placed, place, read_comments
 from .report_data import build_report_data
+
+if TYPE_CHECKING:  # the key-work modules (openpyxl, their models) load when a table is given
+    from ..action_table import KeyWork
+    from ..actions import ActionItem
 
 
 @dataclass

@@ -8,21 +8,10 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from itertools import accumulate, islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..action_month import SUMMARY_HEADERS, key_work_month, summary_rows
-from ..action_table import KeyWork
-from ..actions import (
-    DEFAULT_CADENCE,
-    ActionItem,
-    flag,
-    is_overdue,
-    is_tracked,
-    month_summary,
-    next_follow_up,
-)
 from ..consolidate import (
     ACTUAL,
     INVESTMENT,
@@ -48,6 +37,10 @@ from ..words import (
     word,
     words_of,
 )
+
+if TYPE_CHECKING:  # the key-work modules (openpyxl, their models) load when a table is given
+    from ..action_table import KeyWork
+    from ..actions import ActionItem
 
 WAN = 10_000
 CODE_PREFIX = "code:"  # a key column: the code behind a displayed word, hidden, for filters
@@ -186,6 +179,8 @@ class ReportData:
 def actions_frames(items: list[ActionItem], as_of: dt.date,
                    work: KeyWork | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Open items (overdue first, then by deadline) and the counts per department."""
+    from ..actions import DEFAULT_CADENCE, flag, is_overdue, is_tracked, next_follow_up
+
     cadence = work.cadence if work else DEFAULT_CADENCE
     open_items = sorted((i for i in items if is_tracked(i)),
                         key=lambda i: (not is_overdue(i, as_of), i.deadline, i.id))
@@ -212,6 +207,9 @@ def actions_frames(items: list[ActionItem], as_of: dt.date,
 def key_work_frames(work: KeyWork, as_of: dt.date) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """The key-work month in progress (or just closed) summarised per department and person,
     and the table's cells to correct, each with the value typed."""
+    from ..action_month import SUMMARY_HEADERS, key_work_month, summary_rows
+    from ..actions import month_summary
+
     month = key_work_month(as_of, work.cadence)
     summary = pd.DataFrame(summary_rows(month_summary(work.items, month, work.cadence)),
                            columns=list(SUMMARY_HEADERS))
@@ -264,7 +262,12 @@ def build_report_data(result: MonthResult, run_time: dt.datetime,
     kinds = ReportData.column_formats(summary)  # once, not once per column
     formats = {name: kinds.get(name, "text") for name in summary.columns}
     formats.update({"SPI": "ratio", "CPI": "ratio", "差异数 Flags": "int"})
-    work = KeyWork(Path(), items=list(actions)) if isinstance(actions, list) else actions
+    if isinstance(actions, list):
+        from ..action_table import KeyWork
+
+        work: KeyWork | None = KeyWork(Path(), items=list(actions))
+    else:
+        work = actions
     open_items = departments = action_summary = action_problems = None
     month = ""
     if work is not None:
@@ -310,6 +313,8 @@ def _summary(c: Consolidation, majors: pd.DataFrame, flags: pd.DataFrame, ev: pd
     computed from nothing would be a false under-spend."""
     rows = []
     slips = c.milestones.groupby("project").slip_days.max()
+    flags_of = _flags_by_project(flags)
+    spi, cpi = _by_project(ev, "spi"), _by_project(ev, "cpi")
     for p in majors.to_dict("records"):
         pid = p["project"]
 
@@ -318,9 +323,8 @@ def _summary(c: Consolidation, majors: pd.DataFrame, flags: pd.DataFrame, ev: pd
         bac, ac = fig(INVESTMENT, PLAN, "at_completion"), fig(INVESTMENT, ACTUAL, "to_date")
         ytd_a, ytd_p = fig(INVESTMENT, ACTUAL, "ytd"), fig(INVESTMENT, PLAN, "ytd")
         sales_a, sales_p = fig("sales:AMOUNT", ACTUAL, "ytd"), fig("sales:AMOUNT", PLAN, "ytd")
-        mine = flags[(flags.project == pid) & (flags.comparison != "missing_explanation")]
-        lights = {area: min((_RANK[s] for s, i in zip(mine.severity, mine.indicator,
-                                                        strict=True) if test(i)), default=2)
+        mine = flags_of.get(pid, [])
+        lights = {area: min((_RANK[s] for s, i in mine if test(i)), default=2)
                   for area, test in _AREAS.items()}
         slip = slips.get(pid)
         gap = not_in.get(str(p["subsidiary"]), "")
@@ -334,13 +338,33 @@ def _summary(c: Consolidation, majors: pd.DataFrame, flags: pd.DataFrame, ev: pd
             "本年销售 Sales YTD (万元)": sales_a / WAN,
             "本年预测 Forecast YTD (万元)": sales_p / WAN,
             "销售完成 Sales %": None if gap else _ratio(sales_a, sales_p),
-            "SPI": ev.loc[pid, "spi"] if pid in ev.index else None,
-            "CPI": ev.loc[pid, "cpi"] if pid in ev.index else None,
+            "SPI": spi[pid] if pid in spi else None,
+            "CPI": cpi[pid] if pid in cpi else None,
             "最大延误 Worst slip (天)": None if slip is None or pd.isna(slip) else int(slip),
             **lights, "总体 Overall": min(lights.values()),
             "差异数 Flags": len(mine), "本月数据 Month's figures": gap,
             "详情 Detail": "", "_card_row": card_rows.get(pid, 1)})
     return pd.DataFrame(rows)
+
+
+def _flags_by_project(flags: pd.DataFrame) -> dict[Any, list[tuple[Any, Any]]]:
+    """Each project's flags but the missing explanations (a copy of their major flag), as
+    (severity, indicator) in the flags' order: one pass for every project rather than a
+    filter of the whole frame for each."""
+    mine: dict[Any, list[tuple[Any, Any]]] = {}
+    for project, comparison, severity, indicator in zip(
+            flags.project, flags.comparison, flags.severity, flags.indicator, strict=True):
+        if comparison != "missing_explanation":
+            mine.setdefault(project, []).append((severity, indicator))
+    return mine
+
+
+def _by_project(ev: pd.DataFrame, column: str) -> dict[Any, Any]:
+    """A column of the earned value (indexed by project) by project, each value as .loc gives
+    it; where a project has several rows .loc gives them all, and so does this."""
+    if ev.index.is_unique:
+        return dict(zip(ev.index, ev[column].to_numpy(), strict=True))
+    return {pid: ev.loc[pid, column] for pid in ev.index.unique()}
 
 
 def _totals(c: Consolidation, segment_names: dict[str, str], lang: str) -> pd.DataFrame:
@@ -373,10 +397,11 @@ def _totals(c: Consolidation, segment_names: dict[str, str], lang: str) -> pd.Da
 
 def _findings(submissions: pd.DataFrame, period: str) -> pd.DataFrame:
     rows = []
-    for sub in submissions[(submissions.period == period) | submissions.period.isna()
-                           ].drop_duplicates("sha256").to_dict("records"):
-        for f in json.loads(sub["findings"]):
-            rows.append({"文件 File": sub["file"], "级别 Severity": f["severity"],
+    subs = submissions[(submissions.period == period) | submissions.period.isna()
+                       ].drop_duplicates("sha256")
+    for file, findings in zip(subs.file, subs.findings, strict=True):  # the two columns used
+        for f in json.loads(findings):
+            rows.append({"文件 File": file, "级别 Severity": f["severity"],
                          "代码 Code": f["reason"], "工作表 Sheet": f["sheet"],
                          "单元格 Cell": f["cell"], "列 Key": f["key"], "填写值 Value": f["value"],
                          "说明 Message": f["message_zh"], "Message": f["message_en"]})

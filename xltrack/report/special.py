@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -54,6 +52,9 @@ def read_assessment(path: Path) -> dict[str, Any]:
     missing file gives nothing (the file itself is still kept in backup/ by the rewrite)."""
     if not path.exists():
         return {}
+    from openpyxl import load_workbook  # an earlier report to read: not every run has one
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         wb = load_workbook(path)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
