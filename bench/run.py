@@ -138,18 +138,15 @@ def raw(folder: Path) -> None:
 
 def xltrack_run(folder: Path) -> None:
     from xltrack.demo import demo_register
-    from xltrack.monthly import run_month, write_outputs, write_special_reports
+    from xltrack.monthly import run_month, write_month
     from xltrack.report.monitoring import report_name
-    from xltrack.report.publish import publish_report
 
     with tempfile.TemporaryDirectory() as work:
         out = Path(work)
         periods = sorted(p.stem.rsplit("-pack-", 1)[1] for p in folder.glob("*.xlsx"))
         result = run_month(folder, demo_register(), periods[-1], out / "h.sqlite",
                            out / "feedback")
-        write_outputs(result, out)
-        write_special_reports(result, out / "special")
-        publish_report(result, out / report_name(result.period))
+        write_month(result, out, out / report_name(result.period))  # as `xltrack run` does
 
 
 def register_file() -> Path:
@@ -250,17 +247,14 @@ def warm_month(inbox: str, history: str) -> float:
     import shutil
 
     from xltrack.demo import demo_register
-    from xltrack.monthly import run_month, write_outputs, write_special_reports
+    from xltrack.monthly import run_month, write_month
     from xltrack.report.monitoring import report_name
-    from xltrack.report.publish import publish_report
 
     def month(work: Path) -> None:
         shutil.copy(history, work / "h.sqlite")
         result = run_month(Path(inbox), demo_register(), BUTTON_PERIOD, work / "h.sqlite",
                            work / "feedback")
-        write_outputs(result, work)
-        write_special_reports(result, work / "special")
-        publish_report(result, work / report_name(result.period))
+        write_month(result, work, work / report_name(result.period))
 
     with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second:
         month(Path(first))

@@ -5,6 +5,7 @@ same commands through the file port, which must leave the same result sheets, ce
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -232,3 +233,58 @@ def test_a_date_where_text_belongs_is_named_by_its_cell(built: Path, tmp_path: P
         load_control(XlwingsPort(book))
     assert any(p.startswith("子公司 Subsidiaries!B4 (name)") for p in caught.value.problems), \
         caught.value.problems
+
+
+def test_the_month_button_writes_what_xltrack_run_writes(
+        demo: Path, tmp_path: Path) -> None:
+    """The Run month button and `xltrack run --control` write the month alike (monthly.
+    write_month): the report in the control workbook's language, the overview listing the
+    key-work items past their deadline. The button wrote a Chinese report under an English
+    name and left the overdue items out of the overview before."""
+    from docx import Document
+
+    from xltrack.cli import cli
+
+    settings = {"period": "2026-10", "inbox": str(demo / "inbox"), "output": "out",
+                "database": "history.sqlite", "language": "en", "timezone": "Asia/Shanghai"}
+    runs = {}
+    for door in ("button", "cli"):
+        folder = tmp_path / door
+        folder.mkdir()
+        control = build_workbook(folder / "xltrack.xlsm", load_register(demo / "register.json"),
+                                 default_rules(), settings)
+        today = dt.date.today()
+        write_table(folder / "key-work.xlsx", [ActionItem(
+            id="KW-009", source="instruction", reference="", source_date=today,
+            project="RE01-P01", content="复核造价 review the costs", department="工程部",
+            person="李", original_deadline=today, deadline=today - dt.timedelta(days=3))],
+            today)
+        if door == "button":
+            entry.run_month(FilePort(control))
+        else:
+            from click.testing import CliRunner
+
+            done = CliRunner().invoke(cli, [
+                "run", "--period", "2026-10", "--control", str(control), "--inbox",
+                str(demo / "inbox"), "--db", str(folder / "history.sqlite"),
+                "--out", str(folder / "out"), "--actions", str(folder / "key-work.xlsx")])
+            assert done.exit_code in (0, 1), done.output
+        report = load_workbook(folder / "out" / "major-project-monitoring-2026-10.xlsx")
+        overview = Document(str(folder / "out" / "special" / "monthly-overview-2026-10.docx"))
+        cells = [c.value for sheet in report.worksheets for row in sheet.iter_rows(max_row=8)
+                 for c in row]
+        runs[door] = (cells, [p.text for p in overview.paragraphs])
+    (button_cells, button_text), (cli_cells, cli_text) = runs["button"], runs["cli"]
+    assert button_text == cli_text
+    assert any("KW-009" in line for line in button_text), button_text
+    assert not any("无逾期事项" in line for line in button_text)
+    shown = [v for v in button_cells if isinstance(v, str) and "(UTC" in v]
+    assert shown and all("(UTC+08:00)" in v for v in shown), shown  # the control's zone
+    assert _timeless(button_cells) == _timeless(cli_cells)
+    assert "Infrastructure" in button_cells  # the segment as named in English
+
+
+def _timeless(values: list[Any]) -> list[Any]:
+    """Cells with the moment a run wrote them (a time of day) masked: two runs differ there."""
+    return ["<time>" if isinstance(v, str) and re.search(r"\d\d:\d\d:\d\d", v) else v
+            for v in values]

@@ -3,10 +3,8 @@ group in cli.py: each parses, calls the library, prints, and sets the exit code.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -142,10 +140,9 @@ def run(period: str, inbox: Path, db: Location, out_dir: Path, register_path: Pa
     Example:
       xltrack run --period 2026-10 --inbox inbox --db xltrack.sqlite --out reports
     """
-    from .monthly import each_task, run_month, write_outputs, write_special_reports
+    from .monthly import run_month, write_month
     from .report.monitoring import report_name
-    from .report.publish import publish_report
-    from .report.written import overdue_work, placement_notes
+    from .report.written import placement_notes
 
     lang = resolve_document_lang(lang, control_path)
     register = resolve_register(register_path, control_path)
@@ -158,17 +155,8 @@ def run(period: str, inbox: Path, db: Location, out_dir: Path, register_path: Pa
                        rules=resolve_rules(rules_path, control_path),
                        accept_units=[Path(name).name for name in accept_units])
     key_work = resolve_actions(actions_path, control_path)
-    overdue = overdue_work(key_work.items if key_work else None, dt.date.today())
-    zone = resolve_zone(control_path)
-    # The monitoring report is written beside the others (in a forked process, where they
-    # fork): files of their own, from the same result.
-    tasks: list[Callable[[], Any]] = [
-        lambda: write_outputs(result, out_dir) + write_special_reports(
-            result, out_dir / "special", lang, overdue),
-        lambda: publish_report(result, out_dir / report_name(result.period, lang),
-                               actions=key_work, lang=lang, zone=zone)]
-    written, published = each_task(tasks, least=2)
-    written.append(published.placed.path)
+    written, published = write_month(result, out_dir, out_dir / report_name(result.period, lang),
+                                     lang, key_work, resolve_zone(control_path))
     for line in [*placement_notes(), *published.placed.notes,
                  *_problem_lines(key_work, messages_lang())]:
         click.echo(in_lang(line), err=True)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pandas as pd
 
@@ -49,6 +49,10 @@ from .variance import (
     monthly_series,
 )
 from .workers import Isolation
+
+if TYPE_CHECKING:
+    from .action_table import KeyWork
+    from .report.publish import Published
 
 _T = TypeVar("_T")
 
@@ -254,6 +258,27 @@ PARALLEL_FROM = 3
 # What a project's reports are made of: its register entry, its flags, its trend, its
 # earned value.
 _Mine = tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, dict[str, Any] | None]
+
+
+def write_month(result: MonthResult, out_dir: Path, report: Path, lang: str = "zh",
+                key_work: KeyWork | None = None, zone: dt.tzinfo | None = None,
+                today: dt.date | None = None) -> tuple[list[Path], Published]:
+    """Every file of the month from `result`, as each door writes them: the CSVs and the
+    special reports in `out_dir` (the overview listing the key-work items past their deadline
+    on `today`), and the monitoring report at `report`. The report is written beside the
+    others (in a forked process, where processes fork): files of their own, from the same
+    result. Returns the files written, in order (the report last), and the report as placed."""
+    from .report.publish import publish_report
+    from .report.written import overdue_work
+
+    overdue = overdue_work(key_work.items if key_work else None, today or dt.date.today())
+    tasks: list[Callable[[], Any]] = [
+        lambda: write_outputs(result, out_dir) + write_special_reports(
+            result, out_dir / "special", lang, overdue),
+        lambda: publish_report(result, report, actions=key_work, lang=lang, zone=zone)]
+    written, published = each_task(tasks, least=2)
+    published = cast("Published", published)
+    return [*written, published.placed.path], published
 
 
 def _project_reports(period: str, lang: str,

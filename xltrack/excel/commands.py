@@ -21,9 +21,9 @@ from ..actions import cadence_from, flag, follow_ups, is_overdue, next_follow_up
 from ..control import RESULTS, ControlSettings
 from ..errors import UsageError
 from ..inbox import CheckResult, check_files
-from ..monthly import MonthResult, month_from_store, run_month, write_outputs, write_special_reports
+from ..language import zone
+from ..monthly import MonthResult, month_from_store, run_month, write_month, write_special_reports
 from ..report.monitoring import report_name
-from ..report.publish import publish_report
 from ..templates import generate_all
 from ..workers import Isolation
 from .port import WorkbookPort
@@ -65,10 +65,12 @@ def run_month_command(port: WorkbookPort, settings: ControlSettings) -> str:
                        settings.history(), out / "feedback", _isolation(settings),
                        _progress(port, "读取 Reading"), rules=settings.rules)
     port.status("写报告 Writing the report…")
-    write_outputs(result, out)
-    write_special_reports(result, out / "special", settings.values["language"])
     key_work = _key_work(settings)
-    published = publish_report(result, _report(settings, period), actions=key_work)
+    # As `xltrack run` writes them: the report in the control workbook's language, its times
+    # in its time zone, the overview listing the key-work items past their deadline.
+    _, published = write_month(result, out, _report(settings, period),
+                               settings.values["language"], key_work,
+                               zone(settings.values.get("timezone")))
     _write_month(port, result)
     majors = sorted(set(result.variances[result.variances.severity == "major"].project))
     n = result.checked.counts()
