@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .models import add_months, period_months
+from .rows import records
 from .settings import Register
 
 INVESTMENT = "investment"
@@ -59,8 +60,9 @@ class Consolidation:
         """One consolidated amount; 0 where nothing was planned or reported."""
         if self._index is None:
             f = self.figures
-            self._index = dict(zip(zip(f.level, f.key, f.indicator, f.basis, f.span,
-                                       strict=True), f.amount, strict=True))
+            self._index = dict(zip(zip(f.level.tolist(), f.key.tolist(), f.indicator.tolist(),
+                                       f.basis.tolist(), f.span.tolist(), strict=True),
+                                   f.amount.tolist(), strict=True))
         return float(self._index.get((level, key, indicator, basis, span), 0.0))
 
 
@@ -166,11 +168,11 @@ def newest_each_month(facts: pd.DataFrame, among: pd.Series, months: list[str]) 
     versions = (rows.drop_duplicates(["project", "tbl", "submission_id"])
                 .sort_values(["revision", "period", "received_at", "submission_id"]))
     in_force: list[tuple[Any, Any, str, Any]] = []
+    order = list(zip(versions.project.tolist(), versions.tbl.tolist(), versions.period.tolist(),
+                     versions.submission_id.tolist(), strict=True))
     for month in months:
         last: dict[tuple[Any, Any], Any] = {}
-        for project, table, when, submission in zip(
-                versions.project, versions.tbl, versions.period, versions.submission_id,
-                strict=True):
+        for project, table, when, submission in order:
             if when <= month:
                 last[(project, table)] = submission
         in_force += [(project, table, month, submission)
@@ -346,8 +348,9 @@ def milestone_status(plan: pd.DataFrame | None, progress: pd.DataFrame | None,
         for key in ("actual_start", "actual_finish", "pct_complete", "forecast_finish"):
             merged[key] = None
     month_end = _month_end(period)
-    merged["slip_days"] = [_slip(r, month_end) for r in merged.to_dict("records")]
-    merged["status"] = [_status(r, month_end) for r in merged.to_dict("records")]
+    rows = records(merged)
+    merged["slip_days"] = [_slip(r, month_end) for r in rows]
+    merged["status"] = [_status(r, month_end) for r in rows]
     merged = merged.rename(columns={"project_id": "project"})
     return merged[columns].sort_values(["project", "milestone_id"]).reset_index(drop=True)
 
