@@ -253,24 +253,30 @@ def _summed(facts: pd.DataFrame, period: str) -> pd.DataFrame:
         return pd.DataFrame({k: pd.Series(dtype=float if k == "amount" else object)
                              for k in columns})
     tagged, (projects, project_names), (indicators, indicator_names), tables, months = coded
-    planned = tables(PLAN_TABLES)
-    # (project, table) as one integer, made once for both choices and the first revision
-    pair = projects * len(tables.names) + tables.codes
-    revision = tagged.revision.to_numpy()
-    first = revision == revision_min(pair, revision)[pair]
-    up_to = months(lambda m: m <= period)
-    bases = {ACTUAL: tables(ACTUAL_TABLES) & up_to,
-             PLAN: _newest(tagged, pd.Series(planned, index=tagged.index), pair).to_numpy(),
-             BASELINE: _newest(tagged, pd.Series(planned & first, index=tagged.index),
-                               pair).to_numpy()}
-    del pair, first, planned
-    width = max(len(indicator_names), 1)
-    key = projects * width + indicators
-    amount = tagged.amount.to_numpy(dtype="float64")
+    del coded
+    # the masks asked of the months and tables, and the keys of the sums, made first and the
+    # codes let go, so that few arrays as long as the facts are held at once
     year = period[:4]
+    up_to = months(lambda m: m <= period)
     spans = {"month": months(lambda m: m == period),
              "ytd": months(lambda m: m >= f"{year}-01") & up_to,
              "to_date": up_to, "at_completion": None}  # as _span_masks
+    del months
+    planned, actual = tables(PLAN_TABLES), tables(ACTUAL_TABLES) & up_to
+    # (project, table) as one integer, made once for both choices and the first revision
+    pair = projects * len(tables.names) + tables.codes
+    del tables
+    width = max(len(indicator_names), 1)
+    key = projects * width + indicators
+    del projects, indicators
+    revision = tagged.revision.to_numpy()
+    first = revision == revision_min(pair, revision)[pair]
+    bases = {ACTUAL: actual,
+             PLAN: _newest(tagged, pd.Series(planned, index=tagged.index), pair).to_numpy(),
+             BASELINE: _newest(tagged, pd.Series(planned & first, index=tagged.index),
+                               pair).to_numpy()}
+    del pair, first, planned, actual
+    amount = tagged.amount.to_numpy(dtype="float64")
     del tagged
     sums = []
     for basis, chosen in bases.items():

@@ -473,14 +473,17 @@ def facts_in_force(conn: Connection, period: str, origins: bool = True) -> pd.Da
     at = [np.flatnonzero(on_month.to_numpy()), *(np.flatnonzero(has.to_numpy())
                                                  for _, has, _ in spread)]
     where = np.concatenate(at)
+    amount = np.concatenate([sums[key].to_numpy()[rows] for key, rows in zip(
+        ["amount", *(key for key, _, _ in spread)], at, strict=True)])
+    del at
     frame = pd.DataFrame(index=pd.RangeIndex(len(where)))
     for column in columns:
         if column == "month":
             frame[column] = pd.concat([sums.month[on_month], *(month for _, _, month in spread)],
                                       ignore_index=True)
         elif column == "amount":
-            frame[column] = np.concatenate([sums[key].to_numpy()[rows] for key, rows in zip(
-                ["amount", *(key for key, _, _ in spread)], at, strict=True)])
+            frame[column] = amount
+            del amount
         else:
             frame[column] = sums[column].take(where).set_axis(frame.index)
     return frame
@@ -492,6 +495,8 @@ def _with_versions(conn: Connection, sums: pd.DataFrame, period: str) -> None:
     integers."""
     ids, periods, revisions, received = (list(c) for c in zip(
         *conn.execute(_VERSIONS, (period,)).fetchall(), strict=True))
+    seen: dict[str, str] = {}  # each distinct text once, not once per submission
+    periods, received = ([seen.setdefault(t, t) for t in texts] for texts in (periods, received))
     order = np.argsort(np.array(ids, dtype=np.int64), kind="stable")
     at = order[np.searchsorted(np.array(ids, dtype=np.int64)[order],
                                sums.submission_id.to_numpy(dtype=np.int64))]
