@@ -15,6 +15,17 @@ from xltrack import store
 from xltrack.monthly import MonthResult
 from xltrack.store import _FOR_SUMS, _MONTHS, _NUMBERS, _SLOT, _WITH_ORIGINS, _frame
 
+# The sums as SQLite made them before, joined to their submission and grouped by its period,
+# revision and receipt too (the store now groups the amounts alone and puts those beside).
+_FOR_SUMS_BEFORE = (
+    f"SELECT a.{', a.'.join(_SLOT)}, a.year, a.month, SUM(a.amount) AS amount,"
+    f" {', '.join(f'SUM(a.{m}) AS {m}' for m in _MONTHS)},"
+    " s.period, s.revision, s.received_at"
+    " FROM amounts a JOIN submissions s ON s.id = a.submission_id"
+    " WHERE s.status = 'accepted' AND s.period <= ?"
+    f" GROUP BY a.{', a.'.join(_SLOT)}, a.year, a.month,"
+    " s.period, s.revision, s.received_at")
+
 
 def _frame_before(cursor: Any) -> pd.DataFrame:
     names = [d[0] for d in cursor.description]
@@ -33,7 +44,7 @@ def _frame_before(cursor: Any) -> pd.DataFrame:
 
 
 def _sums_before(conn: store.Connection, period: str) -> pd.DataFrame:
-    sums = _frame_before(conn.execute(_FOR_SUMS, (period,)))
+    sums = _frame_before(conn.execute(_FOR_SUMS_BEFORE, (period,)))
     columns = [*_SLOT, "month", "amount", "period", "revision", "received_at"]
     if sums.empty:
         return sums[columns]
@@ -72,7 +83,7 @@ def test_frames_are_those_made_before(demo_month: MonthResult, period: str, batc
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store, "_BATCH", batch)
     with store.open_store(demo_month.db) as conn:
-        for sql in (_FOR_SUMS, _WITH_ORIGINS):
+        for sql in (_FOR_SUMS, _FOR_SUMS_BEFORE, _WITH_ORIGINS):
             now, before = _frame(conn, sql, (period,)), _frame_before(conn.execute(sql, (period,)))
             pd.testing.assert_frame_equal(now, before, check_exact=True)
             assert list(now.dtypes) == list(before.dtypes)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .models import add_months, period_months
+from .rows import records
 from .settings import Register
 
 INVESTMENT = "investment"
@@ -59,8 +60,9 @@ class Consolidation:
         """One consolidated amount; 0 where nothing was planned or reported."""
         if self._index is None:
             f = self.figures
-            self._index = dict(zip(zip(f.level, f.key, f.indicator, f.basis, f.span,
-                                       strict=True), f.amount, strict=True))
+            self._index = dict(zip(zip(f.level.tolist(), f.key.tolist(), f.indicator.tolist(),
+                                       f.basis.tolist(), f.span.tolist(), strict=True),
+                                   f.amount.tolist(), strict=True))
         return float(self._index.get((level, key, indicator, basis, span), 0.0))
 
 
@@ -166,11 +168,11 @@ def newest_each_month(facts: pd.DataFrame, among: pd.Series, months: list[str]) 
     versions = (rows.drop_duplicates(["project", "tbl", "submission_id"])
                 .sort_values(["revision", "period", "received_at", "submission_id"]))
     in_force: list[tuple[Any, Any, str, Any]] = []
+    order = list(zip(versions.project.tolist(), versions.tbl.tolist(), versions.period.tolist(),
+                     versions.submission_id.tolist(), strict=True))
     for month in months:
         last: dict[tuple[Any, Any], Any] = {}
-        for project, table, when, submission in zip(
-                versions.project, versions.tbl, versions.period, versions.submission_id,
-                strict=True):
+        for project, table, when, submission in order:
             if when <= month:
                 last[(project, table)] = submission
         in_force += [(project, table, month, submission)
@@ -242,48 +244,111 @@ def _summed(facts: pd.DataFrame, period: str) -> pd.DataFrame:
     The facts are not copied: each basis and span is a mask over them, and each project and
     indicator one integer, so that a sum is taken over the amounts alone. A group's amounts
     are summed in the facts' order, as a grouping of the selected rows by their texts sums
-    them: the same sums."""
+    them: the same sums. Each text column is made integers once, and what is asked of its
+    texts (a month up to the period, an actual table) asked of its few distinct values."""
+    columns = ["project", "indicator", "basis", "span", "amount"]
     needed = facts[SELECTION_COLUMNS] if set(SELECTION_COLUMNS) <= set(facts.columns) else facts
-    tagged = with_indicator(needed, period)
-    planned = tagged.tbl.isin(PLAN_TABLES)
-    # (project, table) as one integer, made once for both choices and the first revision;
-    # let go before the keys of the sums are made
-    tables = _pairs(tagged)
-    first = tagged.revision == tagged.revision.groupby(tables).transform("min")
-    bases = {ACTUAL: tagged.tbl.isin(ACTUAL_TABLES) & (tagged.month <= period),
-             PLAN: _newest(tagged, planned, tables),
-             BASELINE: _newest(tagged, planned & first, tables)}
-    del tables, first
-    projects, project_names = _factorized(tagged.project)
-    indicators, indicator_names = _factorized(tagged.indicator)
+    coded = _coded(needed, period)
+    if coded is None:
+        return pd.DataFrame({k: pd.Series(dtype=float if k == "amount" else object)
+                             for k in columns})
+    tagged, (projects, project_names), (indicators, indicator_names), tables, months = coded
+    del coded
+    # the masks asked of the months and tables, and the keys of the sums, made first and the
+    # codes let go, so that few arrays as long as the facts are held at once
+    year = period[:4]
+    up_to = months(lambda m: m <= period)
+    spans = {"month": months(lambda m: m == period),
+             "ytd": months(lambda m: m >= f"{year}-01") & up_to,
+             "to_date": up_to, "at_completion": None}  # as _span_masks
+    del months
+    planned, actual = tables(PLAN_TABLES), tables(ACTUAL_TABLES) & up_to
+    # (project, table) as one integer, made once for both choices and the first revision
+    pair = projects * len(tables.names) + tables.codes
+    del tables
     width = max(len(indicator_names), 1)
-    pair = projects * width + indicators
+    key = projects * width + indicators
     del projects, indicators
+    revision = tagged.revision.to_numpy()
+    first = revision == revision_min(pair, revision)[pair]
+    bases = {ACTUAL: actual,
+             PLAN: _newest(tagged, pd.Series(planned, index=tagged.index), pair).to_numpy(),
+             BASELINE: _newest(tagged, pd.Series(planned & first, index=tagged.index),
+                               pair).to_numpy()}
+    del pair, first, planned, actual
     amount = tagged.amount.to_numpy(dtype="float64")
-    month, year = tagged.month, period[:4]
-    spans = {"month": month == period, "ytd": (month >= f"{year}-01") & (month <= period),
-             "to_date": month <= period, "at_completion": None}  # as _span_masks
-    del tagged, month
+    del tagged
     sums = []
     for basis, chosen in bases.items():
         for span, mask in spans.items():
             if mask is None and basis == ACTUAL:  # the actual has no amount at completion
                 continue
-            rows = (chosen if mask is None else chosen & mask).to_numpy(dtype=bool)
+            rows = chosen if mask is None else chosen & mask
             if not rows.any():
                 continue
-            summed = pd.Series(amount[rows]).groupby(pair[rows]).sum()
+            summed = pd.Series(amount[rows]).groupby(key[rows]).sum()
             codes = summed.index.to_numpy()
             sums.append(pd.DataFrame({
                 "project": project_names[codes // width],
                 "indicator": indicator_names[codes % width],
                 "basis": basis, "span": span, "amount": summed.to_numpy()}))
-    columns = ["project", "indicator", "basis", "span", "amount"]
     if not sums:
         return pd.DataFrame({k: pd.Series(dtype=float if k == "amount" else object)
                              for k in columns})
     return (pd.concat(sums, ignore_index=True).groupby(columns[:-1]).amount.sum()
             .reset_index())
+
+
+def revision_min(group: np.ndarray, revision: np.ndarray) -> np.ndarray:
+    """The lowest revision of each group (an integer each, from 0)."""
+    lowest = np.full(int(group.max()) + 1 if len(group) else 0, np.iinfo(np.int64).max,
+                     dtype=revision.dtype)
+    np.minimum.at(lowest, group, revision)
+    return lowest
+
+
+class _Coded:
+    """A text column as integers, and which of its rows' texts pass a test, asked of each
+    distinct text once (a row without one passes none, as pandas compares a missing text)."""
+
+    def __init__(self, column: pd.Series) -> None:
+        self.codes, self.names = _factorized(column)
+
+    def __call__(self, test: Any) -> np.ndarray:
+        if callable(test):
+            passed = [bool(test(name)) for name in self.names]
+        else:  # a set of texts
+            passed = [name in test for name in self.names]
+        chosen: np.ndarray = np.array([*passed, False], dtype=bool)[self.codes]
+        return chosen
+
+
+def _coded(facts: pd.DataFrame, period: str) -> tuple[
+        pd.DataFrame, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray],
+        _Coded, _Coded] | None:
+    """The facts filed up to `period` (as with_indicator chooses them), their projects and
+    indicators as integers with their texts, and their tables and months coded; None when
+    there are none. Facts missing a project, table, measure or month are tagged by
+    with_indicator and coded from its texts."""
+    if facts.empty:
+        return None
+    in_force = _Coded(facts.period)(lambda p: p <= period)
+    if not in_force.all():
+        facts = facts[in_force]
+        if facts.empty:
+            return None
+    projects, project_names = _factorized(facts.project)
+    tables, measures = _Coded(facts.tbl), _Coded(facts.measure)
+    if (projects < 0).any() or (tables.codes < 0).any() or (measures.codes < 0).any():
+        tagged = with_indicator(facts, period)
+        indicators: tuple[np.ndarray, np.ndarray] = _factorized(tagged.indicator)
+    else:  # investment, or the sales of a measure (with_indicator's texts)
+        investment = tables(set(_INVESTMENT_TABLES))
+        indicators = (np.where(investment, 0, measures.codes + 1),
+                      np.array([INVESTMENT, *(f"sales:{m}" for m in measures.names)],
+                               dtype=object))
+    months = _Coded(facts.month)
+    return facts, (projects, project_names), indicators, tables, months
 
 
 def _complete(by_project: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
@@ -346,8 +411,9 @@ def milestone_status(plan: pd.DataFrame | None, progress: pd.DataFrame | None,
         for key in ("actual_start", "actual_finish", "pct_complete", "forecast_finish"):
             merged[key] = None
     month_end = _month_end(period)
-    merged["slip_days"] = [_slip(r, month_end) for r in merged.to_dict("records")]
-    merged["status"] = [_status(r, month_end) for r in merged.to_dict("records")]
+    rows = records(merged)
+    merged["slip_days"] = [_slip(r, month_end) for r in rows]
+    merged["status"] = [_status(r, month_end) for r in rows]
     merged = merged.rename(columns={"project_id": "project"})
     return merged[columns].sort_values(["project", "milestone_id"]).reset_index(drop=True)
 

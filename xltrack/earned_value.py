@@ -8,8 +8,11 @@ or spent is "not started".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .consolidate import ACTUAL, INVESTMENT, PLAN, Consolidation
@@ -61,12 +64,29 @@ def weighted_complete(milestones: pd.DataFrame) -> float | None:
 def project_earned_value(consolidation: Consolidation) -> pd.DataFrame:
     """One row of earned-value figures per register project."""
     rows = []
-    by_project = dict(tuple(consolidation.milestones.groupby("project")))
-    for project in consolidation.projects.project:
+    complete = _weighted_by_project(consolidation.milestones)
+    for project in consolidation.projects.project.tolist():
         def fig(basis: str, span: str, project: str = project) -> float:
             return consolidation.figure("project", project, INVESTMENT, basis, span)
         ev = earned_value(fig(PLAN, "at_completion"), fig(PLAN, "to_date"),
-                          fig(ACTUAL, "to_date"),
-                          weighted_complete(by_project.get(project, pd.DataFrame())))
+                          fig(ACTUAL, "to_date"), complete(project))
         rows.append({"project": project, **asdict(ev)})
     return pd.DataFrame(rows)
+
+
+def _weighted_by_project(milestones: pd.DataFrame) -> Callable[[Any], float | None]:
+    """weighted_complete of each project's milestones. Where both columns are numbers (as
+    the board makes them), the products are made once for the board and each project's
+    summed as weighted_complete sums its frame's (the same array, the same order); else a
+    frame per project, as before."""
+    if (len(milestones) and milestones.pct_complete.dtype == np.float64
+            and milestones.weight_pct.dtype == np.float64):
+        pct, weights = milestones.pct_complete.to_numpy(), milestones.weight_pct.to_numpy()
+        products = np.where(np.isnan(pct), 0.0, pct) * np.where(np.isnan(weights), 0.0, weights)
+        at: dict[Any, list[int]] = {}
+        for i, project in enumerate(milestones.project.tolist()):
+            at.setdefault(project, []).append(i)
+        sums = {project: float(np.nansum(products[rows])) for project, rows in at.items()}
+        return lambda project: sums.get(project)
+    by_project = dict(tuple(milestones.groupby("project")))
+    return lambda project: weighted_complete(by_project.get(project, pd.DataFrame()))

@@ -127,7 +127,8 @@ def month_from_store(conn: Connection, register: Register, period: str,
                      rules: RuleSet, checked: CheckResult, db: Location) -> MonthResult:
     """Consolidation, status and variances of `period` from what the store holds."""
     facts = store.facts_in_force(conn, period, origins=False)  # explain reads the origins
-    consolidation = consolidate_period(conn, register, period, facts)
+    progress = store.records_in_force(conn, period, "Progress")  # read once, for both
+    consolidation = consolidate_period(conn, register, period, facts, progress)
     submissions = store.submissions(conn)
     status = status_board(submissions, register, period)
     monthly = status[status.kind == "monthly"]
@@ -139,8 +140,7 @@ def month_from_store(conn: Connection, register: Register, period: str,
     variances = find_variances(consolidation, history, rules, explanations, missing)
     return MonthResult(period, checked, consolidation, status, store.restatements(conn),
                        variances, project_earned_value(consolidation), facts, history,
-                       submissions,
-                       store.records_in_force(conn, period, "Progress"), db)
+                       submissions, progress, db)
 
 
 def run_files(result: MonthResult) -> list[dict[str, Any]]:
@@ -376,10 +376,13 @@ def _forked(task: Callable[[], Any]) -> Callable[[], _Outcome]:
 
 
 def consolidate_period(conn: Connection, register: Register, period: str,
-                       facts: pd.DataFrame | None = None) -> Consolidation:
-    """Consolidate what the store holds for `period` (no files are read)."""
+                       facts: pd.DataFrame | None = None,
+                       progress: pd.DataFrame | None = None) -> Consolidation:
+    """Consolidate what the store holds for `period` (no files are read). `facts` and
+    `progress`: what the store holds for it, when the caller has read them already."""
     if facts is None:
         facts = store.facts_in_force(conn, period)
+    if progress is None:
+        progress = store.records_in_force(conn, period, "Progress")
     return consolidate(facts, register, period,
-                       store.records_in_force(conn, period, "Plan"),
-                       store.records_in_force(conn, period, "Progress"))
+                       store.records_in_force(conn, period, "Plan"), progress)

@@ -19,6 +19,7 @@ import pandas as pd
 from . import contract as c
 from .arrival import folder_period, name_evidence
 from .models import Reason, add_months
+from .rows import records
 from .settings import Register
 
 RECEIVED, LATE, MISSING, REJECTED = "received", "late", "missing", "rejected"
@@ -43,7 +44,7 @@ def status_board(submissions: pd.DataFrame, register: Register, period: str) -> 
     # Plain rows, each file put in its subsidiary's and kind's place once: a board is a few
     # dozen places, and a frame filtered for each would cost more than the files it holds.
     placed = [{**r, **dict(zip(_ATTRIBUTED, _place(r, known), strict=True))}
-              for r in submissions.to_dict("records")]
+              for r in records(submissions)]
     slots: dict[tuple[object, object], list[dict[Hashable, Any]]] = {}
     for r in placed:
         slots.setdefault((r["att_subsidiary"], r["att_kind"]), []).append(r)
@@ -77,7 +78,7 @@ def attribute(submissions: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
     """`submissions` with the subsidiary, period and kind each file's evidence shows
     (att_subsidiary, att_period, att_kind) and which evidence that was (attributed_by)."""
     out = submissions.copy()
-    rows = [_place(r, codes) for r in submissions.to_dict("records")]
+    rows = [_place(r, codes) for r in records(submissions)]
     for i, name in enumerate(_ATTRIBUTED):
         out[name] = pd.Series([r[i] for r in rows], index=submissions.index, dtype="object")
     return out

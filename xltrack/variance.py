@@ -33,6 +33,7 @@ from .consolidate import (
 )
 from .errors import RegisterError, Said, said_of_check
 from .models import add_months
+from .rows import records
 from .words import MISSING_RULE, rule_text
 
 
@@ -238,7 +239,7 @@ def find_variances(consolidation: Consolidation, history: pd.DataFrame, rules: R
     # Each project's months and milestones, found once rather than by a filter per project.
     months = _series_by_project(history)
     milestones = _milestones_by_project(consolidation.milestones)
-    for project in consolidation.projects.to_dict("records"):
+    for project in records(consolidation.projects):
         segment = project["segment"]
         base = {"project": project["project"], "subsidiary": project["subsidiary"],
                 "segment": segment, "major_project": project["major"], "item": "",
@@ -326,7 +327,7 @@ def _milestones_by_project(milestones: pd.DataFrame) -> dict[Any, _Milestones]:
     timestamps, read as dates once for the whole board."""
     finishes = list(pd.to_datetime(milestones.planned_finish)) if len(milestones) else []
     mine: dict[Any, _Milestones] = {}
-    for row, finish in zip(milestones.to_dict("records"), finishes, strict=True):
+    for row, finish in zip(records(milestones), finishes, strict=True):
         rows, planned = mine.setdefault(row["project"], ([], []))
         rows.append(row)
         planned.append(finish)
@@ -392,7 +393,7 @@ def _explain(flags: pd.DataFrame, explanations: pd.DataFrame | None) -> pd.DataF
     extra = [{**row, "comparison": "missing_explanation", "severity": Severity.ATTENTION,
               "rule_id": "EXPLAIN", "item": row["rule_id"],
               "rule": "a major variance needs the subsidiary's explanation"}
-             for row in unexplained.to_dict("records")]
+             for row in records(unexplained)]
     if extra:
         flags = pd.concat([flags, pd.DataFrame(extra, columns=FLAG_COLUMNS)], ignore_index=True)
     flags["severity"] = flags.severity.astype(str)
