@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,3 +78,35 @@ def test_what_the_reports_writer_raises_is_the_runs_one_line(demo: Path, history
     assert ran.returncode == 2
     assert "Traceback" not in ran.stderr and "Is a directory" in ran.stderr
     assert len(list((out / "special").iterdir())) == 11  # the other files are written
+
+
+def test_a_large_month_writes_its_report_after_the_others(
+        demo_month: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forked writer copies the pages it touches: past BESIDE_BELOW_BYTES of resident
+    memory the report is written in this process after the others (no fork for it), below it
+    beside them; the files are the same either way."""
+    import os
+
+    from xltrack import monthly
+
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counted() -> int:
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", counted)
+    monkeypatch.setattr(monthly, "PARALLEL_FROM", 10_000)  # the special reports one by one
+    listed = {}
+    for name, limit in (("large", 0), ("small", 2**62)):
+        monkeypatch.setattr(monthly, "BESIDE_BELOW_BYTES", limit)
+        forks.clear()
+        out = tmp_path / name
+        written, _ = monthly.write_month(demo_month, out, out / report_name(PERIOD))
+        listed[name] = ([p.relative_to(out) for p in written], len(forks))
+    assert listed["large"][1] == 0
+    assert listed["small"][1] == (1 if sys.platform.startswith("linux")
+                                  and (os.cpu_count() or 1) > 1 else 0)
+    assert listed["large"][0] == listed["small"][0]
+    assert monthly._resident_bytes() > 0 or not Path("/proc/self/statm").exists()

@@ -260,6 +260,19 @@ PARALLEL_FROM = 3
 _Mine = tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, dict[str, Any] | None]
 
 
+# The resident memory below which write_month writes the monitoring report beside the others.
+BESIDE_BELOW_BYTES = 256 * 2**20
+
+
+def _resident_bytes() -> int:
+    """This process's resident memory, where /proc tells it (Linux, where processes fork)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def write_month(result: MonthResult, out_dir: Path, report: Path, lang: str = "zh",
                 key_work: KeyWork | None = None, zone: dt.tzinfo | None = None,
                 today: dt.date | None = None) -> tuple[list[Path], Published]:
@@ -276,7 +289,11 @@ def write_month(result: MonthResult, out_dir: Path, report: Path, lang: str = "z
         lambda: write_outputs(result, out_dir) + write_special_reports(
             result, out_dir / "special", lang, overdue),
         lambda: publish_report(result, report, actions=key_work, lang=lang, zone=zone)]
-    written, published = each_task(tasks, least=2)
+    # A forked writer copies every page it touches, so beside the others only while this
+    # process is small (a month of hundreds of files); a large month's report is written
+    # after the others, so that the run's memory does not double at its end.
+    beside = _resident_bytes() < BESIDE_BELOW_BYTES
+    written, published = each_task(tasks, least=2 if beside else len(tasks) + 1)
     published = cast("Published", published)
     return [*written, published.placed.path], published
 
