@@ -319,3 +319,20 @@ def test_the_document_around_the_cells_is_judged_by_its_own_bytes() -> None:
         assert same_or_declined(utf8, BOOK)
         assert not same_or_declined(latin, BOOK)
         assert not same_or_declined(other, BOOK)
+
+
+def test_columns_are_named_as_the_table_of_every_column_named_them() -> None:
+    """The columns are computed as met (no table at import): the same as the table of all
+    16,384 the reader built before, for every name of one to three letters and odd ones."""
+    import itertools
+    import string
+
+    table = {sx._letters(n): n for n in range(1, sx.MAX_COL + 1)}  # the reference
+    names = ["", "a", "Aa", "xfd", "A1", "1", "AAAA", "XFE", "ZZZ", "Ａ", "À", " A", "A "]
+    for size in (1, 2, 3):
+        names += ["".join(p) for p in itertools.product(string.ascii_uppercase, repeat=size)]
+    for name in names:
+        assert sx._column(name) == sx._column_number(name) == table.get(name), name
+        if name and len(name) <= 3 and all(ch in string.ascii_uppercase for ch in name):
+            expected = (table[name], name) if name in table else (0, "")
+            assert sx._column_bytes(name.encode()) == expected, name

@@ -287,14 +287,17 @@ def _fast_pass(body: bytes, p: _Pass, namespaces: dict[str | None, str]) -> Cell
     rows, hidden = p.cells.rows, set()
     checked: dict[bytes, bool | None] = {}  # attributes -> _attributes(), once per spelling
     styles: dict[bytes, str | None] = {b"": None}
-    column_of, kind_of, fact, place = _COLUMNS_BYTES.get, _KINDS.get, p.fact, p.place
+    columns, kind_of, fact, place = _COLUMNS_BYTES, _KINDS.get, p.fact, p.place
     number = last_row = last_col = 0  # number: the row being read, 0 between rows
     digits, suffix = b"", ""
     values: list[Any] = []
     for (letters, cell_digits, style, kind, f, f_attrs, formula, v, stored, inline, text,
          row_close, row, row_attrs, row_ends, _other) in _TOKEN.findall(body):
         if letters:
-            column, name = column_of(letters, _NO_COLUMN)
+            try:
+                column, name = columns[letters]
+            except KeyError:
+                column, name = _column_bytes(letters)
             if cell_digits != digits or column <= last_col:
                 return None  # outside a row, not of its row, not a column, twice, out of order
             last_col = column
@@ -411,10 +414,10 @@ class _Pass:
             if not len(cell) and cell.get("t") != "e":
                 continue
             assert ref is not None  # checked above; for the type checker
-            column = _COLUMNS.get(ref[:cut]) if ref.endswith(suffix) else None
+            column = _column(ref[:cut]) if ref.endswith(suffix) else None
             if column is None:
                 upper = ref.upper()
-                column = _COLUMNS.get(upper[:cut]) if upper.endswith(suffix) else None
+                column = _column(upper[:cut]) if upper.endswith(suffix) else None
                 if column is None:
                     self.bad_reference(ref, number)
                     continue
@@ -488,7 +491,7 @@ class _Pass:
         else:
             upper = ref.upper()
             suffix = str(row)
-            found = _COLUMNS.get(upper[:-len(suffix)]) if upper.endswith(suffix) else None
+            found = _column(upper[:-len(suffix)]) if upper.endswith(suffix) else None
             if found is None:
                 self.bad_reference(ref, row)
                 return None
@@ -616,7 +619,40 @@ def _letters(column: int) -> str:
     return out
 
 
-_COLUMNS = {_letters(n): n for n in range(1, MAX_COL + 1)}  # "A" -> 1 … "XFD" -> 16384
-# b"A" -> (1, "A"); what is no column sorts before every column, and so declines.
-_COLUMNS_BYTES = {letters.encode(): (n, letters) for letters, n in _COLUMNS.items()}
-_NO_COLUMN = (0, "")
+def _column_number(letters: str) -> int | None:
+    """The column that letters name, "A" 1 … "XFD" 16384; None where they name none ("XFE",
+    "a", "A1", "")."""
+    if not (0 < len(letters) <= 3 and letters.isascii() and letters.isalpha()
+            and letters.isupper()):
+        return None
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number if number <= MAX_COL else None
+
+
+def _column(letters: str) -> int | None:
+    """_column_number, remembered: a workbook names few columns, and again and again."""
+    try:
+        return _COLUMNS[letters]
+    except KeyError:
+        found = _COLUMNS[letters] = _column_number(letters)
+        if len(_COLUMNS) > 20_000:  # what a hostile file names is not kept for ever
+            _COLUMNS.clear()
+        return found
+
+
+def _column_bytes(letters: bytes) -> tuple[int, str]:
+    """The column the letters (1 to 3 of A-Z, as the fast path's grammar takes them) name,
+    and they as text; what is no column, (0, ""), sorts before every column, and so
+    declines."""
+    text = letters.decode()
+    number = _column_number(text)
+    found = _COLUMNS_BYTES[letters] = (0, "") if number is None else (number, text)
+    return found
+
+
+# Filled as columns are met (a table of all 16,384 would cost a cold start 15 ms): "A" -> 1,
+# and b"A" -> (1, "A"); the bytes are at most 17,576 (three letters).
+_COLUMNS: dict[str, int | None] = {}
+_COLUMNS_BYTES: dict[bytes, tuple[int, str]] = {}
