@@ -79,10 +79,15 @@ class Book:
     date1904: bool = False
     # The s= of every style that shows a number as a number, spelled as Excel writes it.
     number_styles: frozenset[str] = field(init=False)
+    # The same as the fast path meets them: the bytes of s=, b"" for a cell without one.
+    number_styles_bytes: frozenset[bytes] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.number_styles = frozenset(str(i) for i in range(self.style_count)
                                        if i not in self.date_styles)
+        self.number_styles_bytes = frozenset(
+            [*(s.encode() for s in self.number_styles), *([b""] if "0" in self.number_styles
+                                                           else [])])
 
 
 def rich_text(element: Element) -> str:
@@ -288,9 +293,11 @@ def _fast_pass(body: bytes, p: _Pass, namespaces: dict[str | None, str]) -> Cell
     checked: dict[bytes, bool | None] = {}  # attributes -> _attributes(), once per spelling
     styles: dict[bytes, str | None] = {b"": None}
     columns, kind_of, fact, place = _COLUMNS_BYTES, _KINDS.get, p.fact, p.place
+    plain_styles = p.book.number_styles_bytes
     number = last_row = last_col = 0  # number: the row being read, 0 between rows
     digits, suffix = b"", ""
     values: list[Any] = []
+    laid = p.laid_out  # p.laid_out while the loop runs, handed to place() and back
     for (letters, cell_digits, style, kind, f, f_attrs, formula, v, stored, inline, text,
          row_close, row, row_attrs, row_ends, _other) in _TOKEN.findall(body):
         if letters:
@@ -305,6 +312,35 @@ def _fast_pass(body: bytes, p: _Pass, namespaces: dict[str | None, str]) -> Cell
                 if kind == b"e":
                     fact(name + suffix, styles.get(style) or style.decode() or None, "e", None,
                          None, None)
+                continue
+            value: Any
+            # The cells a sheet is mostly made of, read here as fact() reads them, for less
+            # work: a plain number in a number style, and an inline string.
+            if (v and not f and (kind == b"n" or not kind) and style in plain_styles and stored
+                    and stored.isascii() and b"&" not in stored and b"_" not in stored):
+                try:
+                    value = float(stored)
+                except ValueError:
+                    value = None
+                if value is not None and value - value == 0.0:  # not inf, not nan
+                    if column == len(values) + 1:
+                        values.append(value)
+                        laid += 1
+                    else:
+                        p.laid_out = laid
+                        place(values, column, value, name + suffix)
+                        laid = p.laid_out
+                    continue
+            elif inline and kind == b"inlineStr" and not (f or v):
+                value = _unescape(text.decode() if b"&" not in text else _text(text))
+                if value != "":
+                    if column == len(values) + 1:
+                        values.append(value)
+                        laid += 1
+                    else:
+                        p.laid_out = laid
+                        place(values, column, value, name + suffix)
+                        laid = p.laid_out
                 continue
             if f_attrs:
                 if f_attrs not in checked:
@@ -323,9 +359,11 @@ def _fast_pass(body: bytes, p: _Pass, namespaces: dict[str | None, str]) -> Cell
             if value != "":
                 if column == len(values) + 1:
                     values.append(value)
-                    p.laid_out += 1
+                    laid += 1
                 else:
+                    p.laid_out = laid
                     place(values, column, value, where)
+                    laid = p.laid_out
         elif row:
             found = int(row)
             if number or found <= last_row or found > MAX_ROW:
@@ -349,6 +387,7 @@ def _fast_pass(body: bytes, p: _Pass, namespaces: dict[str | None, str]) -> Cell
             return None
     if number:
         return None
+    p.laid_out = laid
     p.cells.hidden_rows = frozenset(hidden)
     return p.cells
 
