@@ -15,6 +15,7 @@ import zipfile
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from math import isnan
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import ParseError
@@ -52,11 +53,21 @@ class Numbers(Sequence[float | None]):
         self.doubles = doubles
 
     @classmethod
-    def of(cls, values: list[Any]) -> Numbers | None:
-        """The column compacted, or None if it holds anything but floats and blanks."""
-        if not all(v is None or type(v) is float and v == v for v in values):
+    def of(cls, values: list[Any], types: set[type] | None = None) -> Numbers | None:
+        """The column compacted, or None if it holds anything but floats and blanks.
+        `types`: set(map(type, values)), where the caller has it."""
+        types = set(map(type, values)) if types is None else types
+        if not types <= _FLOAT_OR_NONE:
             return None
-        return cls(array("d", [float("nan") if v is None else v for v in values]))
+        if _NONE in types:
+            doubles = array("d", [_NAN if v is None else v for v in values])
+            if sum(map(isnan, doubles)) != values.count(None):  # a NaN among the values
+                return None
+        else:
+            doubles = array("d", values)
+            if any(map(isnan, doubles)):
+                return None
+        return cls(doubles)
 
     def __len__(self) -> int:
         return len(self.doubles)
@@ -116,10 +127,11 @@ class TableData:
         for key, values in self.columns.items():
             if not isinstance(values, list):
                 continue
-            numbers = Numbers.of(values)
+            types = set(map(type, values))
+            numbers = Numbers.of(values, types)
             if numbers is not None:
                 self.columns[key] = numbers
-            elif all(v is None or type(v) is str for v in values):
+            elif types <= _STR_OR_NONE:
                 seen: dict[Any, Any] = {}
                 self.columns[key] = [seen.setdefault(v, v) for v in values]
 
@@ -169,6 +181,11 @@ class Submission:
         self.findings.append(Finding(
             severity=severity, reason=reason, file=self.file, sheet=sheet, cell=cell, key=key,
             value="" if value == "" else shown(value), message_zh=zh, message_en=en))
+
+
+_NONE = type(None)
+_FLOAT_OR_NONE, _STR_OR_NONE = frozenset([float, _NONE]), frozenset([str, _NONE])
+_NAN = float("nan")
 
 
 def file_digest(path: Path) -> tuple[str, int]:
