@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# As pip does for a package it installs (an editable install does not): every start then
+	@# reads the bytecode, also where PYTHONDONTWRITEBYTECODE keeps Python from writing it.
+	$(BIN)/python -m compileall -q xltrack
 	touch $(STAMP)
 
 install: $(STAMP)

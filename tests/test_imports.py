@@ -27,6 +27,8 @@ def _loaded_after(statement: str) -> list[str]:
     # --help of the group and of a command: click exits 0 after printing.
     "from xltrack.cli import cli; cli.main(['--help'], standalone_mode=False)",
     "from xltrack.cli import cli; cli.main(['run', '--help'], standalone_mode=False)",
+    # The demo register, a month's default: the demo's filler (openpyxl) only to write files.
+    "from xltrack.cli import resolve_register; resolve_register(None)",
 ])
 def test_nothing_heavy_is_imported(statement: str) -> None:
     assert _loaded_after(statement) == []
@@ -41,7 +43,8 @@ def test_the_heavy_modules_are_still_imported_where_used() -> None:
 
 # What a month's run loads that it does not need without a key-work table or earlier reports
 # (the button's month starts cold): openpyxl only to write feedback (report.feedback, in the
-# run before its feedback workers fork) or to read an earlier report, the key-work modules
+# process that writes it: a forked one beside the month where processes fork, which
+# tests/test_feedback_beside.py checks) or to read an earlier report, the key-work modules
 # (openpyxl, their pydantic models) only for a table.
 _KEY_WORK = ("xltrack.actions", "xltrack.action_table", "xltrack.action_book",
              "xltrack.action_month")

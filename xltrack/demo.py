@@ -19,10 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from . import contract as c
-from .filler import fill_template
 from .models import add_months, period_months
 from .settings import CostCode, Feasibility, Project, Register, Segment, Subsidiary, save_register
-from .templates import write_template
 
 START = "2026-01"  # every demo project starts between here and three months later
 
@@ -315,6 +313,10 @@ def _invalid(rows: dict[str, list[dict[str, Any]]], foreign_project: str,
 def write_demo(out_dir: Path, period: str = "2026-10", subsidiaries: int | None = None,
                seed: int = 1, story: Story | None = None) -> dict[str, Any]:
     """Write the demo register, templates and inbox under `out_dir`; return the manifest."""
+    # openpyxl (the filler's) only to write the files: the demo register is a month's
+    # default, and a run loads openpyxl only to write feedback.
+    from .filler import fill_template
+
     story = story or Story()
     register = demo_register()
     year, month = period_months(period)
@@ -410,7 +412,7 @@ def write_demo(out_dir: Path, period: str = "2026-10", subsidiaries: int | None 
 
 
 def _template(folder: Path, kinds: tuple[c.Kind, ...], lang: str, register: Register) -> Path:
-    from .templates import template_name
+    from .templates import template_name, write_template
 
     path = folder / template_name(kinds, lang)
     if not path.exists():

@@ -24,7 +24,7 @@ from .consolidate import Consolidation, consolidate
 from .earned_value import project_earned_value
 from .inbox import CheckResult, check_files, find_files, write_feedback_of
 from .locking import run_lock
-from .models import Reason, check_period
+from .models import Finding, Reason, check_period
 from .reader import file_digest
 from .report.placement import write_atomically
 from .report.special import report_name, write_special_report
@@ -104,23 +104,60 @@ def run_month(inbox: Path, register: Register, period: str, db: Location,
         store.import_submissions(conn, checked.submissions, unpack=checked.unpack)
         for sub in checked.submissions:
             sub.tables.clear()
-        if feedback_dir is not None:
-            _feedback(conn, checked, feedback_dir, isolation)
-        return month_from_store(conn, register, period, rules or default_rules(), checked, db)
+        rules = rules or default_rules()
+        if feedback_dir is None:
+            return month_from_store(conn, register, period, rules, checked, db)
+        finish = _feedback(conn, checked, feedback_dir, isolation)
+        try:
+            result = month_from_store(conn, register, period, rules, checked, db)
+        finally:
+            added = finish()
+        # A feedback copy that failed is its file's finding, which the month reports: the
+        # month again with it (seldom: the copy of a file the reader read failed).
+        return month_from_store(conn, register, period, rules, checked, db) if added else result
 
 
 def _feedback(conn: Connection, checked: CheckResult, feedback_dir: Path,
-              isolation: Isolation | None) -> None:
-    """Feedback written once the files are stored, so that it also says what storing found
-    (an older version than the one in force, two versions that cannot be ordered); what the
-    feedback copy itself adds (a copy that failed) goes into the history after."""
-    for sub in checked.submissions:
+              isolation: Isolation | None) -> Callable[[], bool]:
+    """Start writing the feedback; the function returned waits for it, puts what the feedback
+    copies added (a copy that failed) into the history and says whether they added anything.
+
+    Feedback is written once the files are stored, so that it also says what storing found
+    (an older version than the one in force, two versions that cannot be ordered). Where
+    processes fork, it is written by a forked process beside the month's consolidation (its
+    workers are that process's), which also spares this process openpyxl; a month whose run
+    is large writes it here first, so that the fork does not double the run's memory."""
+    subs = checked.submissions
+    for sub in subs:
         sub.findings.extend(store.findings_in_history(conn, sub))
-    before = {id(sub): len(sub.findings) for sub in checked.submissions}
-    write_feedback_of(checked, feedback_dir, isolation)
-    store.add_findings(conn, {sub.sha256: sub.findings[before[id(sub)]:]
-                              for sub in checked.submissions
-                              if len(sub.findings) > before[id(sub)]})
+    before = [len(sub.findings) for sub in subs]
+
+    def write() -> tuple[list[Path], dict[str, Path], list[list[Finding]]]:
+        write_feedback_of(checked, feedback_dir, isolation)
+        return (checked.feedback, checked.feedback_of,
+                [sub.findings[n:] for sub, n in zip(subs, before, strict=True)])
+
+    def keep(added: list[list[Finding]]) -> bool:
+        found = {sub.sha256: notes for sub, notes in zip(subs, added, strict=True) if notes}
+        store.add_findings(conn, found)
+        return bool(found)
+
+    beside = (any(sub.findings for sub in subs) and (os.cpu_count() or 1) > 1
+              and sys.platform.startswith("linux") and _resident_bytes() < BESIDE_BELOW_BYTES)
+    if not beside:
+        keep(write()[2])
+        return lambda: False  # in the history before the month is consolidated
+    wait = _forked(write)
+
+    def finish() -> bool:
+        ok, value = wait()
+        if not ok:
+            raise value
+        checked.feedback, checked.feedback_of, added = value
+        for sub, notes in zip(subs, added, strict=True):
+            sub.findings.extend(notes)
+        return keep(added)
+    return finish
 
 
 def month_from_store(conn: Connection, register: Register, period: str,

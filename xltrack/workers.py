@@ -303,8 +303,7 @@ class _Supervisor:
         try:
             yield from self._loop(pending, slots)
         finally:
-            for slot in slots:
-                _stop(slot)
+            _stop(*slots)
 
     def _loop(self, pending: list[tuple[int, Any]],
               slots: list[_Slot]) -> Iterator[tuple[int, Any]]:
@@ -358,16 +357,19 @@ class _Supervisor:
         slots[slots.index(slot)] = self._start()
 
 
-def _stop(slot: _Slot) -> None:
-    try:
-        slot.conn.send(None)
-    except (OSError, ValueError):
-        pass
-    slot.process.join(timeout=0.2)
-    if slot.process.is_alive():
-        slot.process.kill()
-        slot.process.join()
-    slot.conn.close()
+def _stop(*slots: _Slot) -> None:
+    """Every worker told to end before any is waited for, so that they end together."""
+    for slot in slots:
+        try:
+            slot.conn.send(None)
+        except (OSError, ValueError):
+            pass
+    for slot in slots:
+        slot.process.join(timeout=0.2)
+        if slot.process.is_alive():
+            slot.process.kill()
+            slot.process.join()
+        slot.conn.close()
 
 
 # Feedback workbooks: openpyxl opens the submission again, and it fails (merged cells, bytes
