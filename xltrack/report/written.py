@@ -16,16 +16,21 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import time
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 import docx
 import pandas as pd
 from docx.document import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.part import Part
 from docx.opc.parts.coreprops import CorePropertiesPart
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml.ns import qn
 from docx.parts.document import DocumentPart
 from docx.shared import Cm, Mm, Pt
@@ -86,6 +91,8 @@ _STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet
 _STYLE_IDS: dict[str, str | None] = {}
 _TEMPLATES: dict[str, Document] = {}
 _SHARED: dict[str, dict[int, Any]] = {}  # the template's parts no report changes, by id
+# Those parts as every saved report has them, by id: (their bytes, the bytes deflated)
+_SAVED: dict[int, tuple[bytes, bytes]] = {}
 _TABLE_STYLE = "Light Grid Accent 1"  # the trend table's
 _TABLE_STYLE_ID: str | None = None
 
@@ -116,7 +123,73 @@ def prepare_documents(lang: str) -> Document:
         # a report adds parts of its own (the picture, the footer) to its copy.
         _SHARED[lang] = {id(p): p for p in _TEMPLATES[lang].part.package.iter_parts()
                          if not isinstance(p, DocumentPart | CorePropertiesPart)}
+        _SAVED.update({key: _deflated(part.blob) for key, part in _SHARED[lang].items()})
     return _TEMPLATES[lang]
+
+
+def _deflated(blob: bytes) -> tuple[bytes, bytes]:
+    """A part's bytes and those bytes as zipfile deflates a member (its default level, raw
+    deflate): the same compressor, given the whole part at once."""
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return blob, compressor.compress(blob) + compressor.flush()
+
+
+class _Deflated:
+    """A compressor that gives bytes deflated before (zipfile's member writer calls compress
+    with the part's bytes, then flush): the CRC and the sizes are still zipfile's own."""
+
+    def __init__(self, deflated: bytes) -> None:
+        self._deflated = deflated
+
+    def compress(self, data: bytes) -> bytes:
+        return b""
+
+    def flush(self) -> bytes:
+        return self._deflated
+
+
+def _save_document(doc: Document, path: Path) -> None:
+    """doc.save(path): the same members in the same order, the same bytes. The template's
+    shared parts (the styles alone are 790 KB of XML) are not serialized and deflated again
+    for each report: their bytes and deflated bytes were kept when the template was built
+    (two thirds of a report's save)."""
+    package = doc.part.package
+    parts: list[Part] = package.parts
+    for part in parts:
+        part.before_marshal()  # type: ignore[no-untyped-call]
+    with ZipFile(path, "w", compression=ZIP_DEFLATED) as archive:
+        writer = _Members(archive)
+        PackageWriter._write_content_types_stream(writer, parts)  # type: ignore[no-untyped-call]
+        PackageWriter._write_pkg_rels(writer, package.rels)  # type: ignore[no-untyped-call]
+        for part in parts:  # PackageWriter._write_parts, the shared parts as kept
+            saved = _SAVED.get(id(part))
+            if saved is None:
+                writer.write(part.partname, part.blob)
+            else:
+                writer.write_deflated(part.partname.membername, *saved)
+            if len(part.rels):
+                writer.write(part.partname.rels_uri, part.rels.xml)
+
+
+class _Members:
+    """python-docx's zip writer (docx.opc.phys_pkg._ZipPkgWriter) on an open archive, and
+    members deflated before."""
+
+    def __init__(self, archive: ZipFile) -> None:
+        self._archive = archive
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        self._archive.writestr(pack_uri.membername, blob)
+
+    def write_deflated(self, name: str, blob: bytes, deflated: bytes) -> None:
+        """What ZipFile.writestr(name, blob) writes, `deflated` being blob deflated."""
+        member = ZipInfo(filename=name, date_time=time.localtime(time.time())[:6])
+        member.compress_type = ZIP_DEFLATED
+        member.external_attr = 0o600 << 16
+        member.file_size = len(blob)
+        with self._archive.open(member, mode="w") as out:
+            out._compressor = _Deflated(deflated)  # type: ignore[attr-defined]
+            out.write(blob)
 
 
 def _add(doc: Document, text: str, style: str | None = None) -> Paragraph:
@@ -185,7 +258,7 @@ def _place(path: Path, doc: Document) -> Path:
     """The workbooks' rules (placement.place): written through a temporary file, the previous
     document kept in backup/, and one open in Word (its ~$ owner file, or a refused rename)
     left as it is, the new one written beside it and the caller told. Where it went."""
-    placed = place(path, lambda temp: doc.save(str(temp)), program="Word")
+    placed = place(path, lambda temp: _save_document(doc, temp), program="Word")
     _NOTES.extend(placed.notes)
     return placed.path
 

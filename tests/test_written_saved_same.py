@@ -1,0 +1,64 @@
+"""The written reports saved with the template's shared parts kept serialized and deflated
+(written._save_document) are the files python-docx's Document.save writes: the same members
+in the same order, with the same attributes, CRC, sizes and deflated bytes (issue 22). The
+only difference a zip may have is each member's time of writing, which no test can fix."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from xltrack.monthly import MonthResult, write_special_reports
+from xltrack.report import written
+
+
+def _members(path: Path) -> list[tuple[Any, ...]]:
+    """Each member as written: name, method, flags, attributes, CRC, sizes, its bytes as
+    stored (deflated) and as read."""
+    with zipfile.ZipFile(path) as package, open(path, "rb") as raw:
+        out = []
+        for m in package.infolist():
+            raw.seek(m.header_offset + 26)
+            name_length, extra_length = int.from_bytes(raw.read(2), "little"), \
+                int.from_bytes(raw.read(2), "little")
+            raw.seek(m.header_offset + 30 + name_length + extra_length)
+            out.append((m.filename, m.compress_type, m.flag_bits, m.external_attr,
+                        m.create_system, m.extract_version, m.CRC, m.file_size,
+                        m.compress_size, raw.read(m.compress_size), package.read(m)))
+        return out
+
+
+def _python_docx_save(doc: Any, path: Path) -> None:
+    doc.save(str(path))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_documents_are_those_document_save_writes(demo_month: MonthResult, tmp_path: Path,
+                                                       lang: str) -> None:
+    fast = write_special_reports(demo_month, tmp_path / "fast", lang)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(written, "_save_document", _python_docx_save)
+        before = write_special_reports(demo_month, tmp_path / "before", lang)
+    documents = [p for p in fast if p.suffix == ".docx"]
+    assert len(documents) >= 3  # the demo month's majors and the overview
+    assert [p.name for p in fast] == [p.name for p in before]
+    for mine, theirs in zip(fast, before, strict=True):
+        if mine.suffix == ".docx":
+            assert _members(mine) == _members(theirs), mine.name
+
+
+def test_a_document_saved_twice_and_a_second_template(tmp_path: Path) -> None:
+    """Saving again, and a template of the other language built after the first (its shared
+    parts kept as well), give python-docx's files."""
+    for lang in ("en", "zh", "en"):
+        doc = written._new_document(lang)
+        written._heading(doc, f"标题 {lang}", 1)
+        written._add(doc, "“说明”", "Quote")
+        for name in ("a", "b"):
+            written._save_document(doc, tmp_path / f"{name}.docx")
+            doc.save(str(tmp_path / f"{name}-docx.docx"))
+            assert _members(tmp_path / f"{name}.docx") == _members(tmp_path / f"{name}-docx.docx")
+    assert written._SAVED  # the shared parts were kept, so the kept ones were compared
