@@ -20,7 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from .. import __version__
 from ..language import local_text
 from ..words import FLAG, MILESTONE, SEVERITY, STATUS, word
-from .cells import column_width, new_workbook, set_print_pages
+from .cells import column_width, new_workbook, records, set_print_pages
 from .report_data import CODE_PREFIX, ReportData
 
 WAN = 10_000
@@ -179,7 +179,7 @@ def _summary(ws: Worksheet, f: dict[str, Any], data: ReportData,
     columns = list(frame.columns) + [COMMENT_HEADER]
     last = header + len(frame)
     formats = data.summary_formats()
-    for r, record in enumerate(frame.to_dict("records"), start=header + 1):
+    for r, record in enumerate(records(frame), start=header + 1):
         for c, name in enumerate(frame.columns):
             value = record[name]
             if name == data.detail_column:
@@ -225,7 +225,7 @@ def _totals(ws: Worksheet, f: dict[str, Any], data: ReportData, row: int) -> int
     for c, name in enumerate(totals.columns):
         ws.write_string(row, c, name, f["head"])
     ws.set_row(row, 54)
-    for record in totals.to_dict("records"):
+    for record in records(totals):
         row += 1
         for c, name in enumerate(totals.columns):
             value = record[name]
@@ -238,7 +238,7 @@ def _table(ws: Worksheet, f: dict[str, Any], name: str, frame: pd.DataFrame, tit
     ws.write_string(first_row, 0, title, f["title"])
     header = first_row + 2
     kinds = ReportData.column_formats(frame)
-    for r, record in enumerate(frame.to_dict("records"), start=header + 1):
+    for r, record in enumerate(records(frame), start=header + 1):
         for c, column in enumerate(frame.columns):
             _write(ws, r, c, record[column], f[kinds.get(column, "wrap")])
     last = header + max(len(frame), 1)
@@ -339,7 +339,7 @@ def _trends(wb: Workbook, ws: Worksheet, f: dict[str, Any], data: ReportData) ->
         ws.write_string(header, c, name, f["head"])
         ws.set_column(c, c, 12)
     ws.set_row(header, 42)
-    for r, record in enumerate(trend.to_dict("records"), start=header + 1):
+    for r, record in enumerate(records(trend), start=header + 1):
         for c, name in enumerate(trend.columns):
             _write(ws, r, c, record[name], f["wan"] if c else f["text"])
     last = header + len(trend)

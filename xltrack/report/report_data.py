@@ -37,6 +37,7 @@ from ..words import (
     word,
     words_of,
 )
+from .cells import records
 
 if TYPE_CHECKING:  # the key-work modules (openpyxl, their models) load when a table is given
     from ..action_table import KeyWork
@@ -315,7 +316,7 @@ def _summary(c: Consolidation, majors: pd.DataFrame, flags: pd.DataFrame, ev: pd
     slips = c.milestones.groupby("project").slip_days.max()
     flags_of = _flags_by_project(flags)
     spi, cpi = _by_project(ev, "spi"), _by_project(ev, "cpi")
-    for p in majors.to_dict("records"):
+    for p in records(majors):
         pid = p["project"]
 
         def fig(indicator: str, basis: str, span: str, pid: str = pid) -> float:
@@ -442,9 +443,9 @@ def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame,
     sums_of = _monthly_sums(chosen)
     milestones_of = _milestones_by_project(c.milestones)
     progress_of = _progress_by_project(progress)
-    ev = {r["project"]: r for r in result.earned_value.to_dict("records")}
+    ev = {r["project"]: r for r in records(result.earned_value)}
     cards, row = [], 1
-    for p in majors.to_dict("records"):
+    for p in records(majors):
         pid = p["project"]
         milestones = milestones_of.get(pid, [])
         e = ev.get(pid)
@@ -471,7 +472,7 @@ def _milestones_by_project(milestones: pd.DataFrame) -> dict[Any, list[dict[Hash
     """Each project's milestones in the board's order, each with its weight as a number."""
     weights: Any = pd.to_numeric(milestones.weight_pct) if len(milestones) else []
     mine: dict[Any, list[dict[Hashable, Any]]] = {}
-    for row, weight in zip(milestones.to_dict("records"), weights, strict=True):
+    for row, weight in zip(records(milestones), weights, strict=True):
         mine.setdefault(row["project"], []).append({**row, "weight": weight})
     return mine
 

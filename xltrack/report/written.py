@@ -38,6 +38,7 @@ from docx.text.paragraph import Paragraph
 
 from ..safe import file_name
 from ..words import COMPARISON, SEVERITY, STATUS, word
+from .cells import records
 from .drafting import earned_value_paragraph, flag_paragraph, wan
 from .picture import BLUE, RED, line_chart
 from .placement import place
@@ -287,7 +288,7 @@ def _special(period: str, project: dict[str, Any], flags: pd.DataFrame, trend: p
                       else f"Period {period} · segment {segment} · subsidiary {subsidiary} · "
                            "amounts in 10k yuan (万元)")
     _heading(doc, "一、差异情况" if zh else "1. What deviated", 1)
-    for flag in flags.to_dict("records"):
+    for flag in records(flags):
         doc.add_paragraph(flag_paragraph({str(k): v for k, v in flag.items()}, lang))
     _heading(doc, "二、子公司说明" if zh else "2. The subsidiary's explanation", 1)
     given = [e for e in dict.fromkeys(flags.explanation) if isinstance(e, str) and e]
@@ -410,7 +411,7 @@ def _overview(period: str, variances: pd.DataFrame, status: pd.DataFrame,
     money = money[money.indicator.isin(["investment", "sales:AMOUNT"])
                   & (money.comparison != "missing_explanation")]  # a copy of its major flag
     money["size"] = money.variance.abs()
-    for flag in money.sort_values("size", ascending=False).head(top).to_dict("records"):
+    for flag in records(money.sort_values("size", ascending=False).head(top)):
         lead = (f"{flag['project']}（{word(SEVERITY, flag['severity'], lang)}，"
                 f"{word(COMPARISON, flag['comparison'], lang)}）：" if zh else
                 f"{flag['project']} ({word(SEVERITY, flag['severity'], lang)}, "

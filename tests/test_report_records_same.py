@@ -1,0 +1,94 @@
+"""The reports' rows taken by cells.records are those of DataFrame.to_dict("records") (the way
+before issue 22): the same dicts of the same Python types, on every frame of the demo month's
+report and on awkward ones; and every file of the month, part by part, is the one written with
+to_dict("records")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xltrack.monthly import MonthResult, write_special_reports
+from xltrack.report import monitoring, report_data, special, written
+from xltrack.report.cells import records
+from xltrack.report.publish import publish_report
+from xltrack.report.report_data import build_report_data
+
+
+def _to_dict(frame: pd.DataFrame) -> list[dict[Any, Any]]:
+    return frame.to_dict("records")
+
+
+def _typed(rows: list[dict[Any, Any]]) -> list[list[tuple[Any, type, str]]]:
+    """Each value with its type, NaN and NaT compared by their text."""
+    return [[(k, type(v), repr(v)) for k, v in row.items()] for row in rows]
+
+
+def _same(frame: pd.DataFrame) -> None:
+    assert _typed(records(frame)) == _typed(_to_dict(frame))
+
+
+def test_awkward_columns_give_to_dicts_values() -> None:
+    frame = pd.DataFrame({
+        "int": [1, 2, 3], "float": [1.5, float("nan"), -0.0], "bool": [True, False, True],
+        "object": pd.Series([np.int64(3), "x", None], dtype=object),
+        "numpy floats": pd.Series([np.float64(1.5), np.float32(2), np.nan], dtype=object),
+        "numpy bools": pd.Series([np.bool_(True), None, "y"], dtype=object),
+        "string": pd.array(["x", None, "z"], dtype="string[python]"),
+        "str": pd.array(["x", None, "=1+2"], dtype="str"),
+        "datetime": pd.to_datetime(["2026-01-01", None, "2026-03-31"]),
+        "zoned": pd.to_datetime(["2026-01-01", None, "2026-03-31"]).tz_localize("UTC"),
+        "date": [dt.date(2026, 1, 1), None, dt.date(2026, 2, 1)],
+        "numpy dates": pd.Series([np.datetime64("2026-01-01"), None, 1], dtype=object),
+        "category": pd.Categorical(["u", "v", None]), "Int64": pd.array([1, None, 3], "Int64"),
+        "boolean": pd.array([True, None, False], dtype="boolean"),
+        "timedelta": pd.to_timedelta([1, None, 3], unit="D")}, index=[5, 3, 9])
+    _same(frame)
+    _same(frame.iloc[:0])
+    _same(frame.iloc[[2, 0]])
+    _same(pd.DataFrame(index=[1, 2]))  # no columns: an empty dict per row
+    _same(pd.DataFrame())
+
+
+def test_every_frame_of_the_demo_months_report(demo_month: MonthResult) -> None:
+    data = build_report_data(demo_month, dt.datetime(2026, 11, 3, tzinfo=dt.UTC), None, "zh",
+                             dt.UTC)
+    frames = [v for v in vars(data).values() if isinstance(v, pd.DataFrame)]
+    frames += [card.curve for card in data.cards]
+    frames += [demo_month.variances, demo_month.earned_value, demo_month.history,
+               demo_month.consolidation.projects, demo_month.consolidation.milestones,
+               demo_month.status, demo_month.submissions]
+    assert len(frames) > 10
+    for frame in frames:
+        _same(frame)
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as package:  # the core properties carry the time of writing
+        return {n: package.read(n) for n in package.namelist() if n != "docProps/core.xml"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_months_files_are_those_of_to_dict(demo_month: MonthResult, tmp_path: Path,
+                                               lang: str) -> None:
+    run_time = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
+
+    def month(out: Path) -> list[Path]:
+        report = out / "report.xlsx"
+        publish_report(demo_month, report, run_time, lang=lang, zone=dt.UTC)
+        return [*write_special_reports(demo_month, out / "special", lang), report]
+    fast = month(tmp_path / "fast")
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (monitoring, report_data, special, written):
+            patch.setattr(module, "records", _to_dict)
+        before = month(tmp_path / "before")
+    assert [p.name for p in fast] == [p.name for p in before]
+    assert sum(p.suffix == ".xlsx" for p in fast) >= 3
+    for mine, theirs in zip(fast, before, strict=True):
+        assert _parts(mine) == _parts(theirs), mine.name
