@@ -17,9 +17,10 @@ from ..consolidate import (
     INVESTMENT,
     PLAN,
     Consolidation,
+    _selected_parts,
     as_date,
     indicator_tables,
-    select_facts,
+    with_indicator,
 )
 from ..language import local_text
 from ..monthly import MonthResult
@@ -436,8 +437,7 @@ def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame,
     facts = result.facts  # only the cards' projects and investment: a fraction of the history
     facts = facts[facts.project.isin(majors.project)
                   & facts.tbl.isin(indicator_tables(INVESTMENT))]
-    chosen = select_facts(facts, result.period)
-    chosen = chosen[chosen.indicator == INVESTMENT]
+    chosen = _actual_and_plan(facts, result.period)
     # Each card's monthly sums, milestones, progress and figures, found once for all the
     # cards rather than by a filter over every project's for each.
     sums_of = _monthly_sums(chosen)
@@ -466,6 +466,17 @@ def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame,
         cards.append(Card(pid, p["name"], row, figures, rows, curve))
         row += len(figures) + len(rows) + 4 + _CHART_ROWS
     return cards
+
+
+def _actual_and_plan(facts: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The investment facts' rows of select_facts that the curves sum, actual and plan: its
+    first two parts, the same rows in the same order, without choosing the baseline (the
+    curves do not show it) and with only the columns the sums read."""
+    parts = islice(_selected_parts(with_indicator(facts, period), period, _SUMMED), 2)
+    return pd.concat(list(parts), ignore_index=True)
+
+
+_SUMMED = ["project", "month", "amount"]  # and the basis each part is tagged with
 
 
 def _milestones_by_project(milestones: pd.DataFrame) -> dict[Any, list[dict[Hashable, Any]]]:
