@@ -1,18 +1,26 @@
 """The written reports saved with the template's shared parts kept serialized and deflated
 (written._save_document) are the files python-docx's Document.save writes: the same members
 in the same order, with the same attributes, CRC, sizes and deflated bytes (issue 22). The
-only difference a zip may have is each member's time of writing, which no test can fix."""
+only difference a zip may have is each member's time of writing, which no test can fix. The
+trend picture deflated at zlib's level 1 is the picture deflated at level 6, as a PNG reader
+reads it."""
 
 from __future__ import annotations
 
+import io
+import random
+import struct
 import zipfile
+import zlib
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from xltrack.monthly import MonthResult, write_special_reports
-from xltrack.report import written
+from xltrack.report import picture, written
 
 
 def _members(path: Path) -> list[tuple[Any, ...]]:
@@ -62,3 +70,35 @@ def test_a_document_saved_twice_and_a_second_template(tmp_path: Path) -> None:
             doc.save(str(tmp_path / f"{name}-docx.docx"))
             assert _members(tmp_path / f"{name}.docx") == _members(tmp_path / f"{name}-docx.docx")
     assert written._SAVED  # the shared parts were kept, so the kept ones were compared
+
+
+def _level_6_png(canvas: picture._Canvas) -> bytes:
+    """picture._Canvas.png before the fifth round: the pixel rows deflated at zlib's level 6."""
+    view, stride = memoryview(canvas.pixels), canvas.width * 3
+    rows = b"".join(b"\x00" + view[y * stride:(y + 1) * stride] for y in range(canvas.height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", canvas.width, canvas.height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_trend_picture_decodes_to_the_level_6_pictures_pixels(seed: int) -> None:
+    """The picture deflated at level 1 is, as Pillow reads it, the picture it was: the same
+    size, mode and pixels."""
+    rng = random.Random(seed)
+    plan = list(accumulate(rng.uniform(0, 5e7) for _ in range(rng.randint(1, 12))))
+    actual = [v * rng.uniform(0.5, 1.5) if i < len(plan) - 2 else None
+              for i, v in enumerate(plan)]
+    series = [(plan, picture.BLUE), (actual, picture.RED)]
+    fast = picture.line_chart(series)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(picture._Canvas, "png", _level_6_png)
+        before = picture.line_chart(series)
+    assert fast != before  # the bytes differ, not the picture
+    mine, theirs = Image.open(io.BytesIO(fast)), Image.open(io.BytesIO(before))
+    assert (mine.size, mine.mode) == (theirs.size, theirs.mode) == ((640, 300), "RGB")
+    assert mine.tobytes() == theirs.tobytes()

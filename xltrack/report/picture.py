@@ -69,10 +69,10 @@ class _Canvas:
             return (struct.pack(">I", len(data)) + kind + data
                     + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
         header = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)
-        # zlib's default level 6: a fifth of level 9's time (2 ms against 6-9 ms for the
-        # trend picture), about 400 bytes larger
+        # zlib's level 1: the same pixels in under half of level 6's time (1.3 ms against
+        # 3 ms for the trend picture, a fifth of level 9's), about 3 KB larger
         return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-                + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b""))
+                + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b""))
 
 
 def line_chart(series: Sequence[tuple[Sequence[float | None], Colour]],
