@@ -132,8 +132,8 @@ def _page(ws: Worksheet, f: dict[str, Any], header_row: int | None, widths: Sequ
 
 def _write(ws: Worksheet, row: int, col: int, value: Any, fmt: Any) -> None:
     """Numbers as numbers, dates as dates, everything else as a string: never a formula."""
-    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)) \
-            or value is pd.NaT:
+    if value is None or value == "" or (isinstance(value, float) and value != value) \
+            or value is pd.NaT:  # value != value: a float's NaN, as pd.isna finds it
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
         ws.write_string(row, col, "是 Y" if value else "否 N", fmt)
@@ -316,7 +316,7 @@ def _s_curve(wb: Workbook, ws: Worksheet, chart_data: Worksheet, card: Any, colu
                                              strict=True), start=2):
         chart_data.write_string(r, column, month)
         for c, value in enumerate(values, start=1):
-            if value is not None and not pd.isna(value):
+            if value is not None and value == value:  # a curve's figures: floats, NaN, None
                 chart_data.write_number(r, column + c, value / WAN)
     last = len(card.curve) + 1
     chart = wb.add_chart({"type": "line"})
