@@ -3,7 +3,7 @@
 in the same order, with the same attributes, CRC, sizes and deflated bytes (issue 22). The
 only difference a zip may have is each member's time of writing, which no test can fix. The
 trend picture deflated at zlib's level 1 is the picture deflated at level 6, as a PNG reader
-reads it."""
+reads it. A paragraph copied from one python-docx made is the paragraph it makes."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 from PIL import Image
 
 from xltrack.monthly import MonthResult, write_special_reports
@@ -102,3 +103,23 @@ def test_the_trend_picture_decodes_to_the_level_6_pictures_pixels(seed: int) -> 
     mine, theirs = Image.open(io.BytesIO(fast)), Image.open(io.BytesIO(before))
     assert (mine.size, mine.mode) == (theirs.size, theirs.mode) == ((640, 300), "RGB")
     assert mine.tobytes() == theirs.tobytes()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_paragraphs_copied_are_those_add_paragraph_makes(lang: str) -> None:
+    """Each text in each style twice (the second from the copy of the first's paragraph):
+    the body is the XML of add_paragraph(text) given the style's ID, whatever the text."""
+    texts = ["一般文字", " 前后空格 ", "\u3000全角空格", "tab\there", "line\nbreak", "", "x",
+             "trailing ", "“引文”", "a\rb", "<&>\"'", "🙂 emoji"]
+    styles = [None, "Title", "Heading 1", "Heading 3", "Quote", "List Bullet"]
+    mine, theirs = written._new_document(lang), written._new_document(lang)
+    for _ in range(2):
+        for style in styles:
+            for text in texts:
+                written._add(mine, text, style)
+                paragraph = theirs.add_paragraph(text)
+                if style is not None:
+                    paragraph.style = theirs.styles[style]
+    body = [etree.tostring(d.element.body) for d in (mine, theirs)]
+    assert body[0] == body[1]
+    assert len(mine.paragraphs) == 2 * len(styles) * len(texts)
