@@ -1,7 +1,8 @@
 """The reports' rows taken by cells.records are those of DataFrame.to_dict("records") (the way
 before issue 22): the same dicts of the same Python types, on every frame of the demo month's
 report and on awkward ones; and every file of the month, part by part, is the one written with
-to_dict("records"). A float's NaN found as value != value writes what pd.isna wrote."""
+to_dict("records"). A float's NaN found as value != value writes what pd.isna wrote; a column
+is as wide as the first 200 of its values, taken without a list of all."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 
 from xltrack.monthly import MonthResult, write_special_reports
 from xltrack.report import monitoring, report_data, special, written
-from xltrack.report.cells import records
+from xltrack.report.cells import column_width, records, text_width
 from xltrack.report.publish import publish_report
 from xltrack.report.report_data import build_report_data
 
@@ -139,3 +140,22 @@ def test_the_report_is_the_one_written_with_isna(demo_month: MonthResult,
         patch.setattr(monitoring, "_write", _write_with_isna)
         publish_report(demo_month, tmp_path / "before.xlsx", run_time, zone=dt.UTC)
     assert _parts(tmp_path / "fast.xlsx") == _parts(tmp_path / "before.xlsx")
+
+
+def _column_width_of_a_list(header: str, values: Any, cap: float) -> float:
+    """cells.column_width before the fifth round: the first 200 values of a list of all."""
+    head = max((text_width(part) for part in header.split()), default=4)
+    longest = max((text_width(str(v)) for v in list(values)[:200]
+                   if v is not None and v == v), default=0)
+    return float(min(max(head, longest, 6) + 2, cap))
+
+
+@pytest.mark.parametrize("rows", [0, 1, 199, 200, 201, 1000])
+def test_column_width_of_the_first_200_values(rows: int) -> None:
+    """A wide value after the 200th counts no more than before; blanks and NaN none."""
+    texts = [("宽" * (i % 37)) if i % 5 else None for i in range(rows)] + ["很" * 60]
+    for values in (pd.Series(texts, dtype=object), pd.Series(texts, dtype="str"),
+                   pd.Series([float(i) if i % 3 else float("nan") for i in range(rows)]),
+                   texts, pd.Series(texts, dtype=object).iloc[::-1]):
+        for header in ("名称 Name", "", "a very long header"):
+            assert column_width(header, values, 40) == _column_width_of_a_list(header, values, 40)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Hashable, Iterable, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +72,7 @@ def text_width(text: str) -> int:
 def column_width(header: str, values: Iterable[object], cap: float) -> float:
     """A column as wide as its widest value (the header wraps at its spaces), within `cap`."""
     head = max((text_width(part) for part in header.split()), default=4)
-    longest = max((text_width(str(v)) for v in list(values)[:200]
+    longest = max((text_width(str(v)) for v in islice(values, 200)  # not a list of all
                    if v is not None and v == v), default=0)
     return float(min(max(head, longest, 6) + 2, cap))
 
