@@ -92,7 +92,8 @@ _STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet
 _STYLE_IDS: dict[str, str | None] = {}
 _TEMPLATES: dict[str, Document] = {}
 _SHARED: dict[str, dict[int, Any]] = {}  # the template's parts no report changes, by id
-# Those parts as every saved report has them, by id: (their bytes, the bytes deflated)
+# Those parts as every saved report has them, by id: (their bytes, the bytes deflated).
+# The parts live as long as _SHARED holds them, so no other part gets one of their ids.
 _SAVED: dict[int, tuple[bytes, bytes]] = {}
 _TABLE_STYLE = "Light Grid Accent 1"  # the trend table's
 _TABLE_STYLE_ID: str | None = None
