@@ -259,7 +259,6 @@ def write_special_reports(result: MonthResult, out_dir: Path, lang: str = "zh",
     if not majors and not former:
         return [overview()]
     trend = result.history[result.history.month >= f"{result.period[:4]}-01"]
-    earned = result.earned_value.set_index("project", drop=False)
     # Two IDs may make one safe name ("a/b", "a_b"): the second report gets -2.
     reported = majors + former
     names = unique_names([report_name(p, result.period).removesuffix(".xlsx") for p in reported],
@@ -270,11 +269,9 @@ def write_special_reports(result: MonthResult, out_dir: Path, lang: str = "zh",
     jobs = [(out_dir / name,
              # the written report: for a current major variance only
              out_dir / documents[project] if project in documents else None,
-             project not in majors,
-             (projects.loc[project].to_dict(), flags[flags.project == project],
-              trend[trend.project == project],
-              earned.loc[project].to_dict() if project in earned.index else None))
-            for project, name in zip(reported, names, strict=True)]
+             project not in majors, mine)
+            for project, name, mine in zip(reported, names,
+                                           _each_project(result, trend, reported), strict=True)]
     prepare_documents(lang)  # once, before any writer forks
     # The overview first, as written one by one: its notes come before the projects'.
     tasks: list[Callable[[], list[Path]]] = [
@@ -282,6 +279,55 @@ def write_special_reports(result: MonthResult, out_dir: Path, lang: str = "zh",
                                 for job in jobs)]
     done = each_task(tasks)
     return [path for paths in done[1:] for path in paths] + done[0]
+
+
+def _each_project(result: MonthResult, trend: pd.DataFrame,
+                  reported: list[str]) -> list[_Mine]:
+    """Each reported project's register entry, flags, trend and earned value. The flags and
+    the trend are the rows found in one pass over each frame's project column, taken by
+    position: what a filter of the whole frame per project gave, the same rows in the same
+    order with their index. The register entry and the earned value are the project's row as
+    a dict, what .loc[project].to_dict() gave; for a project of more than one row (never in
+    a register), .loc itself."""
+    flags = result.variances
+    flags_at, trend_at = _positions(flags.project), _positions(trend.project)
+    entries = _rows_by_project(result.consolidation.projects)
+    values = _rows_by_project(result.earned_value)
+    mine: list[_Mine] = []
+    for project in reported:
+        entry, worth = entries.get(project, _SEVERAL), values.get(project)
+        if entry is _SEVERAL:
+            entry = cast("dict[str, Any]", result.consolidation.projects.set_index(
+                "project", drop=False).loc[project].to_dict())
+        if worth is _SEVERAL:
+            worth = cast("dict[str, Any]", result.earned_value.set_index(
+                "project", drop=False).loc[project].to_dict())
+        mine.append((entry, flags.iloc[flags_at.get(project, [])],
+                     trend.iloc[trend_at.get(project, [])], worth))
+    return mine
+
+
+_SEVERAL: dict[str, Any] = {}  # a project of more than one row: taken by .loc
+
+
+def _rows_by_project(frame: pd.DataFrame) -> dict[Any, dict[str, Any]]:
+    """Each project's row as a dict (cells.records: to_dict's values); _SEVERAL for a project
+    of more than one row."""
+    from .report.cells import records
+
+    rows: dict[Any, dict[str, Any]] = {}
+    for row in records(frame):
+        project = row["project"]
+        rows[project] = _SEVERAL if project in rows else {str(k): v for k, v in row.items()}
+    return rows
+
+
+def _positions(column: pd.Series) -> dict[Any, list[int]]:
+    """Each value's positions in the column, in order."""
+    at: dict[Any, list[int]] = {}
+    for i, value in enumerate(column.tolist()):
+        at.setdefault(value, []).append(i)
+    return at
 
 
 # From this many tasks on (the overview and each project's reports, about 30-40 ms each), they

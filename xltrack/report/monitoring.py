@@ -20,7 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from .. import __version__
 from ..language import local_text
 from ..words import FLAG, MILESTONE, SEVERITY, STATUS, word
-from .cells import column_width, new_workbook, set_print_pages
+from .cells import column_width, new_workbook, records, set_print_pages
 from .report_data import CODE_PREFIX, ReportData
 
 WAN = 10_000
@@ -132,8 +132,8 @@ def _page(ws: Worksheet, f: dict[str, Any], header_row: int | None, widths: Sequ
 
 def _write(ws: Worksheet, row: int, col: int, value: Any, fmt: Any) -> None:
     """Numbers as numbers, dates as dates, everything else as a string: never a formula."""
-    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)) \
-            or value is pd.NaT:
+    if value is None or value == "" or (isinstance(value, float) and value != value) \
+            or value is pd.NaT:  # value != value: a float's NaN, as pd.isna finds it
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
         ws.write_string(row, col, "是 Y" if value else "否 N", fmt)
@@ -179,7 +179,7 @@ def _summary(ws: Worksheet, f: dict[str, Any], data: ReportData,
     columns = list(frame.columns) + [COMMENT_HEADER]
     last = header + len(frame)
     formats = data.summary_formats()
-    for r, record in enumerate(frame.to_dict("records"), start=header + 1):
+    for r, record in enumerate(records(frame), start=header + 1):
         for c, name in enumerate(frame.columns):
             value = record[name]
             if name == data.detail_column:
@@ -225,7 +225,7 @@ def _totals(ws: Worksheet, f: dict[str, Any], data: ReportData, row: int) -> int
     for c, name in enumerate(totals.columns):
         ws.write_string(row, c, name, f["head"])
     ws.set_row(row, 54)
-    for record in totals.to_dict("records"):
+    for record in records(totals):
         row += 1
         for c, name in enumerate(totals.columns):
             value = record[name]
@@ -238,7 +238,7 @@ def _table(ws: Worksheet, f: dict[str, Any], name: str, frame: pd.DataFrame, tit
     ws.write_string(first_row, 0, title, f["title"])
     header = first_row + 2
     kinds = ReportData.column_formats(frame)
-    for r, record in enumerate(frame.to_dict("records"), start=header + 1):
+    for r, record in enumerate(records(frame), start=header + 1):
         for c, column in enumerate(frame.columns):
             _write(ws, r, c, record[column], f[kinds.get(column, "wrap")])
     last = header + max(len(frame), 1)
@@ -316,7 +316,7 @@ def _s_curve(wb: Workbook, ws: Worksheet, chart_data: Worksheet, card: Any, colu
                                              strict=True), start=2):
         chart_data.write_string(r, column, month)
         for c, value in enumerate(values, start=1):
-            if value is not None and not pd.isna(value):
+            if value is not None and value == value:  # a curve's figures: floats, NaN, None
                 chart_data.write_number(r, column + c, value / WAN)
     last = len(card.curve) + 1
     chart = wb.add_chart({"type": "line"})
@@ -339,7 +339,7 @@ def _trends(wb: Workbook, ws: Worksheet, f: dict[str, Any], data: ReportData) ->
         ws.write_string(header, c, name, f["head"])
         ws.set_column(c, c, 12)
     ws.set_row(header, 42)
-    for r, record in enumerate(trend.to_dict("records"), start=header + 1):
+    for r, record in enumerate(records(trend), start=header + 1):
         for c, name in enumerate(trend.columns):
             _write(ws, r, c, record[name], f["wan"] if c else f["text"])
     last = header + len(trend)

@@ -17,9 +17,10 @@ from ..consolidate import (
     INVESTMENT,
     PLAN,
     Consolidation,
+    _selected_parts,
     as_date,
     indicator_tables,
-    select_facts,
+    with_indicator,
 )
 from ..language import local_text
 from ..monthly import MonthResult
@@ -37,6 +38,7 @@ from ..words import (
     word,
     words_of,
 )
+from .cells import records
 
 if TYPE_CHECKING:  # the key-work modules (openpyxl, their models) load when a table is given
     from ..action_table import KeyWork
@@ -315,7 +317,7 @@ def _summary(c: Consolidation, majors: pd.DataFrame, flags: pd.DataFrame, ev: pd
     slips = c.milestones.groupby("project").slip_days.max()
     flags_of = _flags_by_project(flags)
     spi, cpi = _by_project(ev, "spi"), _by_project(ev, "cpi")
-    for p in majors.to_dict("records"):
+    for p in records(majors):
         pid = p["project"]
 
         def fig(indicator: str, basis: str, span: str, pid: str = pid) -> float:
@@ -435,16 +437,15 @@ def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame,
     facts = result.facts  # only the cards' projects and investment: a fraction of the history
     facts = facts[facts.project.isin(majors.project)
                   & facts.tbl.isin(indicator_tables(INVESTMENT))]
-    chosen = select_facts(facts, result.period)
-    chosen = chosen[chosen.indicator == INVESTMENT]
+    chosen = _actual_and_plan(facts, result.period)
     # Each card's monthly sums, milestones, progress and figures, found once for all the
     # cards rather than by a filter over every project's for each.
     sums_of = _monthly_sums(chosen)
     milestones_of = _milestones_by_project(c.milestones)
     progress_of = _progress_by_project(progress)
-    ev = {r["project"]: r for r in result.earned_value.to_dict("records")}
+    ev = {r["project"]: r for r in records(result.earned_value)}
     cards, row = [], 1
-    for p in majors.to_dict("records"):
+    for p in records(majors):
         pid = p["project"]
         milestones = milestones_of.get(pid, [])
         e = ev.get(pid)
@@ -467,11 +468,22 @@ def _cards(result: MonthResult, majors: pd.DataFrame, progress: pd.DataFrame,
     return cards
 
 
+def _actual_and_plan(facts: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The investment facts' rows of select_facts that the curves sum, actual and plan: its
+    first two parts, the same rows in the same order, without choosing the baseline (the
+    curves do not show it) and with only the columns the sums read."""
+    parts = islice(_selected_parts(with_indicator(facts, period), period, _SUMMED), 2)
+    return pd.concat(list(parts), ignore_index=True)
+
+
+_SUMMED = ["project", "month", "amount"]  # and the basis each part is tagged with
+
+
 def _milestones_by_project(milestones: pd.DataFrame) -> dict[Any, list[dict[Hashable, Any]]]:
     """Each project's milestones in the board's order, each with its weight as a number."""
     weights: Any = pd.to_numeric(milestones.weight_pct) if len(milestones) else []
     mine: dict[Any, list[dict[Hashable, Any]]] = {}
-    for row, weight in zip(milestones.to_dict("records"), weights, strict=True):
+    for row, weight in zip(records(milestones), weights, strict=True):
         mine.setdefault(row["project"], []).append({**row, "weight": weight})
     return mine
 

@@ -25,7 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..safe import file_name
 from ..words import COMPARISON, SPAN, both, indicator_item, word
-from .cells import new_workbook, set_print_pages, text_width
+from .cells import new_workbook, records, set_print_pages, text_width
 from .placement import place
 
 WAN = 10_000
@@ -174,7 +174,7 @@ def _flags(ws: Worksheet, f: dict[str, Any], row: int, flags: pd.DataFrame) -> i
     row += 1
     for col, text in enumerate(head):
         ws.write_string(row, col, text, f["head"])
-    for flag in flags.to_dict("records"):
+    for flag in records(flags):
         row += 1
         comparison = both(COMPARISON, flag["comparison"])
         ws.write_string(row, 0, comparison,
@@ -223,7 +223,7 @@ def _trend(wb: Workbook, ws: Worksheet, f: dict[str, Any], row: int,
         ws.write_string(row, col, text, f["head"])
     first = row + 1
     cumulative_actual = cumulative_plan = 0.0
-    for r in trend.to_dict("records"):
+    for r in records(trend):
         row += 1
         cumulative_actual += r["actual"]
         cumulative_plan += r["plan"]

@@ -16,16 +16,21 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import time
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 import docx
 import pandas as pd
 from docx.document import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.part import Part
 from docx.opc.parts.coreprops import CorePropertiesPart
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml.ns import qn
 from docx.parts.document import DocumentPart
 from docx.shared import Cm, Mm, Pt
@@ -33,6 +38,7 @@ from docx.text.paragraph import Paragraph
 
 from ..safe import file_name
 from ..words import COMPARISON, SEVERITY, STATUS, word
+from .cells import records
 from .drafting import earned_value_paragraph, flag_paragraph, wan
 from .picture import BLUE, RED, line_chart
 from .placement import place
@@ -86,6 +92,9 @@ _STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet
 _STYLE_IDS: dict[str, str | None] = {}
 _TEMPLATES: dict[str, Document] = {}
 _SHARED: dict[str, dict[int, Any]] = {}  # the template's parts no report changes, by id
+# Those parts as every saved report has them, by id: (their bytes, the bytes deflated).
+# The parts live as long as _SHARED holds them, so no other part gets one of their ids.
+_SAVED: dict[int, tuple[bytes, bytes]] = {}
 _TABLE_STYLE = "Light Grid Accent 1"  # the trend table's
 _TABLE_STYLE_ID: str | None = None
 
@@ -116,17 +125,106 @@ def prepare_documents(lang: str) -> Document:
         # a report adds parts of its own (the picture, the footer) to its copy.
         _SHARED[lang] = {id(p): p for p in _TEMPLATES[lang].part.package.iter_parts()
                          if not isinstance(p, DocumentPart | CorePropertiesPart)}
+        _SAVED.update({key: _deflated(part.blob) for key, part in _SHARED[lang].items()})
     return _TEMPLATES[lang]
 
 
+def _deflated(blob: bytes) -> tuple[bytes, bytes]:
+    """A part's bytes and those bytes as zipfile deflates a member (its default level, raw
+    deflate): the same compressor, given the whole part at once."""
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return blob, compressor.compress(blob) + compressor.flush()
+
+
+class _Deflated:
+    """A compressor that gives bytes deflated before (zipfile's member writer calls compress
+    with the part's bytes, then flush): the CRC and the sizes are still zipfile's own."""
+
+    def __init__(self, deflated: bytes) -> None:
+        self._deflated = deflated
+
+    def compress(self, data: bytes) -> bytes:
+        return b""
+
+    def flush(self) -> bytes:
+        return self._deflated
+
+
+def _save_document(doc: Document, path: Path) -> None:
+    """doc.save(path): the same members in the same order, the same bytes. The template's
+    shared parts (the styles alone are 790 KB of XML) are not serialized and deflated again
+    for each report: their bytes and deflated bytes were kept when the template was built
+    (two thirds of a report's save)."""
+    package = doc.part.package
+    parts: list[Part] = package.parts
+    for part in parts:
+        part.before_marshal()  # type: ignore[no-untyped-call]
+    with ZipFile(path, "w", compression=ZIP_DEFLATED) as archive:
+        writer = _Members(archive)
+        PackageWriter._write_content_types_stream(writer, parts)  # type: ignore[no-untyped-call]
+        PackageWriter._write_pkg_rels(writer, package.rels)  # type: ignore[no-untyped-call]
+        for part in parts:  # PackageWriter._write_parts, the shared parts as kept
+            saved = _SAVED.get(id(part))
+            if saved is None:
+                writer.write(part.partname, part.blob)
+            else:
+                writer.write_deflated(part.partname.membername, *saved)
+            if len(part.rels):
+                writer.write(part.partname.rels_uri, part.rels.xml)
+
+
+class _Members:
+    """python-docx's zip writer (docx.opc.phys_pkg._ZipPkgWriter) on an open archive, and
+    members deflated before."""
+
+    def __init__(self, archive: ZipFile) -> None:
+        self._archive = archive
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        self._archive.writestr(pack_uri.membername, blob)
+
+    def write_deflated(self, name: str, blob: bytes, deflated: bytes) -> None:
+        """What ZipFile.writestr(name, blob) writes, `deflated` being blob deflated."""
+        member = ZipInfo(filename=name, date_time=time.localtime(time.time())[:6])
+        member.compress_type = ZIP_DEFLATED
+        member.external_attr = 0o600 << 16
+        member.file_size = len(blob)
+        with self._archive.open(member, mode="w") as out:
+            out._compressor = _Deflated(deflated)  # type: ignore[attr-defined]
+            out.write(blob)
+
+
 def _add(doc: Document, text: str, style: str | None = None) -> Paragraph:
-    """doc.add_paragraph(text, style), for a style of _STYLES: the paragraph gets the
-    template's style ID as add_paragraph gives it (w:pPr/w:pStyle), without the lookup."""
-    paragraph = doc.add_paragraph(text)
+    """doc.add_paragraph(text, style), for no style or one of _STYLES: the paragraph gets
+    the template's style ID as add_paragraph gives it (w:pPr/w:pStyle), without the lookup.
+    A text python-docx writes as one w:t (no tab, line break or empty text) goes into a copy
+    of a paragraph it made with another such text, of the same style: a copy and a text,
+    not the paragraph, its run and its text built again."""
     style_id = None if style is None else _STYLE_IDS[style]
+    plain = _plain((text,))
+    pattern = _PARAGRAPHS.get(style_id) if plain else None
+    if pattern is not None:
+        p = _paragraph_like(pattern, text)
+        doc.element.body._insert_p(p)  # where add_paragraph puts it: before w:sectPr
+        return Paragraph(p, doc._body)
+    paragraph = doc.add_paragraph(text)
     if style_id is not None:
         paragraph._p.style = style_id  # what Paragraph.style's setter does with the ID
+    if plain:
+        _PARAGRAPHS[style_id] = copy.deepcopy(paragraph._p)
     return paragraph
+
+
+# A paragraph as python-docx made it with a plain text, by its style ID (None: no style)
+_PARAGRAPHS: dict[str | None, Any] = {}
+
+
+def _paragraph_like(pattern: Any, text: str) -> Any:
+    """A paragraph as add_paragraph(text) and the style make it, copied from one they made
+    with another plain text (its one w:t, spaces kept when at an end)."""
+    p = copy.deepcopy(pattern)
+    _set_text(next(p.iter(_T)), text)
+    return p
 
 
 def _heading(doc: Document, text: str, level: int) -> Paragraph:
@@ -185,7 +283,7 @@ def _place(path: Path, doc: Document) -> Path:
     """The workbooks' rules (placement.place): written through a temporary file, the previous
     document kept in backup/, and one open in Word (its ~$ owner file, or a refused rename)
     left as it is, the new one written beside it and the caller told. Where it went."""
-    placed = place(path, lambda temp: doc.save(str(temp)), program="Word")
+    placed = place(path, lambda temp: _save_document(doc, temp), program="Word")
     _NOTES.extend(placed.notes)
     return placed.path
 
@@ -210,20 +308,20 @@ def _special(period: str, project: dict[str, Any], flags: pd.DataFrame, trend: p
     # the register's names (consolidate's projects frame), the codes when a frame lacks them
     segment = project.get("segment_zh" if zh else "segment_en") or project["segment"]
     subsidiary = project.get("subsidiary_name") or project["subsidiary"]
-    doc.add_paragraph(f"期间：{period}　板块：{segment}　单位：{subsidiary}　金额单位：万元" if zh
+    _add(doc, f"期间：{period}　板块：{segment}　单位：{subsidiary}　金额单位：万元" if zh
                       else f"Period {period} · segment {segment} · subsidiary {subsidiary} · "
                            "amounts in 10k yuan (万元)")
     _heading(doc, "一、差异情况" if zh else "1. What deviated", 1)
-    for flag in flags.to_dict("records"):
-        doc.add_paragraph(flag_paragraph({str(k): v for k, v in flag.items()}, lang))
+    for flag in records(flags):
+        _add(doc, flag_paragraph({str(k): v for k, v in flag.items()}, lang))
     _heading(doc, "二、子公司说明" if zh else "2. The subsidiary's explanation", 1)
     given = [e for e in dict.fromkeys(flags.explanation) if isinstance(e, str) and e]
     for text in given:
         _add(doc, f"“{text}”" if zh else f"“{text}”", "Quote")
     if not given:
-        doc.add_paragraph("子公司未提供说明。" if zh else "The subsidiary gave no explanation.")
+        _add(doc, "子公司未提供说明。" if zh else "The subsidiary gave no explanation.")
     _heading(doc, "三、挣值分析" if zh else "3. Earned value", 1)
-    doc.add_paragraph(earned_value_paragraph(earned, lang))
+    _add(doc, earned_value_paragraph(earned, lang))
     _heading(doc, "四、投资趋势" if zh else "4. Investment trend", 1)
     _trend(doc, trend, lang)
     _heading(doc, _ASSESSMENT_HEADING[lang], 1)
@@ -231,7 +329,7 @@ def _special(period: str, project: dict[str, Any], flags: pd.DataFrame, trend: p
         label = _label(zh_label, en_label, lang)
         _heading(doc, label, 3)
         for text in kept.get(label, [PLACEHOLDER[lang]]):
-            doc.add_paragraph(text)
+            _add(doc, text)
     _footer(doc, f"xltrack · {pid} · {period}")
     return doc
 
@@ -239,14 +337,14 @@ def _special(period: str, project: dict[str, Any], flags: pd.DataFrame, trend: p
 def _trend(doc: Document, trend: pd.DataFrame, lang: str) -> None:
     zh = lang == "zh"
     if trend.empty:
-        doc.add_paragraph("本年尚无投资数据。" if zh else "No investment figures this year.")
+        _add(doc, "本年尚无投资数据。" if zh else "No investment figures this year.")
         return
     months = list(trend.month)
     actual = trend.actual.astype(float).cumsum().tolist()
     plan = trend.plan.astype(float).cumsum().tolist()
     picture = line_chart([(plan, BLUE), (actual, RED)])
     doc.add_picture(io.BytesIO(picture), width=Cm(15))
-    doc.add_paragraph(f"图：本年累计投资，蓝线为累计预算，红线为累计实际（{months[0]} 至 "
+    _add(doc, f"图：本年累计投资，蓝线为累计预算，红线为累计实际（{months[0]} 至 "
                       f"{months[-1]}，万元）" if zh else
                       f"Figure: cumulative investment this year; blue the budget, red the "
                       f"actual ({months[0]} to {months[-1]}, 10k yuan)")
@@ -284,12 +382,17 @@ def _row_like(pattern: Any, values: Sequence[str]) -> Any:
     one they made with other plain texts: a copy and five texts, not five cells rebuilt."""
     row = copy.deepcopy(pattern)
     for t, text in zip(row.iter(_T), values, strict=True):
-        t.text = text
-        if len(text.strip()) < len(text):
-            t.set(_SPACE, "preserve")
-        else:
-            t.attrib.pop(_SPACE, None)
+        _set_text(t, text)
     return row
+
+
+def _set_text(t: Any, text: str) -> None:
+    """A w:t's text as CT_R.add_t sets it: spaces kept (xml:space) when at an end."""
+    t.text = text
+    if len(text.strip()) < len(text):
+        t.set(_SPACE, "preserve")
+    else:
+        t.attrib.pop(_SPACE, None)
 
 
 def overdue_work(items: list[ActionItem] | None,
@@ -328,7 +431,7 @@ def _overview(period: str, variances: pd.DataFrame, status: pd.DataFrame,
     majors = variances[variances.severity == "major"]
     projects = sorted(set(majors.project))
     _heading(doc, "一、重大差异项目" if zh else "1. Projects with a major variance", 2)
-    doc.add_paragraph((f"本月共 {len(projects)} 个项目出现重大差异：" if zh else
+    _add(doc, (f"本月共 {len(projects)} 个项目出现重大差异：" if zh else
                        f"{len(projects)} project(s) with a major variance: ")
                       + ("、" if zh else ", ").join(projects) if projects else
                       ("本月无重大差异。" if zh else "No major variance this month."))
@@ -337,7 +440,7 @@ def _overview(period: str, variances: pd.DataFrame, status: pd.DataFrame,
     money = money[money.indicator.isin(["investment", "sales:AMOUNT"])
                   & (money.comparison != "missing_explanation")]  # a copy of its major flag
     money["size"] = money.variance.abs()
-    for flag in money.sort_values("size", ascending=False).head(top).to_dict("records"):
+    for flag in records(money.sort_values("size", ascending=False).head(top)):
         lead = (f"{flag['project']}（{word(SEVERITY, flag['severity'], lang)}，"
                 f"{word(COMPARISON, flag['comparison'], lang)}）：" if zh else
                 f"{flag['project']} ({word(SEVERITY, flag['severity'], lang)}, "
@@ -347,14 +450,14 @@ def _overview(period: str, variances: pd.DataFrame, status: pd.DataFrame,
     _heading(doc, "三、报送情况" if zh else "3. Submissions", 2)
     for state, label in ((s, word(STATUS, s, lang)) for s in ("missing", "late", "rejected")):
         who = _monthly_in(status, state)
-        doc.add_paragraph(f"{label}：{'、'.join(who) if who else '无'}" if zh else
+        _add(doc, f"{label}：{'、'.join(who) if who else '无'}" if zh else
                           f"{label}: {', '.join(who) if who else 'none'}")
     _heading(doc, "四、逾期重点工作" if zh else "4. Overdue key work", 2)
     for item_id, content, deadline in overdue:
         _add(doc, f"{item_id} {content}（期限 {deadline:%Y-%m-%d}）" if zh else
              f"{item_id} {content} (due {deadline:%Y-%m-%d})", "List Bullet")
     if not overdue:
-        doc.add_paragraph("无逾期事项。" if zh else "Nothing overdue.")
+        _add(doc, "无逾期事项。" if zh else "Nothing overdue.")
     _footer(doc, f"xltrack · {period}")
     for paragraph in doc.paragraphs:  # one page: the overview is read at a glance
         paragraph.paragraph_format.space_after = Pt(3)
