@@ -59,6 +59,48 @@ def test_the_documents_are_those_document_save_writes(demo_month: MonthResult, t
             assert _members(mine) == _members(theirs), mine.name
 
 
+def test_another_python_docx_or_zipfile_gets_the_plain_save(demo_month: MonthResult,
+                                                           tmp_path: Path) -> None:
+    """_save_document calls pieces of python-docx's save and of zipfile's member writer that
+    are not their public API: where a later version lacks them, the reports are saved the
+    plain way, with the same contents (the kept deflated bytes are not used)."""
+    fast = write_special_reports(demo_month, tmp_path / "fast")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(written, "_WRITER_KNOWN", False)
+        plain = write_special_reports(demo_month, tmp_path / "plain")
+    with pytest.MonkeyPatch.context() as patch:
+        real_open = zipfile.ZipFile.open
+
+        def without_compressor(self: zipfile.ZipFile, *args: Any, **kwargs: Any) -> Any:
+            member = real_open(self, *args, **kwargs)
+            if kwargs.get("mode", args[1] if len(args) > 1 else "r") == "w":
+                return _NoCompressor(member)
+            return member
+        patch.setattr(zipfile.ZipFile, "open", without_compressor)
+        other_zip = write_special_reports(demo_month, tmp_path / "other-zip")
+    for mine, *others in zip(fast, plain, other_zip, strict=True):
+        if mine.suffix == ".docx":
+            expected = [(m[0], m[6], m[7], m[10]) for m in _members(mine)]  # name, CRC, size
+            for other in others:
+                assert [(m[0], m[6], m[7], m[10]) for m in _members(other)] == expected
+
+
+class _NoCompressor:
+    """A zipfile member writer without the attribute _save_document replaces."""
+
+    def __init__(self, member: Any) -> None:
+        self._member = member
+
+    def write(self, data: bytes) -> int:
+        return int(self._member.write(data))
+
+    def __enter__(self) -> _NoCompressor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._member.close()
+
+
 def test_a_document_saved_twice_and_a_second_template(tmp_path: Path) -> None:
     """Saving again, and a template of the other language built after the first (its shared
     parts kept as well), give python-docx's files."""

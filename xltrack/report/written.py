@@ -155,6 +155,9 @@ def _save_document(doc: Document, path: Path) -> None:
     shared parts (the styles alone are 790 KB of XML) are not serialized and deflated again
     for each report: their bytes and deflated bytes were kept when the template was built
     (two thirds of a report's save)."""
+    if not _WRITER_KNOWN:  # another python-docx than the one this was written against
+        doc.save(str(path))
+        return
     package = doc.part.package
     parts: list[Part] = package.parts
     for part in parts:
@@ -171,6 +174,11 @@ def _save_document(doc: Document, path: Path) -> None:
                 writer.write_deflated(part.partname.membername, *saved)
             if len(part.rels):
                 writer.write(part.partname.rels_uri, part.rels.xml)
+
+
+# The pieces of python-docx's Document.save that _save_document calls (not its public API).
+_WRITER_KNOWN = all(hasattr(PackageWriter, name)
+                    for name in ("_write_content_types_stream", "_write_pkg_rels"))
 
 
 class _Members:
@@ -190,7 +198,8 @@ class _Members:
         member.external_attr = 0o600 << 16
         member.file_size = len(blob)
         with self._archive.open(member, mode="w") as out:
-            out._compressor = _Deflated(deflated)  # type: ignore[attr-defined]
+            if hasattr(out, "_compressor"):  # else another zipfile: it deflates blob itself
+                out._compressor = _Deflated(deflated)
             out.write(blob)
 
 
