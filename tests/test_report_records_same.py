@@ -57,6 +57,17 @@ def test_awkward_columns_give_to_dicts_values() -> None:
     _same(pd.DataFrame())
 
 
+def test_a_pandas_without_its_boxing_function_gets_to_dict(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from xltrack.report import cells
+
+    monkeypatch.setattr(cells, "maybe_box_native", None)  # what the import gives then
+    frame = pd.DataFrame({"object": pd.Series([np.int64(3), "x", None], dtype=object),
+                          "float": [1.5, float("nan"), -0.0]}, index=[5, 3, 9])
+    assert cells.records(frame) == frame.to_dict("records")
+    assert cells.records(pd.DataFrame(index=[1, 2])) == [{}, {}]
+
+
 def test_every_frame_of_the_demo_months_report(demo_month: MonthResult) -> None:
     data = build_report_data(demo_month, dt.datetime(2026, 11, 3, tzinfo=dt.UTC), None, "zh",
                              dt.UTC)

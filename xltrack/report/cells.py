@@ -12,8 +12,12 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 from pandas.api.extensions import ExtensionDtype
-from pandas.core.dtypes.cast import maybe_box_native  # type: ignore[attr-defined]
 from xlsxwriter.worksheet import Worksheet
+
+try:  # how to_dict boxes values: pandas' own function, which is not its public API
+    from pandas.core.dtypes.cast import maybe_box_native  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - a later pandas: to_dict itself, below
+    maybe_box_native = None
 
 if TYPE_CHECKING:  # openpyxl loads where its cells are written (feedback, key work)
     from openpyxl.cell.cell import Cell
@@ -33,6 +37,8 @@ def records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
     names = frame.columns.tolist()
     if not names:
         return [{} for _ in range(len(frame))]
+    if maybe_box_native is None:
+        return frame.to_dict("records")
     columns = []
     for _, column in frame.items():
         values = column.tolist()
