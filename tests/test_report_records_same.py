@@ -63,7 +63,7 @@ def test_a_pandas_without_its_boxing_function_gets_to_dict(
 
     monkeypatch.setattr(cells, "maybe_box_native", None)  # what the import gives then
     frame = pd.DataFrame({"object": pd.Series([np.int64(3), "x", None], dtype=object),
-                          "float": [1.5, float("nan"), -0.0]}, index=[5, 3, 9])
+                          "float": [1.5, 2.0, -0.0]}, index=[5, 3, 9])
     assert cells.records(frame) == frame.to_dict("records")
     assert cells.records(pd.DataFrame(index=[1, 2])) == [{}, {}]
 
