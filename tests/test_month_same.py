@@ -1,6 +1,7 @@
 """The month's faster steps give what the steps before them gave (kept here as the
-reference): rows.records is to_dict("records"), value for value and type for type, and the
-earned value's weighted completion is weighted_complete of each project's own frame."""
+reference): rows.records is to_dict("records"), value for value and type for type, the
+earned value's weighted completion is weighted_complete of each project's own frame, and the
+monthly series, summed in one grouping, is the series summed month by month."""
 
 from __future__ import annotations
 
@@ -8,12 +9,28 @@ import math
 from typing import Any
 
 import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from tests.test_variance import _MONTHS, _histories
 from xltrack import store
-from xltrack.consolidate import Consolidation
+from xltrack.consolidate import (
+    ACTUAL,
+    ACTUAL_TABLES,
+    INVESTMENT,
+    PLAN,
+    PLAN_TABLES,
+    SELECTION_COLUMNS,
+    Consolidation,
+    indicator_tables,
+    newest_each_month,
+    with_indicator,
+)
 from xltrack.earned_value import _weighted_by_project, project_earned_value, weighted_complete
 from xltrack.monthly import MonthResult
 from xltrack.rows import records
+from xltrack.variance import last_twelve_months, monthly_series
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -64,3 +81,100 @@ def test_earned_value_is_that_made_before(demo_month: MonthResult) -> None:
     for project, mine in milestones.groupby("project"):
         assert complete(project) == weighted_complete(mine)
     assert complete("nobody") is None
+
+
+def _newest_each_month_before(facts: pd.DataFrame, among: pd.Series,
+                              months: list[str]) -> pd.Series:
+    """consolidate.newest_each_month as it was: the (project, table, month, submission) in
+    force looked up by a MultiIndex."""
+    chosen = pd.Series(False, index=facts.index)
+    if not among.any() or not months:
+        return chosen
+    rows = facts.loc[among]
+    versions = (rows.drop_duplicates(["project", "tbl", "submission_id"])
+                .sort_values(["revision", "period", "received_at", "submission_id"]))
+    in_force: list[tuple[Any, Any, str, Any]] = []
+    order = list(zip(versions.project.tolist(), versions.tbl.tolist(), versions.period.tolist(),
+                     versions.submission_id.tolist(), strict=True))
+    for month in months:
+        last: dict[tuple[Any, Any], Any] = {}
+        for project, table, when, submission in order:
+            if when <= month:
+                last[(project, table)] = submission
+        in_force += [(project, table, month, submission)
+                     for (project, table), submission in last.items()]
+    if not in_force:
+        return chosen
+    keys = pd.MultiIndex.from_arrays([rows.project, rows.tbl, rows.month, rows.submission_id])
+    chosen[among] = keys.isin(in_force)
+    return chosen
+
+
+def _series_before(facts: pd.DataFrame, periods: list[str],
+                   indicator: str = INVESTMENT) -> pd.DataFrame:
+    """variance.monthly_series as it was: each month's sums grouped on their own."""
+    columns = ["project", "month", ACTUAL, PLAN]
+    if not periods:
+        return pd.DataFrame(columns=columns)
+    window = facts[facts.month.isin(periods) & facts.tbl.isin(indicator_tables(indicator))]
+    if set(SELECTION_COLUMNS) <= set(window.columns):
+        window = window[SELECTION_COLUMNS]
+    window = with_indicator(window, max(periods))
+    actual = window.tbl.isin(ACTUAL_TABLES) & (window.period <= window.month)
+    plan = _newest_each_month_before(window, window.tbl.isin(PLAN_TABLES), periods)
+    mine = window.indicator == indicator
+    chosen = pd.concat([window.loc[actual & mine, ["month", "project", "amount"]]
+                        .assign(basis=ACTUAL),
+                        window.loc[plan & mine, ["month", "project", "amount"]]
+                        .assign(basis=PLAN)])
+    parts = []
+    for month, rows in chosen.groupby("month", sort=False):
+        sums = rows.groupby(["project", "basis"]).amount.sum().unstack(fill_value=0)
+        parts.append((month, sums.reindex(columns=[ACTUAL, PLAN], fill_value=0.0)
+                      .reset_index().assign(month=month)))
+    ordered = [frame for month in periods for m, frame in parts if m == month]
+    if not ordered:
+        return pd.DataFrame(columns=pd.Index(columns, name="basis"))
+    return pd.concat(ordered, ignore_index=True)[columns]
+
+
+def _same_frame(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got.columns.name == expected.columns.name
+    assert list(got.dtypes) == list(expected.dtypes)
+    assert type(got.index) is type(expected.index)
+    for column in got.columns:
+        assert ([type(v) for v in got[column].tolist()]
+                == [type(v) for v in expected[column].tolist()])
+
+
+_WINDOWS = [last_twelve_months("2026-10"), last_twelve_months("2026-03"),
+            ["2026-10"], ["2026-09", "2026-10", "2026-09"], ["2026-10", "2026-01"],
+            ["1999-01"], []]
+
+
+@pytest.mark.parametrize("periods", _WINDOWS)
+@pytest.mark.parametrize("indicator", [INVESTMENT, "sales:AMOUNT", "sales:AREA"])
+def test_series_is_that_summed_month_by_month_before(demo_month: MonthResult,
+                                                     periods: list[str],
+                                                     indicator: str) -> None:
+    facts = demo_month.facts
+    _same_frame(monthly_series(facts, periods, indicator),
+                _series_before(facts, periods, indicator))
+    among = facts.tbl.isin(PLAN_TABLES)
+    pd.testing.assert_series_equal(newest_each_month(facts, among, periods),
+                                   _newest_each_month_before(facts, among, periods))
+
+
+@settings(max_examples=150, deadline=None)
+@given(facts=_histories(), periods=st.lists(st.sampled_from(_MONTHS), min_size=1,
+                                            max_size=8),
+       indicator=st.sampled_from(["investment", "sales:AMOUNT"]))
+def test_generated_series_are_those_summed_month_by_month_before(
+        facts: pd.DataFrame, periods: list[str], indicator: str) -> None:
+    """Months in any order, some twice; amounts whose float sums depend on their order."""
+    _same_frame(monthly_series(facts, periods, indicator),
+                _series_before(facts, periods, indicator))
+    among = facts.tbl.isin(PLAN_TABLES)
+    pd.testing.assert_series_equal(newest_each_month(facts, among, periods),
+                                   _newest_each_month_before(facts, among, periods))

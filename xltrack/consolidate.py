@@ -161,27 +161,30 @@ def newest_each_month(facts: pd.DataFrame, among: pd.Series, months: list[str]) 
     The versions are put in order once (the same order as `_newest`), and each month takes,
     per project and table, the last of them filed by then: one pass for a whole series of
     months, rather than a choice over the whole history for each month."""
-    chosen = pd.Series(False, index=facts.index)
     if not among.any() or not months:
-        return chosen
-    rows = facts.loc[among]
-    versions = (rows.drop_duplicates(["project", "tbl", "submission_id"])
+        return pd.Series(False, index=facts.index)
+    inside = np.flatnonzero(among.to_numpy(dtype=bool))
+    versions = (facts.iloc[inside][["project", "tbl", "submission_id", "revision", "period",
+                                    "received_at"]]
+                .drop_duplicates(["project", "tbl", "submission_id"])
                 .sort_values(["revision", "period", "received_at", "submission_id"]))
-    in_force: list[tuple[Any, Any, str, Any]] = []
+    in_force: dict[tuple[Any, Any, Any], Any] = {}  # (project, table, month): its submission
     order = list(zip(versions.project.tolist(), versions.tbl.tolist(), versions.period.tolist(),
                      versions.submission_id.tolist(), strict=True))
     for month in months:
-        last: dict[tuple[Any, Any], Any] = {}
         for project, table, when, submission in order:
             if when <= month:
-                last[(project, table)] = submission
-        in_force += [(project, table, month, submission)
-                     for (project, table), submission in last.items()]
-    if not in_force:
-        return chosen
-    keys = pd.MultiIndex.from_arrays([rows.project, rows.tbl, rows.month, rows.submission_id])
-    chosen[among] = keys.isin(in_force)
-    return chosen
+                in_force[(project, table, month)] = submission
+    # each fact looked up by its project, table and month (as a MultiIndex.isin of the
+    # (project, table, month, submission) in force, in plain Python: the facts are few)
+    keys = zip(*(facts[k].to_numpy()[inside].tolist()
+                 for k in ("project", "tbl", "month", "submission_id")), strict=True)
+    missing = object()
+    hit = np.array([in_force.get((project, table, month), missing) == submission
+                    for project, table, month, submission in keys], dtype=bool)
+    chosen = np.zeros(len(facts), dtype=bool)
+    chosen[inside[hit]] = True
+    return pd.Series(chosen, index=facts.index)
 
 
 def _span_masks(selected: pd.DataFrame, period: str) -> dict[str, pd.Series]:
