@@ -1,13 +1,16 @@
 """The month's faster steps give what the steps before them gave (kept here as the
 reference): rows.records is to_dict("records"), value for value and type for type, the
 earned value's weighted completion is weighted_complete of each project's own frame, and the
-monthly series, summed in one grouping, is the series summed month by month."""
+monthly series, each month grouped as a Series, is the series summed as frames, and the
+newest versions and each project's current plan, chosen as Python values or integers, are
+those chosen as frames."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -23,6 +26,10 @@ from xltrack.consolidate import (
     PLAN_TABLES,
     SELECTION_COLUMNS,
     Consolidation,
+    _current,
+    _first_revision,
+    _newest,
+    _pairs,
     indicator_tables,
     newest_each_month,
     with_indicator,
@@ -178,3 +185,66 @@ def test_generated_series_are_those_summed_month_by_month_before(
     among = facts.tbl.isin(PLAN_TABLES)
     pd.testing.assert_series_equal(newest_each_month(facts, among, periods),
                                    _newest_each_month_before(facts, among, periods))
+
+
+def _newest_before(facts: pd.DataFrame, among: pd.Series) -> pd.Series:
+    """consolidate._newest as it was: the versions sorted and grouped as a frame."""
+    if not among.any():
+        return among
+    pair = _pairs(facts)
+    submission = facts.submission_id.to_numpy(dtype="int64")
+    version = pair * (int(submission.max()) + 1) + submission
+    inside = np.flatnonzero(among.to_numpy(dtype=bool))
+    first = inside[pd.Series(version[inside]).drop_duplicates().index]
+    versions = pd.DataFrame({
+        "pair": pair[first], "version": version[first],
+        **{k: facts[k].iloc[first].to_numpy()
+           for k in ("revision", "period", "received_at", "submission_id")}})
+    newest = (versions.sort_values(["revision", "period", "received_at", "submission_id"])
+              .groupby("pair").tail(1).version)
+    return among & pd.Series(version, index=among.index).isin(newest.to_numpy())
+
+
+def _current_before(records: pd.DataFrame) -> pd.DataFrame:
+    """consolidate._current as it was: a sort, a groupby's last and a join."""
+    order = records.sort_values(["revision", "period", "received_at", "submission_id"])
+    newest = order.groupby("project_id").submission_id.last().rename("newest")
+    joined = records.join(newest, on="project_id")
+    return joined[joined.submission_id == joined.newest].drop(columns="newest")
+
+
+def _shuffled(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sample(frac=1, random_state=7)
+
+
+def test_newest_is_that_chosen_before(demo_month: MonthResult) -> None:
+    for facts in (demo_month.facts, _shuffled(demo_month.facts)):
+        planned = facts.tbl.isin(PLAN_TABLES)
+        for among in (planned, planned & _first_revision(facts, ["project", "tbl"]),
+                      planned & (facts.period <= "2026-03"), planned & False):
+            pd.testing.assert_series_equal(_newest(facts, among), _newest_before(facts, among))
+    missing = demo_month.facts.assign(received_at=demo_month.facts.received_at.where(
+        demo_month.facts.index % 7 != 0, None))
+    among = missing.tbl.isin(PLAN_TABLES)
+    pd.testing.assert_series_equal(_newest(missing, among), _newest_before(missing, among))
+
+
+@settings(max_examples=100, deadline=None)
+@given(facts=_histories())
+def test_generated_newest_is_that_chosen_before(facts: pd.DataFrame) -> None:
+    among = facts.tbl.isin(PLAN_TABLES)
+    pd.testing.assert_series_equal(_newest(facts, among), _newest_before(facts, among))
+
+
+@pytest.mark.parametrize("period", ["2026-10", "2026-03", "2026-01"])
+def test_current_is_that_found_before(demo_month: MonthResult, period: str) -> None:
+    with store.open_store(demo_month.db) as conn:
+        plan = store.records_in_force(conn, period, "Plan")
+    assert not plan.empty  # milestone_status reads no plan when there is none
+    tied = plan.assign(received_at=plan.received_at.iloc[0], period=plan.period.iloc[0])
+    missing = plan.assign(project_id=plan.project_id.where(plan.index % 5 != 0, None))
+    for rows in (plan, _shuffled(plan), tied, _shuffled(tied), missing,
+                 plan[plan.revision == plan.revision.min()], plan.iloc[:0]):
+        got, expected = _current(rows), _current_before(rows)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert list(got.dtypes) == list(expected.dtypes)

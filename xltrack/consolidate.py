@@ -127,15 +127,32 @@ def _newest(facts: pd.DataFrame, among: pd.Series, pair: np.ndarray | None = Non
     inside = np.flatnonzero(among.to_numpy(dtype=bool))
     # one fact per version, by its position: the facts among are not copied for it
     first = inside[pd.Series(version[inside]).drop_duplicates().index]
-    versions = pd.DataFrame({
-        "pair": pair[first], "version": version[first],
-        **{k: facts[k].iloc[first].to_numpy()
-           for k in ("revision", "period", "received_at", "submission_id")}})
-    newest = (versions.sort_values(["revision", "period", "received_at", "submission_id"])
-              .groupby("pair").tail(1).version)
+    newest = _newest_versions(pair[first], version[first], [
+        facts[k].to_numpy()[first] for k in ("revision", "period", "received_at",
+                                               "submission_id")])
     # a table of the few newest versions, looked up by each fact (numpy's isin would sort
     # all the facts' versions with them)
-    return among & pd.Series(version, index=among.index).isin(newest.to_numpy())
+    return among & pd.Series(version, index=among.index).isin(newest)
+
+
+def _newest_versions(pair: np.ndarray, version: np.ndarray,
+                     order: list[np.ndarray]) -> np.ndarray:
+    """The newest of these versions for each pair: the last in order of `order` (revision,
+    period, received, submission). The versions are few: put in order as Python values,
+    unless one is missing (then as a frame, which sorts a missing value last)."""
+    keys = [column.tolist() for column in order]
+    if all(v is not None and v == v for column in keys for v in column):
+        last: dict[Any, Any] = {}
+        for at in sorted(range(len(version)), key=lambda i: tuple(k[i] for k in keys)):
+            last[pair[at]] = version[at]
+        return np.array(list(last.values()), dtype=version.dtype)
+    versions = pd.DataFrame({"pair": pair, "version": version,
+                             **dict(zip(["revision", "period", "received_at", "submission_id"],
+                                        order, strict=True))})
+    newest: np.ndarray = (versions.sort_values(["revision", "period", "received_at",
+                                                "submission_id"])
+                          .groupby("pair").tail(1).version.to_numpy())
+    return newest
 
 
 def _pairs(facts: pd.DataFrame) -> np.ndarray:
@@ -384,6 +401,23 @@ def trace(facts: pd.DataFrame, period: str, project: str, indicator: str = INVES
 
 def _current(records: pd.DataFrame) -> pd.DataFrame:
     """Each project's rows from the newest submission (revision, period, received)."""
+    columns = [records[k] for k in ("revision", "period", "received_at", "submission_id")]
+    if records.project_id.isna().any() or any(column.isna().any() for column in columns):
+        return _current_by_frames(records)
+    # the newest submission of each project: the last of its rows in order of their ranks in
+    # each column (as a sort of the columns orders them), found by integers
+    ranks = [pd.factorize(column, sort=True)[0] for column in columns]
+    projects = pd.factorize(records.project_id)[0]
+    order = np.lexsort(ranks[::-1])
+    last = np.full(int(projects.max()) + 1 if len(projects) else 0, -1, dtype=np.int64)
+    np.maximum.at(last, projects[order], np.arange(len(order)))  # each project's last place
+    submission = records.submission_id.to_numpy()
+    current: pd.DataFrame = records[submission == submission[order[last]][projects]]
+    return current
+
+
+def _current_by_frames(records: pd.DataFrame) -> pd.DataFrame:
+    """_current of rows missing a project or part of their submission's order."""
     order = records.sort_values(["revision", "period", "received_at", "submission_id"])
     newest = order.groupby("project_id").submission_id.last().rename("newest")
     joined = records.join(newest, on="project_id")
