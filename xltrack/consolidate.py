@@ -246,16 +246,50 @@ def consolidate(facts: pd.DataFrame, register: Register, period: str,
     by_project = _complete(summed, projects)
     with_owner = by_project.merge(projects[["project", "subsidiary", "segment"]], on="project")
     with_owner["group"] = GROUP
+    figures = _rolled_up(with_owner)
+    figures["amount"] = figures.amount.round(2)
+    return Consolidation(period, figures, projects,
+                         milestone_status(plan, progress, period))
+
+
+_FIGURE_COLUMNS = ["level", "key", "indicator", "basis", "span", "amount"]
+
+
+def _rolled_up(with_owner: pd.DataFrame) -> pd.DataFrame:
+    """Each level's sums per key, indicator, basis and span, level after level.
+
+    Each level's amounts are grouped (once per level, as before: pandas' float sums depend on
+    the rows grouped with them) by one integer per group, its texts' ranks as they sort: the
+    same groups in the same order, so the same sums, without four keys to group by."""
+    keys = [with_owner[k] for k in (*LEVELS, "indicator", "basis", "span")]
+    if with_owner.amount.dtype != np.float64 or any(k.isna().any() for k in keys):
+        return _rolled_up_by_frames(with_owner)
+    ranked = [pd.factorize(k, sort=True) for k in keys]
+    (ind, ind_names), (bas, bas_names), (spa, spa_names) = ranked[len(LEVELS):]
+    width = len(ind_names) * len(bas_names) * len(spa_names)
+    within = (ind.astype(np.int64) * len(bas_names) + bas) * len(spa_names) + spa
+    amount = pd.Series(with_owner.amount.to_numpy())
+    parts = []
+    for level, (codes, names) in zip(LEVELS, ranked, strict=False):
+        sums = amount.groupby(codes.astype(np.int64) * width + within).sum()
+        code = sums.index.to_numpy()
+        rest = code % width
+        parts.append(pd.DataFrame({
+            "level": level, "key": names.take(code // width),
+            "indicator": ind_names.take(rest // (len(bas_names) * len(spa_names))),
+            "basis": bas_names.take(rest // len(spa_names) % len(bas_names)),
+            "span": spa_names.take(rest % len(spa_names)), "amount": sums.to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _rolled_up_by_frames(with_owner: pd.DataFrame) -> pd.DataFrame:
+    """_rolled_up of amounts that are not all floats, or of a key missing: grouped as frames."""
     levels = []
     for level in LEVELS:
         rolled = (with_owner.groupby([level, "indicator", "basis", "span"]).amount.sum()
                   .reset_index().rename(columns={level: "key"}))
         levels.append(rolled.assign(level=level))
-    figures = pd.concat(levels, ignore_index=True)[
-        ["level", "key", "indicator", "basis", "span", "amount"]]
-    figures["amount"] = figures.amount.round(2)
-    return Consolidation(period, figures, projects,
-                         milestone_status(plan, progress, period))
+    return pd.concat(levels, ignore_index=True)[_FIGURE_COLUMNS]
 
 
 def _summed(facts: pd.DataFrame, period: str) -> pd.DataFrame:
