@@ -37,7 +37,7 @@ from xltrack.consolidate import (
 from xltrack.earned_value import _weighted_by_project, project_earned_value, weighted_complete
 from xltrack.monthly import MonthResult
 from xltrack.rows import records
-from xltrack.variance import last_twelve_months, monthly_series
+from xltrack.variance import _given, last_twelve_months, monthly_series
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -248,3 +248,22 @@ def test_current_is_that_found_before(demo_month: MonthResult, period: str) -> N
         got, expected = _current(rows), _current_before(rows)
         pd.testing.assert_frame_equal(got, expected, check_exact=True)
         assert list(got.dtypes) == list(expected.dtypes)
+
+
+def _given_before(explanations: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """variance._explain's explanations as it read them: row by row (itertuples)."""
+    given: dict[tuple[str, str], str] = {}
+    for row in explanations.itertuples():
+        given[(str(row.project_id), str(row.indicator))] = str(row.explanation)
+    return given
+
+
+def test_explanations_are_read_as_before(demo_month: MonthResult) -> None:
+    with store.open_store(demo_month.db) as conn:
+        explanations = store.records_in_force(conn, demo_month.period, "Explanations")
+    assert not explanations.empty
+    odd = pd.DataFrame({"project_id": [1, None, "P", "P"], "indicator": ["plan", 2.5, "x", "x"],
+                        "explanation": [float("nan"), "a", "first", "second"]})
+    for explained in (explanations, pd.concat([explanations, odd], ignore_index=True)):
+        assert list(_given(explained).items()) == list(_given_before(explained).items())
+    assert _given(None) == {} and _given(explanations.iloc[:0]) == {}

@@ -420,12 +420,21 @@ def topic_of(comparison: str, indicator: str) -> str:
     return "investment" if indicator == INVESTMENT else "sales"
 
 
-def _explain(flags: pd.DataFrame, explanations: pd.DataFrame | None) -> pd.DataFrame:
-    """Join each flag to the subsidiary's explanation; flag a major one left unexplained."""
+def _given(explanations: pd.DataFrame | None) -> dict[tuple[str, str], str]:
+    """The explanation given per (project, topic), the last given if several; the columns'
+    values taken out at once (the Python values itertuples gives a row)."""
     given: dict[tuple[str, str], str] = {}
     if explanations is not None and not explanations.empty:
-        for row in explanations.itertuples():
-            given[(str(row.project_id), str(row.indicator))] = str(row.explanation)
+        for project, topic, text in zip(explanations.project_id.tolist(),
+                                        explanations.indicator.tolist(),
+                                        explanations.explanation.tolist(), strict=True):
+            given[(str(project), str(topic))] = str(text)
+    return given
+
+
+def _explain(flags: pd.DataFrame, explanations: pd.DataFrame | None) -> pd.DataFrame:
+    """Join each flag to the subsidiary's explanation; flag a major one left unexplained."""
+    given = _given(explanations)
     flags["explanation"] = [given.get((p, topic_of(c, i)), "") for p, c, i in
                             zip(flags.project, flags.comparison, flags.indicator, strict=True)]
     unexplained = flags[(flags.severity == Severity.MAJOR) & (flags.explanation == "")]
