@@ -342,15 +342,18 @@ def _summed(facts: pd.DataFrame, period: str) -> pd.DataFrame:
                 continue
             summed = pd.Series(amount[rows]).groupby(key[rows]).sum()
             codes = summed.index.to_numpy()
-            sums.append(pd.DataFrame({
-                "project": project_names[codes // width],
-                "indicator": indicator_names[codes % width],
-                "basis": basis, "span": span, "amount": summed.to_numpy()}))
+            sums.append((codes, basis, span, summed.to_numpy()))
     if not sums:
         return pd.DataFrame({k: pd.Series(dtype=float if k == "amount" else object)
                              for k in columns})
-    return (pd.concat(sums, ignore_index=True).groupby(columns[:-1]).amount.sum()
-            .reset_index())
+    # the sums as one frame made of their columns (the frame their frames concatenated make)
+    codes = np.concatenate([part[0] for part in sums])
+    every = pd.DataFrame({
+        "project": project_names[codes // width], "indicator": indicator_names[codes % width],
+        **{name: np.concatenate([np.full(len(part[0]), part[i], dtype=object) for part in sums])
+           for i, name in ((1, "basis"), (2, "span"))},
+        "amount": np.concatenate([part[3] for part in sums])})
+    return every.groupby(columns[:-1]).amount.sum().reset_index()
 
 
 def revision_min(group: np.ndarray, revision: np.ndarray) -> np.ndarray:
