@@ -1,6 +1,7 @@
 """consolidate's sums, taken over masks and integer keys without copying the facts, are the
-figures of the summing it did before (kept here as the reference): same values to the last
-bit, dtypes and order, on the demo history and on generated facts."""
+figures of the summing it did before (kept here as the reference, each level grouped as a
+frame by its four texts): same values to the last bit, dtypes and order, on the demo history
+and on generated facts."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from xltrack.consolidate import (
     LEVELS,
     SELECTION_COLUMNS,
     _complete,
+    _rolled_up,
     _selected_parts,
     _span_masks,
+    _summed,
     consolidate,
     projects_frame,
     with_indicator,
@@ -40,15 +43,19 @@ def _figures_before(facts: pd.DataFrame, register: Register, period: str) -> pd.
     by_project = _complete(summed, projects)
     with_owner = by_project.merge(projects[["project", "subsidiary", "segment"]], on="project")
     with_owner["group"] = GROUP
+    figures = _levels_before(with_owner)
+    figures["amount"] = figures.amount.round(2)
+    return figures
+
+
+def _levels_before(with_owner: pd.DataFrame) -> pd.DataFrame:
     levels = []
     for level in LEVELS:
         rolled = (with_owner.groupby([level, "indicator", "basis", "span"]).amount.sum()
                   .reset_index().rename(columns={level: "key"}))
         levels.append(rolled.assign(level=level))
-    figures = pd.concat(levels, ignore_index=True)[
+    return pd.concat(levels, ignore_index=True)[
         ["level", "key", "indicator", "basis", "span", "amount"]]
-    figures["amount"] = figures.amount.round(2)
-    return figures
 
 
 def _same(facts: pd.DataFrame, register: Register, period: str) -> pd.DataFrame:
@@ -102,3 +109,19 @@ def test_generated_figures_are_those_summed_before(seed: int, period: str) -> No
 
 def test_no_facts_give_the_same_figures(register: Register) -> None:
     _same(pd.DataFrame(), register, "2026-10")
+
+
+def test_levels_missing_a_key_or_not_floats_are_rolled_up_as_before(register: Register) -> None:
+    """_rolled_up's frames path (a key missing, amounts not floats) is the grouping before."""
+    figures = consolidate(_generated(2, register), register, "2026-10").figures
+    projects = projects_frame(register)
+    summed = _summed(_generated(2, register), "2026-10")
+    by_project = _complete(summed, projects)
+    owner = by_project.merge(projects[["project", "subsidiary", "segment"]], on="project")
+    owner["group"] = GROUP
+    for with_owner in (owner, owner.assign(amount=owner.amount.astype(object)),
+                       owner.assign(segment=owner.segment.where(owner.index % 3 != 0))):
+        now, before = _rolled_up(with_owner), _levels_before(with_owner)
+        pd.testing.assert_frame_equal(now, before, check_exact=True)
+        assert list(now.dtypes) == list(before.dtypes)
+    assert len(figures) == len(_rolled_up(owner))

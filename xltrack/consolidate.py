@@ -127,15 +127,32 @@ def _newest(facts: pd.DataFrame, among: pd.Series, pair: np.ndarray | None = Non
     inside = np.flatnonzero(among.to_numpy(dtype=bool))
     # one fact per version, by its position: the facts among are not copied for it
     first = inside[pd.Series(version[inside]).drop_duplicates().index]
-    versions = pd.DataFrame({
-        "pair": pair[first], "version": version[first],
-        **{k: facts[k].iloc[first].to_numpy()
-           for k in ("revision", "period", "received_at", "submission_id")}})
-    newest = (versions.sort_values(["revision", "period", "received_at", "submission_id"])
-              .groupby("pair").tail(1).version)
+    newest = _newest_versions(pair[first], version[first], [
+        facts[k].to_numpy()[first] for k in ("revision", "period", "received_at",
+                                               "submission_id")])
     # a table of the few newest versions, looked up by each fact (numpy's isin would sort
     # all the facts' versions with them)
-    return among & pd.Series(version, index=among.index).isin(newest.to_numpy())
+    return among & pd.Series(version, index=among.index).isin(newest)
+
+
+def _newest_versions(pair: np.ndarray, version: np.ndarray,
+                     order: list[np.ndarray]) -> np.ndarray:
+    """The newest of these versions for each pair: the last in order of `order` (revision,
+    period, received, submission). The versions are few: put in order as Python values,
+    unless one is missing (then as a frame, which sorts a missing value last)."""
+    keys = [column.tolist() for column in order]
+    if all(v is not None and v == v for column in keys for v in column):
+        last: dict[Any, Any] = {}
+        for at in sorted(range(len(version)), key=lambda i: tuple(k[i] for k in keys)):
+            last[pair[at]] = version[at]
+        return np.array(list(last.values()), dtype=version.dtype)
+    versions = pd.DataFrame({"pair": pair, "version": version,
+                             **dict(zip(["revision", "period", "received_at", "submission_id"],
+                                        order, strict=True))})
+    newest: np.ndarray = (versions.sort_values(["revision", "period", "received_at",
+                                                "submission_id"])
+                          .groupby("pair").tail(1).version.to_numpy())
+    return newest
 
 
 def _pairs(facts: pd.DataFrame) -> np.ndarray:
@@ -161,27 +178,30 @@ def newest_each_month(facts: pd.DataFrame, among: pd.Series, months: list[str]) 
     The versions are put in order once (the same order as `_newest`), and each month takes,
     per project and table, the last of them filed by then: one pass for a whole series of
     months, rather than a choice over the whole history for each month."""
-    chosen = pd.Series(False, index=facts.index)
     if not among.any() or not months:
-        return chosen
-    rows = facts.loc[among]
-    versions = (rows.drop_duplicates(["project", "tbl", "submission_id"])
+        return pd.Series(False, index=facts.index)
+    inside = np.flatnonzero(among.to_numpy(dtype=bool))
+    versions = (facts.iloc[inside][["project", "tbl", "submission_id", "revision", "period",
+                                    "received_at"]]
+                .drop_duplicates(["project", "tbl", "submission_id"])
                 .sort_values(["revision", "period", "received_at", "submission_id"]))
-    in_force: list[tuple[Any, Any, str, Any]] = []
+    in_force: dict[tuple[Any, Any, Any], Any] = {}  # (project, table, month): its submission
     order = list(zip(versions.project.tolist(), versions.tbl.tolist(), versions.period.tolist(),
                      versions.submission_id.tolist(), strict=True))
     for month in months:
-        last: dict[tuple[Any, Any], Any] = {}
         for project, table, when, submission in order:
             if when <= month:
-                last[(project, table)] = submission
-        in_force += [(project, table, month, submission)
-                     for (project, table), submission in last.items()]
-    if not in_force:
-        return chosen
-    keys = pd.MultiIndex.from_arrays([rows.project, rows.tbl, rows.month, rows.submission_id])
-    chosen[among] = keys.isin(in_force)
-    return chosen
+                in_force[(project, table, month)] = submission
+    # each fact looked up by its project, table and month (as a MultiIndex.isin of the
+    # (project, table, month, submission) in force, in plain Python: the facts are few)
+    keys = zip(*(facts[k].to_numpy()[inside].tolist()
+                 for k in ("project", "tbl", "month", "submission_id")), strict=True)
+    missing = object()
+    hit = np.array([in_force.get((project, table, month), missing) == submission
+                    for project, table, month, submission in keys], dtype=bool)
+    chosen = np.zeros(len(facts), dtype=bool)
+    chosen[inside[hit]] = True
+    return pd.Series(chosen, index=facts.index)
 
 
 def _span_masks(selected: pd.DataFrame, period: str) -> dict[str, pd.Series]:
@@ -226,16 +246,50 @@ def consolidate(facts: pd.DataFrame, register: Register, period: str,
     by_project = _complete(summed, projects)
     with_owner = by_project.merge(projects[["project", "subsidiary", "segment"]], on="project")
     with_owner["group"] = GROUP
+    figures = _rolled_up(with_owner)
+    figures["amount"] = figures.amount.round(2)
+    return Consolidation(period, figures, projects,
+                         milestone_status(plan, progress, period))
+
+
+_FIGURE_COLUMNS = ["level", "key", "indicator", "basis", "span", "amount"]
+
+
+def _rolled_up(with_owner: pd.DataFrame) -> pd.DataFrame:
+    """Each level's sums per key, indicator, basis and span, level after level.
+
+    Each level's amounts are grouped (once per level, as before: pandas' float sums depend on
+    the rows grouped with them) by one integer per group, its texts' ranks as they sort: the
+    same groups in the same order, so the same sums, without four keys to group by."""
+    keys = [with_owner[k] for k in (*LEVELS, "indicator", "basis", "span")]
+    if with_owner.amount.dtype != np.float64 or any(k.isna().any() for k in keys):
+        return _rolled_up_by_frames(with_owner)
+    ranked = [pd.factorize(k, sort=True) for k in keys]
+    (ind, ind_names), (bas, bas_names), (spa, spa_names) = ranked[len(LEVELS):]
+    width = len(ind_names) * len(bas_names) * len(spa_names)
+    within = (ind.astype(np.int64) * len(bas_names) + bas) * len(spa_names) + spa
+    amount = pd.Series(with_owner.amount.to_numpy())
+    parts = []
+    for level, (codes, names) in zip(LEVELS, ranked, strict=False):
+        sums = amount.groupby(codes.astype(np.int64) * width + within).sum()
+        code = sums.index.to_numpy()
+        rest = code % width
+        parts.append(pd.DataFrame({
+            "level": level, "key": names.take(code // width),
+            "indicator": ind_names.take(rest // (len(bas_names) * len(spa_names))),
+            "basis": bas_names.take(rest // len(spa_names) % len(bas_names)),
+            "span": spa_names.take(rest % len(spa_names)), "amount": sums.to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _rolled_up_by_frames(with_owner: pd.DataFrame) -> pd.DataFrame:
+    """_rolled_up of amounts that are not all floats, or of a key missing: grouped as frames."""
     levels = []
     for level in LEVELS:
         rolled = (with_owner.groupby([level, "indicator", "basis", "span"]).amount.sum()
                   .reset_index().rename(columns={level: "key"}))
         levels.append(rolled.assign(level=level))
-    figures = pd.concat(levels, ignore_index=True)[
-        ["level", "key", "indicator", "basis", "span", "amount"]]
-    figures["amount"] = figures.amount.round(2)
-    return Consolidation(period, figures, projects,
-                         milestone_status(plan, progress, period))
+    return pd.concat(levels, ignore_index=True)[_FIGURE_COLUMNS]
 
 
 def _summed(facts: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -288,15 +342,18 @@ def _summed(facts: pd.DataFrame, period: str) -> pd.DataFrame:
                 continue
             summed = pd.Series(amount[rows]).groupby(key[rows]).sum()
             codes = summed.index.to_numpy()
-            sums.append(pd.DataFrame({
-                "project": project_names[codes // width],
-                "indicator": indicator_names[codes % width],
-                "basis": basis, "span": span, "amount": summed.to_numpy()}))
+            sums.append((codes, basis, span, summed.to_numpy()))
     if not sums:
         return pd.DataFrame({k: pd.Series(dtype=float if k == "amount" else object)
                              for k in columns})
-    return (pd.concat(sums, ignore_index=True).groupby(columns[:-1]).amount.sum()
-            .reset_index())
+    # the sums as one frame made of their columns (the frame their frames concatenated make)
+    codes = np.concatenate([part[0] for part in sums])
+    every = pd.DataFrame({
+        "project": project_names[codes // width], "indicator": indicator_names[codes % width],
+        **{name: np.concatenate([np.full(len(part[0]), part[i], dtype=object) for part in sums])
+           for i, name in ((1, "basis"), (2, "span"))},
+        "amount": np.concatenate([part[3] for part in sums])})
+    return every.groupby(columns[:-1]).amount.sum().reset_index()
 
 
 def revision_min(group: np.ndarray, revision: np.ndarray) -> np.ndarray:
@@ -381,6 +438,23 @@ def trace(facts: pd.DataFrame, period: str, project: str, indicator: str = INVES
 
 def _current(records: pd.DataFrame) -> pd.DataFrame:
     """Each project's rows from the newest submission (revision, period, received)."""
+    columns = [records[k] for k in ("revision", "period", "received_at", "submission_id")]
+    if records.project_id.isna().any() or any(column.isna().any() for column in columns):
+        return _current_by_frames(records)
+    # the newest submission of each project: the last of its rows in order of their ranks in
+    # each column (as a sort of the columns orders them), found by integers
+    ranks = [pd.factorize(column, sort=True)[0] for column in columns]
+    projects = pd.factorize(records.project_id)[0]
+    order = np.lexsort(ranks[::-1])
+    last = np.full(int(projects.max()) + 1 if len(projects) else 0, -1, dtype=np.int64)
+    np.maximum.at(last, projects[order], np.arange(len(order)))  # each project's last place
+    submission = records.submission_id.to_numpy()
+    current: pd.DataFrame = records[submission == submission[order[last]][projects]]
+    return current
+
+
+def _current_by_frames(records: pd.DataFrame) -> pd.DataFrame:
+    """_current of rows missing a project or part of their submission's order."""
     order = records.sort_values(["revision", "period", "received_at", "submission_id"])
     newest = order.groupby("project_id").submission_id.last().rename("newest")
     joined = records.join(newest, on="project_id")

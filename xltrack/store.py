@@ -487,19 +487,22 @@ def facts_in_force(conn: Connection, period: str, origins: bool = True) -> pd.Da
     # The month rows, then each month of the year rows (m01, m02, ...): made column by column
     # from pieces of the sums, so that neither the parts nor a copy of the year rows are held
     # with the whole (a large history's year rows make hundreds of thousands of facts).
-    on_month, on_year = sums.month.notna(), sums.year.notna()
-    year = sums.year[on_year].astype("int64")
+    on_month, on_year = sums.month.notna(), sums.year.notna().to_numpy()
+    years = sums.year.to_numpy()
     spread = []
     for key in _MONTHS if on_year.any() else ():  # a year's row spread to its months
-        has = on_year & sums[key].notna()
-        if has.any():
+        has = np.flatnonzero(on_year & sums[key].notna().to_numpy())
+        if len(has):
             # each month's name made once and shared by its rows: a few dozen texts, not one
-            # per row (a large history holds hundreds of thousands of such rows)
-            names = {y: f"{y:04d}-{key[1:]}" for y in year[has[on_year]].unique()}
-            spread.append((key, has, year[has[on_year]].map(names)))
+            # per row (a large history holds hundreds of thousands of such rows); taken for
+            # each row by its year's place among them (as a Series' map would, without its
+            # overhead)
+            year = years[has].astype("int64")
+            distinct, place = np.unique(year, return_inverse=True)
+            names = np.array([f"{y:04d}-{key[1:]}" for y in distinct.tolist()], dtype=object)
+            spread.append((key, has, pd.Series(names[place])))
     # which row of the sums each fact is, and from which of its columns its amount comes
-    at = [np.flatnonzero(on_month.to_numpy()), *(np.flatnonzero(has.to_numpy())
-                                                 for _, has, _ in spread)]
+    at = [np.flatnonzero(on_month.to_numpy()), *(has for _, has, _ in spread)]
     where = np.concatenate(at)
     amount = np.concatenate([sums[key].to_numpy()[rows] for key, rows in zip(
         ["amount", *(key for key, _, _ in spread)], at, strict=True)])
@@ -615,8 +618,10 @@ def records_in_force(conn: Connection, period: str, table: str) -> pd.DataFrame:
     seen: dict[str, str] = {}
     while batch := cursor.fetchmany(_BATCH):
         rows = []
-        for sid, row, data, p, rev, rec, file in batch:
-            values = json.loads(data)
+        # the batch's data parsed at once, as one JSON array of its rows' objects: the same
+        # dicts as a json.loads each, without a call per row
+        parsed = json.loads(f"[{','.join([r[2] for r in batch])}]")
+        for (sid, row, _, p, rev, rec, file), values in zip(batch, parsed, strict=True):
             if fields is None:
                 fields = list(values)
                 if set(fields) & set(_ORIGIN):  # a field named like an origin: as before

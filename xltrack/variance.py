@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -207,9 +208,47 @@ def monthly_series(facts: pd.DataFrame, periods: list[str],
                         .assign(basis=ACTUAL),
                         window.loc[plan & mine, ["month", "project", "amount"]]
                         .assign(basis=PLAN)])
+    if chosen.empty:  # nothing in force in any of the months
+        return pd.DataFrame(columns=pd.Index(columns, name="basis"))
+    if chosen.amount.dtype != np.float64 or chosen.project.isna().any():
+        return _series_by_frames(chosen, periods, columns)
+    # Summed month by month: pandas' float sums depend on the rows grouped with them (a
+    # grouping whose rows come in the order of their groups is summed by numpy's reduceat,
+    # any other by pandas' compensated sum), and a month's figures must be the same whatever
+    # months are asked for with it. Each month's amounts are grouped as a Series by one
+    # integer per (project, basis), ranked as the texts sort: the same groups, in the same
+    # order, so the same sums, without a frame to unstack, reindex and assign per month.
+    ranks, names = pd.factorize(chosen.project, sort=True)
+    key = ranks.astype("int64") * 2 + (chosen.basis.to_numpy() == PLAN)
+    amount = chosen.amount.to_numpy()
+    at: dict[str, list[int]] = {}
+    for i, month in enumerate(chosen.month.tolist()):
+        at.setdefault(month, []).append(i)
+    summed: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for month, rows in at.items():
+        sums = pd.Series(amount[rows]).groupby(key[rows]).sum()
+        keys, values = sums.index.to_numpy(), sums.to_numpy()
+        projects, where = np.unique(keys // 2, return_inverse=True)
+        spent, planned = np.zeros(len(projects)), np.zeros(len(projects))
+        spent[where[keys % 2 == 0]] = values[keys % 2 == 0]
+        planned[where[keys % 2 == 1]] = values[keys % 2 == 1]
+        summed[month] = (projects, spent, planned)
+    ordered = [(month, summed[month]) for month in periods if month in summed]
+    if not ordered:
+        return pd.DataFrame(columns=pd.Index(columns, name="basis"))
+    return pd.DataFrame({
+        "project": names.take(np.concatenate([p for _, (p, _, _) in ordered])),
+        "month": [month for month, (p, _, _) in ordered for _ in range(len(p))],
+        ACTUAL: np.concatenate([a for _, (_, a, _) in ordered]),
+        PLAN: np.concatenate([p for _, (_, _, p) in ordered])},
+        columns=pd.Index(columns, name="basis"))
+
+
+def _series_by_frames(chosen: pd.DataFrame, periods: list[str],
+                      columns: list[str]) -> pd.DataFrame:
+    """monthly_series' sums of amounts that are not all floats, or of facts missing a
+    project: each month's grouped as a frame."""
     parts = []
-    # Summed month by month: pandas' float sums depend on the rows grouped with them, and a
-    # month's figures must be the same whatever months are asked for with it.
     for month, rows in chosen.groupby("month", sort=False):
         sums = rows.groupby(["project", "basis"]).amount.sum().unstack(fill_value=0)
         parts.append((month, sums.reindex(columns=[ACTUAL, PLAN], fill_value=0.0)
@@ -381,12 +420,21 @@ def topic_of(comparison: str, indicator: str) -> str:
     return "investment" if indicator == INVESTMENT else "sales"
 
 
-def _explain(flags: pd.DataFrame, explanations: pd.DataFrame | None) -> pd.DataFrame:
-    """Join each flag to the subsidiary's explanation; flag a major one left unexplained."""
+def _given(explanations: pd.DataFrame | None) -> dict[tuple[str, str], str]:
+    """The explanation given per (project, topic), the last given if several; the columns'
+    values taken out at once (the Python values itertuples gives a row)."""
     given: dict[tuple[str, str], str] = {}
     if explanations is not None and not explanations.empty:
-        for row in explanations.itertuples():
-            given[(str(row.project_id), str(row.indicator))] = str(row.explanation)
+        for project, topic, text in zip(explanations.project_id.tolist(),
+                                        explanations.indicator.tolist(),
+                                        explanations.explanation.tolist(), strict=True):
+            given[(str(project), str(topic))] = str(text)
+    return given
+
+
+def _explain(flags: pd.DataFrame, explanations: pd.DataFrame | None) -> pd.DataFrame:
+    """Join each flag to the subsidiary's explanation; flag a major one left unexplained."""
+    given = _given(explanations)
     flags["explanation"] = [given.get((p, topic_of(c, i)), "") for p, c, i in
                             zip(flags.project, flags.comparison, flags.indicator, strict=True)]
     unexplained = flags[(flags.severity == Severity.MAJOR) & (flags.explanation == "")]
