@@ -42,9 +42,9 @@ def test_the_heavy_modules_are_still_imported_where_used() -> None:
 
 
 # What a month's run loads that it does not need without a key-work table or earlier reports
-# (the button's month starts cold): openpyxl only to write feedback (report.feedback, in the
-# process that writes it: a forked one beside the month where processes fork, which
-# tests/test_feedback_beside.py checks) or to read an earlier report, the key-work modules
+# (the button's month starts cold): openpyxl only to write feedback (report.feedback: where
+# processes fork, a forked process writes it beside the month while the run loads it,
+# tests/test_feedback_beside.py) or to read an earlier report, the key-work modules
 # (openpyxl, their pydantic models) only for a table.
 _KEY_WORK = ("xltrack.actions", "xltrack.action_table", "xltrack.action_book",
              "xltrack.action_month")

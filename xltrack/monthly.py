@@ -125,8 +125,8 @@ def _feedback(conn: Connection, checked: CheckResult, feedback_dir: Path,
     Feedback is written once the files are stored, so that it also says what storing found
     (an older version than the one in force, two versions that cannot be ordered). Where
     processes fork, it is written by a forked process beside the month's consolidation (its
-    workers are that process's), which also spares this process openpyxl; a month whose run
-    is large writes it here first, so that the fork does not double the run's memory."""
+    workers are that process's); a month whose run is large writes it here first, so that
+    the fork does not double the run's memory."""
     subs = checked.submissions
     for sub in subs:
         sub.findings.extend(store.findings_in_history(conn, sub))
@@ -150,6 +150,11 @@ def _feedback(conn: Connection, checked: CheckResult, feedback_dir: Path,
     wait = _forked(write)
 
     def finish() -> bool:
+        # While the forked writer writes, this process loads what it uses (openpyxl), so
+        # that a process that runs another month (the UDF server's) forks writers that have
+        # it: the forked writer's own loading was most of a warm month's wait for it.
+        from .report import feedback  # noqa: F401
+
         ok, value = wait()
         if not ok:
             raise value
