@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -198,6 +200,19 @@ class _Declined(Exception):
     pass
 
 
+def _compiled_pass() -> Callable[..., bool | None] | None:
+    """The same pass compiled (xltrack/_cells.c); where it is not built (the install found
+    no C compiler), None, and the pass below in Python reads the sheet."""
+    try:
+        from ._cells import fast_pass
+    except ImportError:  # pragma: no cover - built wherever the tests run
+        return None
+    return fast_pass
+
+
+_compiled = _compiled_pass()
+
+
 def read_sheet_fast(data: bytes, book: Book, max_cells: int) -> Cells | None:
     """The sheet's Cells exactly as `read_sheet_parsed` gives them, or None where the strict
     grammar does not hold the sheet as written."""
@@ -212,7 +227,11 @@ def read_sheet_fast(data: bytes, book: Book, max_cells: int) -> Cells | None:
     if namespaces is None:
         return None
     try:
-        return _fast_pass(body, _Pass(book, max_cells), namespaces)
+        if _compiled is None:
+            return _fast_pass(body, _Pass(book, max_cells), namespaces)
+        p = _Pass(book, max_cells)
+        return p.cells if _compiled(body, p, partial(_attributes_of, namespaces), _text,
+                                    _unescape) else None
     except (SheetTooLarge, _Declined, UnicodeDecodeError):
         # Too large (the parsed path says so), a text lxml refuses, or bytes that are not
         # UTF-8: every byte the grammar lets through beyond ASCII is in a text or attribute
@@ -250,6 +269,10 @@ def _namespaces_parsed(rest: bytes) -> dict[str | None, str] | None:
     if (info.encoding or "").upper() != "UTF-8" or info.xml_version != "1.0" or len(found) != 1:
         return None
     return {**found[0].nsmap, "xml": _XML_NS}
+
+
+def _attributes_of(namespaces: dict[str | None, str], attrs: bytes) -> bool | None:
+    return _attributes(attrs.decode(), namespaces)
 
 
 def _attributes(attrs: str, namespaces: dict[str | None, str]) -> bool | None:
