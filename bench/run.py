@@ -399,9 +399,13 @@ def main() -> None:
                         help="leave out the writers and the button-sized month")
     args = parser.parse_args()
     compiled()
+    from xltrack import sheet_xml
+
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+                    "platform": platform.platform(),
+                    # xltrack/_cells.c built (the fast pass compiled), or the pass in Python
+                    "compiled_pass": sheet_xml._compiled is not None},
         "repeat": args.repeat, "runs": []}
     if not args.no_button:
         results["writers_5000_rows"] = writers()
@@ -465,7 +469,9 @@ def kept_notes() -> str:
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [f"# Benchmark results\n\nMachine: {m['cpus']} CPUs, Python {m['python']}, "
-             f"{m['platform']}. Median of {results['repeat']} rounds, each running the stages "
+             f"{m['platform']}; sheets read by the fast pass "
+             f"{'compiled (xltrack/_cells.c)' if m.get('compiled_pass') else 'in Python'}. "
+             f"Median of {results['repeat']} rounds, each running the stages "
              "once, each in its own process. Produced by `make bench` (bench/run.py). Memory: "
              "the peak, over the run, of the sum of the PSS of the stage's process and every "
              "process it started (the readers), sampled every 50 ms from /proc; PSS splits a "
