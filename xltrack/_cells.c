@@ -106,6 +106,16 @@ static Py_ssize_t number_end(const unsigned char *b, Py_ssize_t i, Py_ssize_t n,
     return (j < n && b[j] == '"') ? j : -1;
 }
 
+/* TEXT from i into *text, then the literal close: the end, or -1. */
+static Py_ssize_t texted(const unsigned char *b, Py_ssize_t i, Py_ssize_t n, const char *close,
+                        span *text)
+{
+    Py_ssize_t k = text_end(b, i, n);
+    text->s = b + i;
+    text->n = k - i;
+    return starts(b, k, n, close) ? k + (Py_ssize_t)strlen(close) : -1;
+}
+
 typedef struct {
     span letters, digits, style, kind, f_attrs, formula, stored, text;
     int f, v, inline_;
@@ -165,26 +175,18 @@ static Py_ssize_t read_cell(const unsigned char *b, Py_ssize_t i, Py_ssize_t n, 
         if (starts(b, j, n, "/>")) {
             j += 2;
         } else if (j < n && b[j] == '>') {
-            j++;
-            c->formula.s = b + j;
-            k = text_end(b, j, n);
-            c->formula.n = k - j;
-            if (!starts(b, k, n, "</f>"))
+            j = texted(b, j + 1, n, "</f>", &c->formula);
+            if (j < 0)
                 return -1;
-            j = k + 4;
         } else {
             return -1;
         }
     }
     if (starts(b, j, n, "<v>")) {
         c->v = 1;
-        j += 3;
-        k = text_end(b, j, n);
-        c->stored.s = b + j;
-        c->stored.n = k - j;
-        if (!starts(b, k, n, "</v>"))
+        j = texted(b, j + 3, n, "</v>", &c->stored);
+        if (j < 0)
             return -1;
-        j = k + 4;
     }
     if (starts(b, j, n, "<is>")) {
         c->inline_ = 1;
@@ -196,13 +198,9 @@ static Py_ssize_t read_cell(const unsigned char *b, Py_ssize_t i, Py_ssize_t n, 
             j += 21;
         if (j >= n || b[j] != '>')
             return -1;
-        j++;
-        k = text_end(b, j, n);
-        c->text.s = b + j;
-        c->text.n = k - j;
-        if (!starts(b, k, n, "</t></is>"))
+        j = texted(b, j + 1, n, "</t></is>", &c->text);
+        if (j < 0)
             return -1;
-        j = k + 9;
     }
     if (!starts(b, j, n, "</c>"))
         return -1;
@@ -421,6 +419,19 @@ done:
     return out;
 }
 
+/* A value read (a new reference, NULL on an error) into the row unless it is "": 0 or -1. */
+static int put_read(pass *st, PyObject *values, long column, PyObject *value, const cell *c)
+{
+    int r;
+    if (value == NULL)
+        return -1;
+    r = PyObject_RichCompareBool(value, st->empty, Py_NE);
+    if (r > 0)
+        r = put(st, values, column, value, c);
+    Py_DECREF(value);
+    return r < 0 ? -1 : 0;
+}
+
 /* One cell of the open row: 0 read, 1 declines, -1 an error. */
 static int one_cell(pass *st, const cell *c, PyObject *values, long column)
 {
@@ -456,14 +467,7 @@ static int one_cell(pass *st, const cell *c, PyObject *values, long column)
         }
     } else if (c->inline_ && c->kind.n == 9 && memcmp(c->kind.s, "inlineStr", 9) == 0
                && !(c->f || c->v)) {
-        value = inline_value(st, c->text);
-        if (value == NULL)
-            return -1;
-        r = PyObject_RichCompareBool(value, st->empty, Py_NE);
-        if (r > 0)
-            r = put(st, values, column, value, c);
-        Py_DECREF(value);
-        return r < 0 ? -1 : 0;
+        return put_read(st, values, column, inline_value(st, c->text), c);
     }
     if (c->f_attrs.n) {
         r = attributes(st, c->f_attrs);
@@ -472,14 +476,7 @@ static int one_cell(pass *st, const cell *c, PyObject *values, long column)
         if (r == -1)
             return 1;
     }
-    value = call_fact(st, c, NULL);
-    if (value == NULL)
-        return -1;
-    r = PyObject_RichCompareBool(value, st->empty, Py_NE);
-    if (r > 0)
-        r = put(st, values, column, value, c);
-    Py_DECREF(value);
-    return r < 0 ? -1 : 0;
+    return put_read(st, values, column, call_fact(st, c, NULL), c);
 }
 
 static long column_of(span letters)
@@ -686,6 +683,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "xltrack._cells",
     "sheet_xml's fast pass over a sheet's cells, compiled (see _cells.c).", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__cells(void)
