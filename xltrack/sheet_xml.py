@@ -11,8 +11,9 @@ refused, never read by guessing which copy Excel would show.
 Two paths give the same Cells (tests/test_sheet_fast.py): `read_sheet_fast` cuts the cells as
 Excel, LibreOffice, openpyxl and xltrack's filler write them into tokens with one C-level
 regex (a strict subset of XML, lxml parsing the rest of the document), and declines whatever
-else it meets; `read_sheet_parsed` parses the whole part with lxml, every spelling XML allows.
-Both type a cell through the one `_Pass.fact`.
+else it meets (the same pass compiled, xltrack/_cells.c, where it is built: the same Cells,
+tests/test_sheet_compiled.py); `read_sheet_parsed` parses the whole part with lxml, every
+spelling XML allows. Both type a cell through the one `_Pass.fact`.
 
 Shared strings and the styles that make a number a date are read once per file (`Book`).
 """
@@ -226,10 +227,10 @@ def read_sheet_fast(data: bytes, book: Book, max_cells: int) -> Cells | None:
     namespaces = _namespaces(data[:start] + b"<sheetData/>" + data[end + len(_CLOSE):])
     if namespaces is None:
         return None
+    p = _Pass(book, max_cells)
     try:
         if _compiled is None:
-            return _fast_pass(body, _Pass(book, max_cells), namespaces)
-        p = _Pass(book, max_cells)
+            return _fast_pass(body, p, namespaces)
         return p.cells if _compiled(body, p, partial(_attributes_of, namespaces), _text,
                                     _unescape) else None
     except (SheetTooLarge, _Declined, UnicodeDecodeError):
