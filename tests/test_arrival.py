@@ -15,6 +15,7 @@ import subprocess
 import sys
 from contextlib import closing
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -234,6 +235,27 @@ def test_a_file_in_another_months_folder_is_refused_and_taken_once_moved(
     assert subs.loc["RE01-monthly.xlsx", "status"] == "accepted"
     assert "looked at again and accepted" in subs.loc["RE01-monthly.xlsx", "notes"]
     assert len(again.submissions) == len(result.submissions)  # the record, not a second one
+    # The report's board says it in words, in the report's zone; the codes in key columns.
+    shanghai = ZoneInfo("Asia/Shanghai")
+    board = build_report_data(result, dt.datetime.now(dt.UTC), zone=shanghai).status_sheet()
+    [refused] = board[board["文件 File"] == "RE01-monthly.xlsx"].to_dict("records")
+    assert refused["归属依据 Attributed by"] == "封面单位代码、月份文件夹"
+    assert refused["code:attributed_by"] == "cover code, folder month"
+    september = _month(month_inbox, register, db, "2026-09")  # the month it is now taken for
+    board = build_report_data(september, dt.datetime.now(dt.UTC), zone=shanghai).status_sheet()
+    [taken] = board[board["文件 File"] == "RE01-monthly.xlsx"].to_dict("records")
+    day = str(subs.loc["RE01-monthly.xlsx", "notes"])[-10:]
+    assert taken["备注 Note"] == f"曾被退回（文件夹与封面期间不符），{day} 重新审核后接收"
+    assert (taken["版本依据 Version order"], taken["code:order_evidence"]) == ("首个版本", "first")
+    assert taken["收到时间 Received"] == str(subs.loc["RE01-monthly.xlsx", "received_at"])
+    first = dt.datetime.fromisoformat(str(subs.loc["RE01-monthly.xlsx", "imported_at"]))
+    assert taken["首次收到 First received"] == (
+        first.astimezone(shanghai).strftime("%Y-%m-%d %H:%M") + " CST (UTC+08:00)")
+    english = build_report_data(september, dt.datetime.now(dt.UTC), lang="en").status_sheet()
+    [taken] = english[english["文件 File"] == "RE01-monthly.xlsx"].to_dict("records")
+    assert taken["备注 Note"] == (f"Rejected before (Folder and cover disagree); looked at again "
+                                f"and accepted {day}")
+    assert taken["版本依据 Version order"] == "First version"
 
 
 def test_a_correction_of_an_earlier_month_is_a_prior_period_restatement(

@@ -206,6 +206,11 @@ def test_the_chase_command_writes_drafts_and_sends_only_when_asked(
         len(register.subsidiaries)
     refused = CliRunner().invoke(cli, [*args, "--send"])
     assert refused.exit_code != 0 and "SMTP server" in str(refused.exception)
+    # a server but no sender: said before anything is drafted or sent, naming --from
+    (tmp_path / "outbox").rename(tmp_path / "drafted")
+    refused = CliRunner().invoke(cli, [*args, "--send", "--smtp", "127.0.0.1:1"])
+    assert refused.exit_code != 0 and "--from" in str(refused.exception)
+    assert not (tmp_path / "outbox").exists()
 
 
 def test_the_registers_contacts_are_checked_cell_by_cell(tmp_path: Path,

@@ -11,6 +11,7 @@ def _script(prelude: str, *args: str) -> subprocess.CompletedProcess[str]:
     code = (f"import atexit, sys, threading, time\n{prelude}\n"
             f"sys.argv = ['xltrack', *{list(args)!r}]\n"
             "from xltrack import cli\n"
+            "ORIGINAL = cli.main\n"
             "if 'MAIN' in globals(): cli.main = MAIN\n"
             "cli.script()\n"
             "print('not reached')\n")
@@ -37,7 +38,11 @@ def test_an_exit_with_a_text_says_it_and_gives_1() -> None:
 
 
 def test_a_thread_still_running_is_waited_for_as_python_does() -> None:
+    # The thread starts once the command has printed its help (main() as the command runs
+    # it), so that it is still running when the command is done, however slow the machine.
     prelude = ("def later():\n    time.sleep(0.3)\n    print('thread done', flush=True)\n"
-               "threading.Thread(target=later).start()")
+               "def MAIN():\n    try:\n        ORIGINAL()\n    finally:\n"
+               "        threading.Thread(target=later).start()\n")
     done = _script(prelude, "--help")
-    assert done.returncode == 0 and done.stdout.rstrip().endswith("thread done")
+    assert done.returncode == 0, done.stderr
+    assert "Usage:" in done.stdout and done.stdout.rstrip().endswith("thread done")

@@ -134,6 +134,8 @@ def chase(period: str, db: Location, feedback_dir: Path, out_dir: Path, lang: st
     server = smtp_server or values.get("smtp_server", "")
     if not dry_run and not server:
         raise UsageError(*pair("send_needs_smtp"))
+    if not dry_run and not sender:
+        raise UsageError(*pair("send_needs_sender"))
     done = chase_period(db, register, check_period(period), out_dir, lang, feedback_dir,
                         sender, None if dry_run else server)
     due, drafts, sent = done.reminders, done.drafts, done.sent

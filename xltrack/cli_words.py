@@ -106,6 +106,10 @@ SAID: dict[str, tuple[str, str]] = {
                         "表中填写 smtp_server",
                         "--send needs an SMTP server: --smtp HOST:PORT, or smtp_server on the "
                         "control workbook's Control sheet"),
+    "send_needs_sender": ("--send 需要发件人：--from 地址，或在控制工作簿的 Control 表中填写 "
+                          "mail_from",
+                          "--send needs a sender: --from ADDRESS, or mail_from on the control "
+                          "workbook's Control sheet"),
     "no_email": ("（项目档案中没有邮箱）", "(no e-mail in the register)"),
     "sent": ("已发送", "sent"),
     "not_sent": ("未发送", "NOT SENT"),

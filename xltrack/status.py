@@ -99,6 +99,14 @@ def _place(r: Mapping[Hashable, Any], codes: set[str]) -> tuple[str | None, str 
     return subsidiary, period, kind, ", ".join(said)
 
 
+def _to_seconds(moment: object) -> str:
+    """A stored moment (UTC, to the microsecond) to the second, its zone kept."""
+    text = _text(moment)
+    if text is None:
+        return ""
+    return dt.datetime.fromisoformat(text).isoformat(timespec="seconds")
+
+
 def _text(value: object) -> str | None:
     return None if value is None or value != value or value == "" else str(value)
 
@@ -136,7 +144,7 @@ def _shown(r: Mapping[Hashable, Any], status: str, revision: int | None) -> dict
     return {"status": status, "file": r["file"], "received_at": str(r["received_at"])[:10],
             "findings": int(r["errors"]) + int(r["warnings"]),
             "revision": revision, "prepared_on": _text(r.get("prepared_on")) or "",
-            "first_received": str(r.get("imported_at") or "")[:19],
+            "first_received": _to_seconds(r.get("imported_at")),
             "file_modified": _text(r.get("file_modified")) or "",
             "order_evidence": evidence,
             "attributed_by": _text(r.get("attributed_by")) or "", "note": _text(r.get("notes"))

@@ -8,6 +8,7 @@ Segment and subsidiary names are not here: they come from the register.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from . import contract as c
@@ -57,6 +58,19 @@ MILESTONE: Words = {"done": ("已完成", "Done"), "overdue": ("已逾期", "Ove
                     "not started": ("未开始", "Not started")}
 
 FLAG: Words = {"Y": ("是", "Yes"), "N": ("否", "No"), "overdue": ("逾期", "Overdue")}
+
+# The status board's evidence: why a version follows the one before it (versions.py), and
+# what a file's subsidiary and month were taken from (status.attribute; a refused file's
+# several, joined by ", ").
+ORDER_EVIDENCE: Words = {"first": ("首个版本", "First version"),
+                         "later_prepared_on": ("填表日期较晚", "Prepared later"),
+                         "received_later": ("后一次运行收到", "Received in a later run"),
+                         "same_amounts": ("数字相同", "Same figures"),
+                         "unordered": ("无法排序", "Cannot be ordered")}
+ATTRIBUTED_BY: Words = {"cover": ("封面", "Cover"), "cover code": ("封面单位代码", "Cover code"),
+                        "file name": ("文件名", "File name"),
+                        "folder month": ("月份文件夹", "Month folder"),
+                        "cover period": ("封面期间", "Cover period")}
 
 # The key-work table: the drop-downs' words (the English table offers the codes themselves;
 # both are read back) and the 提示 Flag its formula writes, "overdue 逾期" (key_work_flag).
@@ -116,6 +130,7 @@ CHOICE: Words = {code: (zh, code.title()) for code, zh in c.CHOICE_WORDS_ZH.item
 CATALOGUE: dict[str, Words] = {
     "severity": SEVERITY, "comparison": COMPARISON, "indicator": INDICATOR, "basis": BASIS,
     "span": SPAN, "status": STATUS, "kind": KIND, "milestone": MILESTONE, "flag": FLAG,
+    "order_evidence": ORDER_EVIDENCE, "attributed_by": ATTRIBUTED_BY,
     "reason": REASON, "choice": CHOICE, "key_work_source": KEY_WORK_SOURCE,
     "key_work_status": KEY_WORK_STATUS, "key_work_flag": KEY_WORK_FLAG, "against": AGAINST}
 
@@ -128,6 +143,32 @@ def word(words: Words, code: object, lang: str = "zh") -> str:
     if pair is None:
         return str(code)
     return pair[0] if lang == "zh" else pair[1]
+
+
+def attributed_by(codes: object, lang: str = "zh") -> str:
+    """What a file's place was taken from (status.attribute's "cover code, folder month"),
+    each part worded."""
+    parts = [word(ATTRIBUTED_BY, part, lang) for part in str(codes or "").split(", ") if part]
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
+def looked_again(note: object, lang: str = "zh") -> str:
+    """The note the store keeps on a refused file read again and accepted (store._look_again:
+    "rejected before (wrong_period); looked at again and accepted 2026-11-05"), worded; any
+    other note as it is."""
+    text = "" if note is None or note != note else str(note)
+    found = _LOOKED_AGAIN.fullmatch(text)
+    if not found:
+        return text
+    reasons = [word(REASON, code, lang) for code in found["reasons"].split(", ")]
+    if lang == "zh":
+        return f"曾被退回（{'、'.join(reasons)}），{found['day']} 重新审核后接收"
+    return f"Rejected before ({', '.join(reasons)}); looked at again and accepted {found['day']}"
+
+
+_LOOKED_AGAIN = re.compile(
+    r"rejected before \((?P<reasons>[^)]*)\); looked at again and accepted "
+    r"(?P<day>\d{4}-\d{2}-\d{2})")
 
 
 def both(words: Words, code: object) -> str:

@@ -30,11 +30,14 @@ from ..words import (
     FLAG,
     KIND,
     MILESTONE,
+    ORDER_EVIDENCE,
     REASON,
     SEVERITY,
     SPAN,
     STATUS,
+    attributed_by,
     indicator_item,
+    looked_again,
     word,
     words_of,
 )
@@ -138,21 +141,31 @@ class ReportData:
             "板块 Segment": [self.name("segment", x) for x in s.segment],
             "类型 Kind": words_of(KIND, s.kind, lang),
             "状态 Status": words_of(STATUS, s.status, lang), "文件 File": s.file,
-            "收到时间 Received": [local_text(x or None, self.zone) for x in s.received_at],
+            # the day it counts as received (arrival.received_day): a day, not a moment
+            "收到时间 Received": s.received_at,
             "版本 Revision": s.revision, "问题数 Findings": s.findings, **self._evidence(s),
             f"{CODE_PREFIX}kind": s.kind, f"{CODE_PREFIX}status": s.status,
-            f"{CODE_PREFIX}segment": s.segment})
+            f"{CODE_PREFIX}segment": s.segment,
+            **{f"{CODE_PREFIX}{key}": s[key] if key in s else ""
+               for key in ("order_evidence", "attributed_by")}})
 
-    @staticmethod
-    def _evidence(s: pd.DataFrame) -> dict[str, Any]:
+    def _evidence(self, s: pd.DataFrame) -> dict[str, Any]:
         """What each file's place rests on (status.EVIDENCE): the cover's preparation date,
-        when xltrack first received it, the file time (a hint), why it is the version in
-        force, what its attribution rests on, what became of it when looked at again."""
-        columns = {"填表日期 Prepared on": "prepared_on", "首次收到 First received":
-                   "first_received", "文件时间(仅参考) File time (hint)": "file_modified",
-                   "版本依据 Version order": "order_evidence",
-                   "归属依据 Attributed by": "attributed_by", "备注 Note": "note"}
-        return {label: s[key] if key in s else "" for label, key in columns.items()}
+        when xltrack first received it and the file time (a hint), both in the report's zone,
+        why it is the version in force, what its attribution rests on, what became of it
+        when looked at again; in words (the codes in key columns)."""
+        def of(key: str) -> list[Any]:
+            return list(s[key]) if key in s else [""] * len(s)
+
+        lang = self.lang
+        return {"填表日期 Prepared on": of("prepared_on"),
+                "首次收到 First received": [local_text(x or None, self.zone)
+                                           for x in of("first_received")],
+                "文件时间(仅参考) File time (hint)": [local_text(x or None, self.zone)
+                                                 for x in of("file_modified")],
+                "版本依据 Version order": words_of(ORDER_EVIDENCE, of("order_evidence"), lang),
+                "归属依据 Attributed by": [attributed_by(x, lang) for x in of("attributed_by")],
+                "备注 Note": [looked_again(x, lang) for x in of("note")]}
 
     def findings_sheet(self) -> pd.DataFrame:
         f = self.findings.copy()
