@@ -58,7 +58,9 @@ def _typed_actuals(issue: Issue) -> dict[str, list[dict[str, Any]]]:
     # One listed line left untouched: the issued file sends its 0, the blank one nothing.
     cost = cost[:-1]
     cost[0]["remark"] = "按合同付款"
-    sales = [{"project_id": x.project, "product": x.item, "measure": x.measure,
+    # 计量 as the zh drop-down offers it (金额, not the code AMOUNT)
+    sales = [{"project_id": x.project, "product": x.item,
+              "measure": c.choice_options((x.measure,), "zh")[0],
               "amount": round(x.amount * (0.5 if x.project == issue.projects[0] else 1.0), 2)}
              for x in issue.plan_lines if x.table == "ActualSales"]
     return {"ActualCost": cost, "ActualSales": sales,
@@ -146,6 +148,20 @@ def test_the_cover_is_filled_and_locked_and_the_lists_are_theirs(
     assert {x[0] for x in listed} == set(own)
     assert all(amount == 0 for *_, amount in listed)
     assert not cost.cell(5, 3).protection.locked and cost.cell(5, 5).protection.locked
+    # Each pre-filled choice is one its drop-down offers (计量: 金额, not the code AMOUNT).
+    sales = wb["实际销售"]
+    for validation in sales.data_validations.dataValidation:
+        offered = validation.formula1.strip('"').split(",") if validation.type == "list" else []
+        if offered and not offered[0].startswith(("_", "=")) and "金额" in offered:
+            for cell_range in validation.sqref.ranges:
+                filled = [cell.value for row in sales.iter_rows(
+                    min_row=cell_range.min_row, max_row=cell_range.max_row,
+                    min_col=cell_range.min_col, max_col=cell_range.max_col) for cell in row
+                    if cell.value is not None]
+                assert filled and set(filled) <= set(offered), filled
+            break
+    else:
+        raise AssertionError("no 计量 drop-down on 实际销售")
 
 
 def test_reference_columns_are_declared_and_never_read(issued: tuple[Issue, Path],

@@ -136,3 +136,21 @@ def test_a_report_whose_id_needed_a_safe_file_name_is_still_kept_and_marked(
                                                             "attention"))
     assert report in write_special_reports(replace(month, variances=calmer), tmp_path)
     assert NO_LONGER_MAJOR in _text(report)
+
+
+def test_a_month_with_no_plan_on_file_writes_every_document(demo: Path, tmp_path: Path) -> None:
+    """Monthly figures alone (the plans, budgets and forecasts not yet in the history): the
+    earned-value figures a plan gives are unknown, shown as dashes, not a failed run."""
+    from xltrack.monthly import run_month, write_month
+    from xltrack.report.monitoring import report_name
+    from xltrack.settings import load_register
+
+    result = run_month(demo / "inbox" / "2026-10", load_register(demo / "register.json"),
+                       "2026-10", tmp_path / "h.sqlite")
+    assert not result.submissions.kind.isin(["plan", "budget", "forecast"]).any()
+    written, _ = write_month(result, tmp_path / "out", tmp_path / report_name("2026-10"))
+    workbooks = [p for p in written if p.name.startswith("专项报告-")]
+    assert workbooks and all(p.exists() for p in written)
+    ws = load_workbook(workbooks[0]).active
+    labels = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
+    assert labels["挣值 EV"] == labels["进度绩效 SPI"] == "—"  # no schedule to earn against

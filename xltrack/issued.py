@@ -79,7 +79,7 @@ def write_issue(path: Path, issue: Issue, register: Register, lang: str) -> Path
                                  "xt_period": issue.period, "xt_unit": issue.subsidiary.unit}
     if issue.revision is not None:
         header["xt_revision"] = issue.revision
-    rows = {name: _in_unit(name, table_rows, issue.subsidiary.unit)
+    rows = {name: _as_offered(name, _in_unit(name, table_rows, issue.subsidiary.unit), lang)
             + [{}] * BLANK_ROWS for name, table_rows in issue.rows.items()}
     for table in c.tables_of(issue.kinds):
         rows.setdefault(table.name, [{}] * BLANK_ROWS)
@@ -92,7 +92,7 @@ def write_issue(path: Path, issue: Issue, register: Register, lang: str) -> Path
     _project_list(wb, issue)
     places = _table_places(wb, issue)
     if c.Kind.MONTHLY in issue.kinds:
-        _reference_sheet(wb, issue, places)
+        _reference_sheet(wb, issue, places, lang)
         _check_sheet(wb, issue, lang)
         for name in ("ActualCost", "ActualSales"):
             _reference_columns(wb, name, places[name], lang, len(issue.plan_lines),
@@ -125,6 +125,27 @@ def _in_unit(table: str, rows: list[dict[str, Any]], unit: str) -> list[dict[str
                 scaled[col.key] = row[col.key] / factor
         out.append(scaled)
     return out
+
+
+def _as_offered(table: str, rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Rows with each choice (计量 AMOUNT…) as the template's drop-down offers it in `lang`
+    (金额…): what the accountant would pick, and what the template's formulas match."""
+    choices = [col for col in c.TABLES_BY_NAME[table].columns if col.allowed]
+    if not choices or lang != "zh":
+        return rows
+    return [{**row, **{col.key: _offered(row[col.key], lang) for col in choices
+                       if isinstance(row.get(col.key), str)}} for row in rows]
+
+
+def _offered(code: str, lang: str) -> str:
+    return c.choice_options((code,), lang)[0]
+
+
+def _is_money(measure: str) -> str:
+    """A formula: whether the measure cell says money, in either word (金额, or AMOUNT pasted
+    from elsewhere: the reader takes both)."""
+    words = sorted({c.MONEY_MEASURE, _offered(c.MONEY_MEASURE, "zh")})
+    return "OR(" + ",".join(f'{measure}="{w}"' for w in words) + ")"
 
 
 class _Place:
@@ -183,20 +204,22 @@ def _project_list(wb: Workbook, issue: Issue) -> None:
         sheet.add_data_validation(rule)
 
 
-def _reference_sheet(wb: Workbook, issue: Issue, places: dict[str, _Place]) -> None:
-    """The history's figures (yuan) and the variance checks, hidden from the accountant."""
+def _reference_sheet(wb: Workbook, issue: Issue, places: dict[str, _Place], lang: str) -> None:
+    """The history's figures (yuan) and the variance checks, hidden from the accountant; the
+    measures as the sheets offer them, for their formulas to match."""
     ws = wb.create_sheet(REFERENCE_SHEET)
     for i, title in enumerate(("project", "table", "item", "measure", "plan_month")):
         ws.cell(1, i + 1).value = title
     for r, line in enumerate(issue.plan_lines, start=2):
-        for i, value in enumerate((line.project, line.table, line.item, line.measure,
-                                   line.amount)):
+        for i, value in enumerate((line.project, line.table, line.item,
+                                   line.measure and _offered(line.measure, lang), line.amount)):
             _text(ws.cell(r, i + 1), value)
     for key, letter in _CHECK_AT.items():
         ws[f"{letter}1"] = key
     for r, check in enumerate(issue.checks, start=2):
         rule = check.rule
-        values = (check.project, check.table, check.measure, rule.id, rule.span,
+        values = (check.project, check.table, check.measure and _offered(check.measure, lang),
+                  rule.id, rule.span,
                   check.expected, check.actual_before, rule.normal_pct, rule.major_pct,
                   rule.major_amount, rule.combine)
         for key, value in zip(_CHECK_COLUMNS, values, strict=False):
@@ -216,7 +239,7 @@ def _check_formulas(r: int, place: _Place) -> dict[str, str]:
     measure = (f",{place.range('measure')},{a['measure']}"
                if "measure" in place.col else "")
     return {
-        "unit": f'=IF({a["measure"]}="{c.MONEY_MEASURE}",{_UNIT},1)',
+        "unit": f'=IF({_is_money(a["measure"])},{_UNIT},1)',
         "this_month": f"=SUMIFS({place.range('amount')},{place.range('project_id')},"
                       f"{a['project']}{measure})*{a['unit']}",
         "actual": f"=ROUND({a['this_month']}+{a['before']},2)",
@@ -334,7 +357,7 @@ def _row_formulas(name: str, place: _Place, row: int, lines: int, checks: int,
         match, unit = f"{ref['C']},{at['cost_code']}", _UNIT
     else:
         match = f"{ref['C']},{at['product']},{ref['D']},{at['measure']}"
-        unit = f'IF({at["measure"]}="{c.MONEY_MEASURE}",{_UNIT},1)'
+        unit = f'IF({_is_money(at["measure"])},{_UNIT},1)'
     blank = f'OR({at["project_id"]}="",NOT(ISNUMBER({at["amount"]})))'
     plan, variance = at["ref_plan"], at["ref_variance"]
     return {

@@ -147,12 +147,14 @@ def _facts(ws: Worksheet, f: dict[str, Any], row: int, project: dict[str, Any],
         ("可研工期 Feasibility schedule",
          f"{project['fs_start']} — {project['fs_finish']}", "text")]
     if earned:
-        items += [("完工预算 BAC", earned["bac"] / WAN, "wan"),
-                  ("计划值 PV", earned["pv"] / WAN, "wan"), ("挣值 EV", earned["ev"] / WAN, "wan"),
-                  ("实际成本 AC", earned["ac"] / WAN, "wan"),
+        def wan(key: str) -> float | None:  # a figure the month lacks (no plan yet) is a dash
+            value = earned[key]
+            return None if value is None or pd.isna(value) else float(value) / WAN
+
+        items += [("完工预算 BAC", wan("bac"), "wan"), ("计划值 PV", wan("pv"), "wan"),
+                  ("挣值 EV", wan("ev"), "wan"), ("实际成本 AC", wan("ac"), "wan"),
                   ("进度绩效 SPI", earned["spi"], "ratio"),
-                  ("成本绩效 CPI", earned["cpi"], "ratio"),
-                  ("完工估算 EAC", None if earned["eac"] is None else earned["eac"] / WAN, "wan")]
+                  ("成本绩效 CPI", earned["cpi"], "ratio"), ("完工估算 EAC", wan("eac"), "wan")]
     for label, value, kind in items:
         row += 1
         ws.write_string(row, 0, label, f["head"])
