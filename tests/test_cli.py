@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -30,6 +31,25 @@ def test_every_command_has_help_an_example_and_is_documented(command: str) -> No
     assert result.exit_code == 0
     assert "Example" in result.output
     assert f"xltrack {command}" in README.read_text(encoding="utf-8")
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            found += _commands(command, f"{prefix}{name} ")
+        if not isinstance(command, click.Group) or command.invoke_without_command:
+            found.append((prefix + name, command))
+    return found
+
+
+@pytest.mark.parametrize(("name", "command"), _commands(cli), ids=lambda x: str(x))
+def test_every_command_takes_lang_json_and_quiet_after_its_name(
+        name: str, command: click.Command) -> None:
+    """As the README says: every command has --lang and --json; and --quiet, like --json,
+    goes before or after the command's name."""
+    options = {opt for param in command.params for opt in getattr(param, "opts", ())}
+    assert {"--lang", "--json", "--quiet"} <= options, name
 
 
 def test_validate_exit_codes_and_json(fill: Fill, tmp_path: Path) -> None:
@@ -115,6 +135,7 @@ def test_validate_and_actions_speak_chinese(fill: Fill, tmp_path: Path) -> None:
     lines = zh.stdout.splitlines()
     assert lines[0] == f"被退回    {bad}"  # the status word, padded to the English width
     assert lines[1].startswith("  错误     数值无效") and "实际投资!" in lines[1]
+    assert re.search(r"实际投资!C\d+ \(amount\)", lines[1])  # file, sheet, cell and key
     assert lines[-1] == ("1 个文件：接收 0 个，退回 1 个；错误 1 项，警告 0 项，提示 0 项；"
                          "跳过 Excel 锁文件 0 个")
     en = _run("validate", str(bad), "--period", "2026-10", "--lang", "en")

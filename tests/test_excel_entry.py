@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from xltrack.action_book import write_table
 from xltrack.actions import ActionItem
-from xltrack.control import PROJECTS, RESULTS, SEGMENTS, load_control
+from xltrack.control import CONTROL, PROJECTS, RESULTS, SEGMENTS, load_control
 from xltrack.errors import RegisterError
 from xltrack.excel import commands, entry
 from xltrack.excel.build import build_workbook
@@ -152,11 +152,16 @@ def test_a_bad_setting_is_named_by_sheet_and_cell(demo: Path, tmp_path: Path) ->
     projects["D5"] = -5  # approved investment of the second project
     projects["F4"] = "soon"  # feasibility start of the first
     segments["D4"] = "five hundred million"
+    control = book[CONTROL.sheet]
+    [deadline] = [row for row in control.iter_rows() if row[0].value == "deadline_day"]
+    deadline[1].value = 29  # the Control sheet's own settings are named by their cell too
     bad = tmp_path / "bad.xlsx"
     book.save(bad)
     with pytest.raises(RegisterError) as caught:
         load_control(FilePort(bad))
     problems = "\n".join(caught.value.problems)
+    assert f"{CONTROL.sheet}!{deadline[1].coordinate} (deadline_day): " in problems
+    assert "the settings have 4 problem(s)" in caught.value.text("en")
     assert "项目档案 Projects!D5 (approved_investment)" in problems
     assert "项目档案 Projects!F4 (fs_start): 'soon' is not a date" in problems
     assert "板块 Segments!D4 (major_threshold): 'five hundred million' is not a number" \
@@ -168,6 +173,7 @@ def test_a_bad_setting_is_named_by_sheet_and_cell(demo: Path, tmp_path: Path) ->
     assert "Projects!D5" in port.messages[-1]
     # Once the cells are right, a cross-reference is checked too.
     projects["D5"], projects["F4"], segments["D4"] = 1.0, dt.datetime(2025, 1, 1), 1.0
+    deadline[1].value = 10
     projects["C6"] = "NOPE"
     book.save(bad)
     with pytest.raises(RegisterError) as caught:

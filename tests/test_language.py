@@ -102,7 +102,7 @@ def test_an_error_is_printed_in_one_language(demo_month: MonthResult) -> None:
     with pytest.raises(RegisterError) as missing:
         load_register(Path("no-such-register.json"))
     assert missing.value.text("zh").endswith("设置有 1 处问题：\n  - 文件不存在")
-    assert missing.value.text("en").endswith("the register has 1 problem(s):\n  - file not found")
+    assert missing.value.text("en").endswith("the settings have 1 problem(s):\n  - file not found")
     # Both texts survive the way to and from a worker process.
     again = pickle.loads(pickle.dumps(missing.value))
     assert again.text("zh") == missing.value.text("zh") and again.problems == ["file not found"]

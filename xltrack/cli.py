@@ -77,8 +77,16 @@ def _set_root(key: str) -> Any:
     return callback
 
 
-_json_option = click.option("--json", "_json", is_flag=True, expose_value=False,
-                            callback=_set_root("json"), help="Print JSON for scripts.")
+_json = click.option("--json", "_json", is_flag=True, expose_value=False,
+                     callback=_set_root("json"), help="Print JSON for scripts.")
+_quiet = click.option("--quiet", "-q", "_quiet", is_flag=True, expose_value=False,
+                      callback=_set_root("quiet"),
+                      help="Print only results and errors: no progress, no remarks.")
+
+
+def _json_option(command: F) -> F:
+    """--json and --quiet, which a command takes after its name as well as before it."""
+    return _json(_quiet(command))
 
 
 def wants_json() -> bool:
@@ -258,8 +266,6 @@ def resolve_cadence(control: Path | None = None) -> Cadence:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xltrack")
-@click.option("--quiet", "-q", is_flag=True, expose_value=False, callback=_set_root("quiet"),
-              help="Print only results and errors: no progress, no remarks.")
 @_json_option
 def cli() -> None:
     """xltrack: collect, check and consolidate the subsidiaries' project workbooks.

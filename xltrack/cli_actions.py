@@ -198,10 +198,11 @@ def actions_init(ctx: click.Context, path: Path, lang: str | None) -> None:
               help="The table to close (default: as for the key-work listing).")
 @click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Next month's table. Default: key-work-<next month>.xlsx beside the table.")
+@lang_option("the messages (as before the command: xltrack actions --lang en rollover …)")
 @_json_option
 @click.pass_context
 def actions_rollover(ctx: click.Context, month: str, table: Path | None,
-                     out_file: Path | None) -> None:
+                     out_file: Path | None, lang: str | None) -> None:
     """Close the month at its cut-off (the 25th) and write next month's table.
 
     The closed table gets a 月度小结 summary sheet (per department and person: done on time,
@@ -218,6 +219,8 @@ def actions_rollover(ctx: click.Context, month: str, table: Path | None,
     from .action_book import current_table
     from .action_month import close_month
 
+    if lang is not None:
+        resolve_lang(lang)
     closed = close_month(current_table(table) if table else ctx.meta["table"], month,
                          ctx.meta["cadence"], out_file)
     done = closed.summary["done"]

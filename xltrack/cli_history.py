@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from . import backend
-from .cli import _control_option, cli, emit, lang_option, resolve_lang, say
+from .cli import _control_option, _json_option, cli, emit, lang_option, resolve_lang, say
 
 
 class History(click.ParamType[backend.Location, Any]):
@@ -48,6 +48,7 @@ def history() -> None:
 @click.argument("dest", type=History())
 @_control_option
 @lang_option("the messages")
+@_json_option
 def copy(source: backend.Location, dest: backend.Location, control_path: Path | None,
          lang: str | None) -> None:
     """Copy a whole history into a new, empty one: a SQLite file into PostgreSQL, or back.

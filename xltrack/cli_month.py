@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from . import contract as c
 from .backend import Location
 from .cli import (
     DEFAULT_DB,
@@ -131,7 +132,8 @@ def run(period: str, inbox: Path, db: Location, out_dir: Path, register_path: Pa
         workers: int, scheduler: str | None, accept_units: tuple[str, ...]) -> None:
     """Run the month: check every file, store it, consolidate, find the variances.
 
-    Writes into --out: figures-, milestones-, status-, variances- and earned-value-PERIOD.csv,
+    Writes into --out: figures-, milestones-, status-, submissions-, variances- and
+    earned-value-PERIOD.csv,
     the monitoring report 重大项目监控报告-PERIOD.xlsx, a special report per project with a
     major variance (special/), and a feedback workbook per file with findings (feedback/).
     Exit 1 when a file was rejected or a major variance was found.
@@ -277,7 +279,8 @@ def special_reports(period: str, out_dir: Path, db: Location, register_path: Pat
 @click.argument("project")
 @click.option("--period", required=True, help="Month, YYYY-MM.")
 @click.option("--measure", default="investment", show_default=True,
-              help="investment, or sales:AMOUNT / sales:AREA / sales:UNITS.")
+              type=click.Choice(["investment", *(f"sales:{m}" for m in c.MEASURES)]),
+              help="Investment, or sales as an amount, an area or units.")
 @click.option("--basis", type=click.Choice(["actual", "plan", "baseline"]),
               help="Only this basis.")
 @click.option("--span", type=click.Choice(["month", "ytd", "to_date", "at_completion"]),
@@ -416,7 +419,8 @@ def _print_result(result: CheckResult, lang: str) -> None:
         click.echo(pad(shown(STATUS, status, lang) if lang == "zh" else status.upper(), 9)
                    + f" {sub.path}")
         for f in sub.findings:
-            place = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
+            place = (f"{f.sheet}!{f.cell}" if f.cell else f.sheet) + (
+                f" ({f.key})" if f.key else "")  # the column key, as the settings' errors say it
             message = f.message_zh if lang == "zh" else f.message_en
             click.echo(f"  {pad(shown(SEVERITY, f.severity.value, lang), 8)} "
                        f"{pad(shown(REASON, f.reason.value, lang), 18)} {pad(place, 22)} "

@@ -253,8 +253,10 @@ def load_control(port: WorkbookPort) -> ControlSettings:
     problems: list[str] = []
     rows = {t.name: _rows(port, t, problems) for t in SETTINGS}
     values = {key: default for key, default, _ in CONTROL_FIELDS}
+    value_at: dict[str, str] = {}  # a Control setting's value cell, to say a problem with it
     for record, where in rows["Control"]:
         key = str(record.get("setting") or "")
+        value_at[key] = where.get("value", where["setting"])
         if key not in values:
             problems.append(Said(f"{where['setting']}：未知设置“{key}”；可用的设置为 "
                                  + "、".join(values),
@@ -285,7 +287,7 @@ def load_control(port: WorkbookPort) -> ControlSettings:
         # Every problem starts with its cell ("Sheet name!D5 (key): …").
         reported = {p.split(" (", 1)[0] for p in problems}
         for problem in getattr(exc, "problems", [str(exc)]):
-            placed = _place(problem, rows)
+            placed = _place(problem, rows, value_at)
             if not (placed.endswith("Field required")
                     and placed.split(" (", 1)[0] in reported):
                 problems.append(placed)
@@ -307,14 +309,21 @@ def load_control(port: WorkbookPort) -> ControlSettings:
 
 _SCHEDULE_COMPARISONS = {"milestone_slip", "finish_vs_feasibility"}
 _LOC = re.compile(r"^(segments|subsidiaries|projects|cost_codes|products)\.(\d+)\.?([\w.]*)")
+# The register's fields that come from the Control sheet, and the setting each comes from.
+_FROM_CONTROL = {"deadline_day": "deadline_day", "operations_contact": "contact"}
 _TABLE_OF = {"segments": "Segments", "subsidiaries": "Subsidiaries", "projects": "Projects",
              "cost_codes": "CostCodes", "products": "Products"}
 
 
-def _place(problem: str, rows: dict[str, list[tuple[dict[str, Any], dict[str, str]]]]) -> str:
-    """A register problem ("projects.3.feasibility.start: …") said with its cell."""
+def _place(problem: str, rows: dict[str, list[tuple[dict[str, Any], dict[str, str]]]],
+           value_at: dict[str, str]) -> str:
+    """A register problem ("projects.3.feasibility.start: …", or a Control setting's:
+    "deadline_day: …") said with its cell."""
     if isinstance(problem, Said):
-        return Said(_place(problem.zh, rows), _place(str(problem), rows))
+        return Said(_place(problem.zh, rows, value_at), _place(str(problem), rows, value_at))
+    for field, setting in _FROM_CONTROL.items():
+        if problem.startswith(f"{field}:") and setting in value_at:
+            return f"{value_at[setting]} ({setting}){problem[len(field):]}"
     match = _LOC.match(problem)
     if match is None:
         return problem

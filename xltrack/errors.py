@@ -96,7 +96,7 @@ class RegisterError(XltrackError):
         zh = "\n".join(f"  - {text_in(p, 'zh')}" for p in problems)
         en = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"{source}：设置有 {len(problems)} 处问题：\n{zh}",
-                         f"{source}: the register has {len(problems)} problem(s):\n{en}")
+                         f"{source}: the settings have {len(problems)} problem(s):\n{en}")
 
     def __reduce__(self) -> tuple[type[RegisterError], tuple[str, list[str]]]:
         return RegisterError, (self.source, self.problems)
