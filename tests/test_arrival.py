@@ -274,7 +274,8 @@ def test_a_correction_of_an_earlier_month_is_a_prior_period_restatement(
             r.cell) == ("RE01-monthly-2026-09-fix.xlsx", "RE01-monthly-2026-09.xlsx",
                         "2026-09", "RE01-P01", 300_000.0, 312_345.0, "C5")
     sheet = build_report_data(result, dt.datetime(2026, 11, 20)).restatements_sheet()
-    assert list(sheet["前期更正 Prior period"]) == ["是 yes"]
+    assert list(sheet["前期更正 Prior period"]) == ["是"]
+    assert list(sheet["表 Table"]) == ["实际投资"] and list(sheet["code:table"]) == ["ActualCost"]
 
 
 # --- context rejections are not final (issue 17, deliverable 3) ---------------------------
@@ -393,7 +394,7 @@ def test_the_summary_marks_a_rejected_month_instead_of_a_variance(
     projects = demo_month.consolidation.projects  # the summary shows the register's name
     name = projects[projects.subsidiary == "INF03"].subsidiary_name.iloc[0]
     inf03 = summary[summary["单位 Subsidiary"] == name]
-    assert len(inf03) and set(inf03["本月数据 Month's figures"]) == {"被退回 rejected"}
+    assert len(inf03) and set(inf03["本月数据 Month's figures"]) == {"被退回"}
     assert inf03["预算差异 Budget var %"].isna().all()
     others = summary[summary["单位 Subsidiary"] != name]
     assert set(others["本月数据 Month's figures"]) == {""}

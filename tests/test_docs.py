@@ -161,29 +161,32 @@ def _options(path: tuple[str, ...]) -> set[str]:
 # ("run each option" is part of the contract; these lines are not documentation).
 SWEEP = [
     "xltrack actions --control xltrack.xlsm --as-of 2026-11-20 --cutoff-day 20 --month-days 30"
-    " --month-every 5 --near-days 5 --near-every 2 --lang zh",
-    "xltrack actions init kw2.xlsx --lang en --json",
-    "xltrack actions rollover --month 2026-11 --out kw-dec.xlsx --json",
+    " --month-every 5 --near-days 5 --near-every 2 --lang zh --quiet",
+    "xltrack actions init kw2.xlsx --lang en --json --quiet",
+    "xltrack actions rollover --month 2026-11 --out kw-dec.xlsx --json --lang en --quiet",
     "xltrack build-workbook b.xlsm --register register.json --rules rules.json --macros "
-    f"{ROOT / 'macros'} --json --lang zh",
+    f"{ROOT / 'macros'} --json --lang zh --quiet",
     "xltrack chase --period 2026-10 --control xltrack.xlsm --db xltrack.sqlite --dry-run"
     " --feedback reports/feedback --from ops@example.com --smtp localhost:587 --json --lang en"
-    " --out outbox2 --register register.json",
-    "xltrack demo-data d2 --seed 7 --subsidiaries 2 --json --lang en",
+    " --out outbox2 --register register.json --quiet",
+    "xltrack demo-data d2 --seed 7 --subsidiaries 2 --json --lang en --quiet",
     "xltrack explain RE01-P01 --period 2026-10 --db xltrack.sqlite --measure sales:AMOUNT"
-    " --basis plan --span at_completion --json --lang zh --control xltrack.xlsm",
-    "xltrack init newops --json --lang en",
+    " --basis plan --span at_completion --json --lang zh --control xltrack.xlsm --quiet",
+    "xltrack init newops --json --lang en --quiet",
     "xltrack issue --period 2026-11 --control xltrack.xlsm --db xltrack.sqlite --json --lang en"
-    " --out ob --register register.json --rules rules.json",
+    " --out ob --register register.json --rules rules.json --quiet",
     "xltrack report --period 2026-10 --actions key-work.xlsx --control xltrack.xlsm --json"
-    " --lang en --register register.json --rules rules.json",
+    " --lang en --register register.json --rules rules.json --quiet",
     "xltrack run --period 2026-10 --actions key-work.xlsx --control xltrack.xlsm --lang en"
-    " --register register.json --rules rules.json --workers 1",
+    " --register register.json --rules rules.json --workers 1 --quiet --json",
     "xltrack special-reports --period 2026-10 --control xltrack.xlsm --json"
-    " --register register.json --rules rules.json --lang en",
-    "xltrack templates t2 --control xltrack.xlsm --register register.json --json",
-    "xltrack validate inbox/2026-10 --control xltrack.xlsm --lang en --workers 2",
-    "xltrack history copy xltrack.sqlite copy.sqlite --control xltrack.xlsm --lang zh",
+    " --register register.json --rules rules.json --lang en --quiet",
+    "xltrack templates t2 --control xltrack.xlsm --register register.json --json --quiet"
+    " --lang zh",
+    "xltrack validate inbox/2026-10 --control xltrack.xlsm --lang en --workers 2 --quiet"
+    " --json",
+    "xltrack history copy xltrack.sqlite copy.sqlite --control xltrack.xlsm --lang zh --json"
+    " --quiet",
     "xltrack --version",
 ]
 SHOWN = shown_commands()

@@ -250,3 +250,20 @@ def test_actions_sheet_lists_open_items_overdue_first(demo_month: MonthResult,
         if r[0] in ("运营管理部", "财务管理部"):
             counts.setdefault(r[0], tuple(r[1:3]))
     assert counts == {"运营管理部": (2, 1), "财务管理部": (1, 1)}
+
+
+def test_the_findings_sheet_speaks_the_reports_language(demo_month: MonthResult) -> None:
+    """A finding's field as the template names it and its message in the report's language
+    alone; the codes (reason, severity, field key) in key columns."""
+    from xltrack.report.report_data import build_report_data
+
+    zh = build_report_data(demo_month, RUN_TIME).findings_sheet()
+    assert "Message" not in zh.columns and len(zh)
+    amount = zh[zh["code:key"] == "amount"].iloc[0]
+    table = next(t for t in c.TABLES if amount["工作表 Sheet"] in (t.label_zh, t.label_en))
+    assert amount["列 Key"] == next(col.label_zh for col in table.columns if col.key == "amount")
+    assert all(re.search(r"[\u4e00-\u9fff]", m) for m in zh["说明 Message"])
+    en = build_report_data(demo_month, RUN_TIME, lang="en").findings_sheet()
+    raw = json.loads(demo_month.submissions.findings[demo_month.submissions.errors > 0].iloc[0])
+    assert raw[0]["message_en"] in set(en["说明 Message"])
+    assert set(en["code:reason"]) == set(zh["code:reason"])

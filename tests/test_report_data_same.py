@@ -48,8 +48,8 @@ def _summary_filtered(c: Consolidation, majors: pd.DataFrame, flags: pd.DataFram
             "本年销售 Sales YTD (万元)": sales_a / WAN,
             "本年预测 Forecast YTD (万元)": sales_p / WAN,
             "销售完成 Sales %": None if gap else report_data._ratio(sales_a, sales_p),
-            "SPI": ev.loc[pid, "spi"] if pid in ev.index else None,
-            "CPI": ev.loc[pid, "cpi"] if pid in ev.index else None,
+            "进度绩效 SPI": ev.loc[pid, "spi"] if pid in ev.index else None,
+            "成本绩效 CPI": ev.loc[pid, "cpi"] if pid in ev.index else None,
             "最大延误 Worst slip (天)": None if slip is None or pd.isna(slip) else int(slip),
             **lights, "总体 Overall": min(lights.values()),
             "差异数 Flags": len(mine), "本月数据 Month's figures": gap,
@@ -77,7 +77,7 @@ def _arguments(result: MonthResult, flags: pd.DataFrame,
     c = result.consolidation
     majors = c.projects[c.projects.major].sort_values(["segment", "subsidiary", "project"])
     rows = {pid: 3 + 7 * i for i, pid in enumerate(majors.project)}
-    return c, majors, flags, ev, rows, _month_not_in(result.status)
+    return c, majors, flags, ev, rows, _month_not_in(result.status, "zh")
 
 
 def _awkward_flags(flags: pd.DataFrame) -> pd.DataFrame:
@@ -106,8 +106,9 @@ def test_the_summary_is_the_one_filtered_per_project(demo_month: MonthResult,
     args = _arguments(demo_month, flags, ev)
     if case == "duplicate ev":
         fast, before = report_data._summary(*args), _summary_filtered(*args)
-        assert [repr(v) for v in fast.SPI] == [repr(v) for v in before.SPI]
-        fast, before = fast.drop(columns=["SPI", "CPI"]), before.drop(columns=["SPI", "CPI"])
+        assert [repr(v) for v in fast["进度绩效 SPI"]] == [repr(v) for v in before["进度绩效 SPI"]]
+        fast, before = fast.drop(columns=["进度绩效 SPI", "成本绩效 CPI"]), before.drop(
+            columns=["进度绩效 SPI", "成本绩效 CPI"])
     else:
         fast, before = report_data._summary(*args), _summary_filtered(*args)
     assert len(fast) > 5

@@ -330,3 +330,17 @@ def header_field(name: str) -> HeaderField:
         if f.name == name:
             return f
     raise KeyError(name)
+
+
+def field_label(sheet: str, key: str, lang: str) -> str:
+    """What the template calls a finding's field: the column `key` of the table on `sheet`
+    (named as either language's template names it), or the cover field `key`; else `key`."""
+    for table in TABLES:
+        if sheet in (table.label_zh, table.label_en):
+            for column in table.columns:
+                if column.key == key:
+                    return column.label(lang)
+    for header in HEADER_FIELDS:
+        if header.name == key:
+            return header.label_zh if lang == "zh" else header.label_en
+    return key

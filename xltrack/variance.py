@@ -35,7 +35,7 @@ from .consolidate import (
 from .errors import RegisterError, Said, said_of_check
 from .models import add_months
 from .rows import records
-from .words import MISSING_RULE, rule_text
+from .words import KEY_MILESTONE, MISSING_RULE, rule_text
 
 
 class Severity(StrEnum):
@@ -388,7 +388,7 @@ def _schedule(base: dict[str, Any], mine: _Milestones, project: dict[Any, Any],
         if severity is not Severity.NORMAL:
             flags.append({**base, "comparison": Comparison.MILESTONE_SLIP.value,
                           "indicator": "schedule", "span": "to_date",
-                          "item": f"{m['milestone_id']} {m['milestone']}" + (" (key)" * key),
+                          "item": f"{m['milestone_id']} {m['milestone']}" + KEY_MILESTONE[0] * key,
                           "days": int(slip), "severity": severity, "rule_id": rule.id,
                           "rule": rule.describe(), "rule_zh": rule_text(rule)})
     finish_rule = rules.schedule_rule(Comparison.FINISH_VS_FEASIBILITY, project["segment"])

@@ -197,10 +197,23 @@ def against(comparison: object, indicator: object, lang: str = "zh") -> str:
     return word(AGAINST, comparison, lang) if comparison in AGAINST else ""
 
 
+# How a flag's item marks a key milestone ("M2 主体结构封顶 (key)", variance.py), and how
+# 中文 shows it.
+KEY_MILESTONE = (" (key)", "（关键）")
+
+
+def shown_item(item: object, lang: str = "zh") -> str:
+    """A flag's item for a person: a key milestone marked in the language."""
+    text = "" if item is None or item != item else str(item)
+    mark, zh = KEY_MILESTONE
+    return text[:-len(mark)] + zh if lang == "zh" and text.endswith(mark) else text
+
+
 def indicator_item(indicator: object, item: object, lang: str = "zh") -> str:
-    """A flag's indicator with its item (a milestone), e.g. "进度 M2 主体结构封顶"."""
+    """A flag's indicator with its item (a milestone), e.g. "进度 M2 主体结构封顶（关键）"."""
     text = word(INDICATOR, indicator, lang)
-    return f"{text} {item}".strip() if item else text
+    shown = shown_item(item, lang)
+    return f"{text} {shown}".strip() if shown else text
 
 
 def rule_text(rule: AmountRule | ScheduleRule, lang: str = "zh") -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..words import INDICATOR, SEVERITY, SPAN, against, word
+from ..words import INDICATOR, SEVERITY, SPAN, against, shown_item, word
 
 _CENT = Decimal("0.01")
 
@@ -79,7 +79,8 @@ def flag_paragraph(flag: dict[str, Any], lang: str = "zh") -> str:
         fact = (f"月度投资已连续 {months} 个月偏离预算" if lang == "zh"
                 else f"Monthly investment has deviated from the budget {months} months in a row")
     elif comparison == "milestone_slip":
-        fact = (f"里程碑 {flag['item']} 较计划延误 {int(flag['days'])} 天" if lang == "zh"
+        fact = (f"里程碑 {shown_item(flag['item'], lang)} 较计划延误 {int(flag['days'])} 天"
+                if lang == "zh"
                 else f"Milestone {flag['item']} is {int(flag['days'])} days behind the plan")
     elif comparison == "finish_vs_feasibility":
         days = int(flag["days"])

@@ -20,7 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from .. import __version__
 from ..language import local_text
 from ..words import FLAG, MILESTONE, SEVERITY, STATUS, word
-from .cells import column_width, new_workbook, records, set_print_pages
+from .cells import column_width, new_workbook, records, set_print_pages, text_width
 from .report_data import CODE_PREFIX, ReportData
 
 WAN = 10_000
@@ -247,6 +247,7 @@ def _table(ws: Worksheet, f: dict[str, Any], name: str, frame: pd.DataFrame, tit
         "columns": [{"header": str(h), "header_format": f["head"]} for h in frame.columns]})
     ws.set_row(header, 42)
     widths = []
+    wrapped: dict[str, float] = {}  # the text columns, by their width
     for c, column in enumerate(frame.columns):
         if str(column).startswith(CODE_PREFIX):  # a key column: for filters, not for print
             ws.set_column(c, c, 12, None, {"hidden": True})
@@ -255,6 +256,9 @@ def _table(ws: Worksheet, f: dict[str, Any], name: str, frame: pd.DataFrame, tit
         width = column_width(str(column), frame[column], 40 if long_text else 14)
         widths.append(width)
         ws.set_column(c, c, width)
+        if long_text:
+            wrapped[str(column)] = width
+    _fit_rows(ws, frame, wrapped, header + 1)
     if severity is not None and severity in frame.columns and len(frame):
         c = list(frame.columns).index(severity)
         for fmt, words in _HIGHLIGHTS.items():
@@ -266,6 +270,21 @@ def _table(ws: Worksheet, f: dict[str, Any], name: str, frame: pd.DataFrame, tit
     if first_row == 0:
         ws.print_area(0, 0, last, max(len(widths) - 1, 0))
         _page(ws, f, header, widths, repeat_columns=min(2, len(widths)))
+
+
+def _fit_rows(ws: Worksheet, frame: pd.DataFrame, wrapped: dict[str, float], first: int) -> None:
+    """Each row as tall as its longest wrapped text: a writer sets no heights, and a row of
+    one line height would print its text over the rows below (LibreOffice does not grow it).
+    """
+    lines = [1] * len(frame)
+    for column, width in wrapped.items():
+        room = max(width - 1, 1)
+        for j, value in enumerate(frame[column]):
+            if isinstance(value, str) and len(value) * 2 > room:  # else it surely fits
+                lines[j] = max(lines[j], -(-text_width(value) // int(room)))
+    for j, n in enumerate(lines):
+        if n > 1:
+            ws.set_row(first + j, min(15 * n, 409))  # Excel's tallest row
 
 
 _HIGHLIGHTS = {"major": ((SEVERITY, "major"), (STATUS, "rejected"), (SEVERITY, "error"),

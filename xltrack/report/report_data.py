@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .. import contract
 from ..consolidate import (
     ACTUAL,
     INVESTMENT,
@@ -168,12 +169,20 @@ class ReportData:
                 "备注 Note": [looked_again(x, lang) for x in of("note")]}
 
     def findings_sheet(self) -> pd.DataFrame:
+        """Every finding in the report's language: the field as the template names it, the
+        message in that language alone (the codes in key columns)."""
         f = self.findings.copy()
-        codes = f["级别 Severity"].copy()
-        f["级别 Severity"] = words_of(SEVERITY, codes, self.lang)
-        f["代码 Code"], f[f"{CODE_PREFIX}reason"] = (words_of(REASON, f["代码 Code"], self.lang),
+        codes, keys = f["级别 Severity"].copy(), f["列 Key"].copy()
+        lang = self.lang
+        f["级别 Severity"] = words_of(SEVERITY, codes, lang)
+        f["代码 Code"], f[f"{CODE_PREFIX}reason"] = (words_of(REASON, f["代码 Code"], lang),
                                                    f["代码 Code"])
-        f[f"{CODE_PREFIX}severity"] = codes
+        f["列 Key"] = [contract.field_label(str(sheet or ""), str(key), lang) if key else ""
+                      for sheet, key in zip(f["工作表 Sheet"], keys, strict=True)]
+        if lang != "zh":
+            f["说明 Message"] = f["Message"]
+        f = f.drop(columns=["Message"])
+        f[f"{CODE_PREFIX}severity"], f[f"{CODE_PREFIX}key"] = codes, keys
         return f
 
     def restatements_sheet(self) -> pd.DataFrame:
@@ -182,13 +191,22 @@ class ReportData:
             return pd.DataFrame(columns=["文件 File", "被更正文件 Superseded file",
                                          "项目 Project", "表 Table", "事项 Item", "月份 Month",
                                          "原值 Old (万元)", "新值 New (万元)", "单元格 Cell",
-                                         "前期更正 Prior period"])
+                                         "前期更正 Prior period", f"{CODE_PREFIX}table"])
         return pd.DataFrame({
             "文件 File": r.file, "被更正文件 Superseded file": r.superseded_file,
-            "项目 Project": r.project, "表 Table": r.tbl, "事项 Item": r.item,
-            "月份 Month": r.month, "原值 Old (万元)": r.old_amount / WAN,
+            "项目 Project": r.project, "表 Table": [self._table_name(t) for t in r.tbl],
+            "事项 Item": r.item, "月份 Month": r.month, "原值 Old (万元)": r.old_amount / WAN,
             "新值 New (万元)": r.new_amount / WAN, "单元格 Cell": r.cell,
-            "前期更正 Prior period": ["是 yes" if p < self.period else "" for p in r.period]})
+            "前期更正 Prior period": [word(FLAG, "Y", self.lang) if p < self.period else ""
+                                    for p in r.period],
+            f"{CODE_PREFIX}table": r.tbl})
+
+    def _table_name(self, table: object) -> str:
+        """A template table's name as its sheet shows it (实际投资 …), in the language."""
+        spec = contract.TABLES_BY_NAME.get(str(table))
+        if spec is None:
+            return str(table)
+        return spec.label_zh if self.lang == "zh" else spec.label_en
 
 
 def actions_frames(items: list[ActionItem], as_of: dt.date,
@@ -219,9 +237,11 @@ def actions_frames(items: list[ActionItem], as_of: dt.date,
     return frame, counts
 
 
-def key_work_frames(work: KeyWork, as_of: dt.date) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+def key_work_frames(work: KeyWork, as_of: dt.date,
+                    lang: str = "zh") -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """The key-work month in progress (or just closed) summarised per department and person,
-    and the table's cells to correct, each with the value typed."""
+    and the table's cells to correct, each with the value typed and what is wrong (in
+    `lang`)."""
     from ..action_month import SUMMARY_HEADERS, key_work_month, summary_rows
     from ..actions import month_summary
 
@@ -230,9 +250,9 @@ def key_work_frames(work: KeyWork, as_of: dt.date) -> tuple[str, pd.DataFrame, p
                            columns=list(SUMMARY_HEADERS))
     problems = pd.DataFrame(
         [{"文件 File": work.path.name, "单元格 Cell": f"{p.sheet}!{p.cell}" if p.cell else "",
-          "填写值 Value": "" if p.value is None else str(p.value), "说明 Message": p.zh,
-          "Message": p.en} for p in work.problems],
-        columns=["文件 File", "单元格 Cell", "填写值 Value", "说明 Message", "Message"])
+          "填写值 Value": "" if p.value is None else str(p.value),
+          "说明 Message": p.zh if lang == "zh" else p.en} for p in work.problems],
+        columns=["文件 File", "单元格 Cell", "填写值 Value", "说明 Message"])
     return month, summary, problems
 
 
@@ -270,13 +290,13 @@ def build_report_data(result: MonthResult, run_time: dt.datetime,
     names = register_names(c.projects, lang)
     cards = _cards(result, majors, progress, lang)
     summary = _summary(c, majors, flags, ev, {card.project: card.row for card in cards},
-                       _month_not_in(result.status))
+                       _month_not_in(result.status, lang))
     for column, kind in (("板块 Segment", "segment"), ("单位 Subsidiary", "subsidiary")):
         if len(summary):
             summary[column] = [names.get(kind, {}).get(x, x) for x in summary[column]]
     kinds = ReportData.column_formats(summary)  # once, not once per column
     formats = {name: kinds.get(name, "text") for name in summary.columns}
-    formats.update({"SPI": "ratio", "CPI": "ratio", "差异数 Flags": "int"})
+    formats.update({"进度绩效 SPI": "ratio", "成本绩效 CPI": "ratio", "差异数 Flags": "int"})
     if isinstance(actions, list):
         from ..action_table import KeyWork
 
@@ -287,7 +307,7 @@ def build_report_data(result: MonthResult, run_time: dt.datetime,
     month = ""
     if work is not None:
         open_items, departments = actions_frames(work.items, run_time.date(), work)
-        month, action_summary, action_problems = key_work_frames(work, run_time.date())
+        month, action_summary, action_problems = key_work_frames(work, run_time.date(), lang)
     inputs = (submissions[submissions.period <= result.period]
               .drop_duplicates("sha256").sort_values("file"))
     return ReportData(
@@ -313,12 +333,12 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def _month_not_in(status: pd.DataFrame) -> dict[str, str]:
-    """Subsidiaries whose monthly figures for the period are not in: missing or rejected."""
+def _month_not_in(status: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Subsidiaries whose monthly figures for the period are not in: missing or rejected,
+    said in the report's language."""
     monthly = status[(status.kind == "monthly") & status.status.isin(["missing", "rejected"])]
-    words = {"missing": "未报送 missing", "rejected": "被退回 rejected"}
-    return {str(code): words[str(state)] for code, state in zip(monthly.subsidiary,
-                                                                 monthly.status, strict=True)}
+    return {str(code): word(STATUS, state, lang) for code, state in zip(
+        monthly.subsidiary, monthly.status, strict=True)}
 
 
 def _summary(c: Consolidation, majors: pd.DataFrame, flags: pd.DataFrame, ev: pd.DataFrame,
@@ -353,8 +373,8 @@ def _summary(c: Consolidation, majors: pd.DataFrame, flags: pd.DataFrame, ev: pd
             "本年销售 Sales YTD (万元)": sales_a / WAN,
             "本年预测 Forecast YTD (万元)": sales_p / WAN,
             "销售完成 Sales %": None if gap else _ratio(sales_a, sales_p),
-            "SPI": spi[pid] if pid in spi else None,
-            "CPI": cpi[pid] if pid in cpi else None,
+            "进度绩效 SPI": spi[pid] if pid in spi else None,
+            "成本绩效 CPI": cpi[pid] if pid in cpi else None,
             "最大延误 Worst slip (天)": None if slip is None or pd.isna(slip) else int(slip),
             **lights, "总体 Overall": min(lights.values()),
             "差异数 Flags": len(mine), "本月数据 Month's figures": gap,
@@ -397,9 +417,11 @@ def _totals(c: Consolidation, segment_names: dict[str, str], lang: str) -> pd.Da
             n, majors = len(mine), int(mine.major.sum())
             covers = (f"全部 {n} 个项目（其中重大项目 {majors} 个）" if lang == "zh"
                       else f"all {n} projects ({majors} major)")
+            zh = lang == "zh"
             rows.append({
-                "层级 Level": "集团 Group" if level == "group" else "板块 Segment",
-                "名称 Name": ("全部项目 All projects" if level == "group"
+                "层级 Level": (("集团" if zh else "Group") if level == "group"
+                             else ("板块" if zh else "Segment")),
+                "名称 Name": (("全部项目" if zh else "All projects") if level == "group"
                             else segment_names.get(key, key)),
                 "覆盖项目 Covers": covers,
                 "完工预算 BAC (万元)": bac / WAN, "累计实际 Actual to date (万元)": ac / WAN,

@@ -181,7 +181,7 @@ def _flags(ws: Worksheet, f: dict[str, Any], row: int, flags: pd.DataFrame) -> i
         comparison = both(COMPARISON, flag["comparison"])
         ws.write_string(row, 0, comparison,
                         f[flag["severity"]] if flag["severity"] in f else f["text"])
-        ws.write_string(row, 1, indicator_item(flag["indicator"], flag["item"]), f["text"])
+        ws.write_string(row, 1, indicator_item(flag["indicator"], flag["item"], "zh"), f["text"])
         ws.write_string(row, 2, word(SPAN, flag["span"]), f["text"])
         for col, key in ((3, "actual"), (4, "expected"), (5, "variance")):
             _number(ws, row, col, flag[key], f["wan"], WAN)
