@@ -21,6 +21,7 @@ from xltrack.excel.build import build_workbook
 from xltrack.excel.port import FilePort, _rewrite_rows, as_text
 from xltrack.settings import load_register
 from xltrack.variance import default_rules
+from xltrack.words import COMPARISON, INDICATOR, word
 
 
 def _control(folder: Path, demo: Path, **values: str) -> Path:
@@ -64,24 +65,35 @@ def test_run_month_writes_the_report_and_the_result_sheets(month: tuple[Path, Fi
     assert f"{len(majors)} 个重大差异项目" in port.messages[1]
     assert (path.parent / "out" / "重大项目监控报告-2026-10.xlsx").exists()
     assert len(list((path.parent / "out" / "special").glob("*.xlsx"))) == len(majors)
+    # In the control workbook's language (中文 here): the codes as words.
     flags = _sheet(path, RESULTS["variances"].sheet)
     assert flags[0][0] == "项目 Project"
-    major_rows = [r for r in flags[1:] if r[3] == "major"]
+    major_rows = [r for r in flags[1:] if r[3] == "重大"]
     assert sorted((r[0], r[4], r[5]) for r in major_rows) == sorted(
-        (v["project"], v["comparison"], v["indicator"]) for v in expected["major_variances"])
-    assert all(r[3] in ("major", "attention") for r in flags[1:])
+        (v["project"], word(COMPARISON, v["comparison"]), word(INDICATOR, v["indicator"]))
+        for v in expected["major_variances"])
+    assert all(r[3] in ("重大", "关注") for r in flags[1:])
+    assert {r[2] for r in flags[1:]} <= {s.name_zh for s in load_register(
+        demo / "register.json").segments}
+    slips = [r for r in flags[1:] if r[4] == "里程碑延误"]
+    assert slips and all(str(r[7]).startswith("M") for r in slips)
     submissions = _sheet(path, RESULTS["submissions"].sheet)
     assert len(submissions) - 1 == len(expected["files"])
+    assert {r[4] for r in submissions[1:]} == {"已接收", "被退回"}
+    assert {r[2] for r in submissions[1:]} <= {"进度计划", "投资预算", "销售预测", "月报"}
     files = {Path(f["file"]).name: f for f in expected["files"]}
-    accepted = [r for r in submissions[1:] if r[4] != "rejected"]
+    accepted = [r for r in submissions[1:] if r[4] != "被退回"]
     assert len(accepted) == len(submissions) - 2
     for r in accepted:  # each file's subsidiary and period, from its header
         want = files[Path(str(r[0])).name]
         assert (r[1], r[3]) == (want["subsidiary"], want["period"]), r
-    rejected = [r for r in submissions[1:] if r[4] == "rejected"]
+    rejected = [r for r in submissions[1:] if r[4] == "被退回"]
     assert len(rejected) == 1 and rejected[0][5] >= 1 and "!" in rejected[0][7]
+    assert not re.search(r"[A-Za-z]{4,} [a-z]{3,}", rejected[0][7].split(": ", 1)[1])  # 中文
     summary = {r[0]: r[1] for r in _sheet(path, RESULTS["summary"].sheet)[1:]}
     assert summary["期间 Period"] == "2026-10"
+    assert "报送状态 Status: 已报送" in summary and "差异 Variances: 重大" in summary
+    assert "集团投资 Group investment: 实际 开工累计" in summary
     assert summary["重大差异项目 Projects with a major variance"] == len(majors)
 
 

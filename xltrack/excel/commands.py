@@ -25,6 +25,17 @@ from ..language import zone
 from ..monthly import MonthResult, month_from_store, run_month, write_month, write_special_reports
 from ..report.monitoring import report_name
 from ..templates import generate_all
+from ..words import (
+    BASIS,
+    COMPARISON,
+    KIND,
+    SEVERITY,
+    SPAN,
+    STATUS,
+    indicator_item,
+    shown_item,
+    word,
+)
 from ..workers import Isolation
 from .port import WorkbookPort
 
@@ -51,7 +62,7 @@ def validate_inbox(port: WorkbookPort, settings: ControlSettings) -> str:
     checked = check_files([_inbox(settings, period)], settings.register, period,
                           settings.path("output") / "feedback", _isolation(settings),
                           _progress(port, "检查 Checking"))
-    _write_submissions(port, checked)
+    _write_submissions(port, checked, settings.values["language"])
     n = checked.counts()
     return (f"{period}: {n['files']} 个文件 files, {n['accepted']} 通过 accepted, "
             f"{n['rejected']} 退回 rejected; feedback in {settings.path('output') / 'feedback'}")
@@ -71,10 +82,10 @@ def run_month_command(port: WorkbookPort, settings: ControlSettings) -> str:
     _, published = write_month(result, out, _report(settings, period),
                                settings.values["language"], key_work,
                                zone(settings.values.get("timezone")))
-    _write_month(port, result)
+    _write_month(port, result, settings)
     majors = sorted(set(result.variances[result.variances.severity == "major"].project))
     n = result.checked.counts()
-    return (f"{period}: {n['files']} new files ({n['rejected']} rejected); "
+    return (f"{period}: {n['files']} 个新文件 new files（{n['rejected']} 个退回 rejected）; "
             f"{len(majors)} 个重大差异项目 projects with a major variance"
             f"{': ' + ', '.join(majors) if majors else ''}. 报告 Report: {published.placed.path}"
             + "".join(f"\n{line}" for line in published.placed.notes
@@ -96,7 +107,7 @@ def special_reports(port: WorkbookPort, settings: ControlSettings) -> str:
     written = [p for p in write_special_reports(result, settings.path("output") / "special",
                                                 settings.values["language"])
                if p.suffix == ".xlsx"]  # the workbooks; each has its .docx, plus the overview
-    _write_variances(port, result)
+    _write_variances(port, result, settings)
     if not written:
         return f"{result.period}: 无重大差异 no major variance, no special report needed."
     return f"已写 {len(written)} 份专项报告 Wrote {len(written)} special reports to " \
@@ -165,7 +176,8 @@ def _from_store(settings: ControlSettings) -> MonthResult:
                                 CheckResult([]), db)
 
 
-def _write_submissions(port: WorkbookPort, checked: CheckResult) -> None:
+def _write_submissions(port: WorkbookPort, checked: CheckResult, lang: str) -> None:
+    """A row per file read, in the control workbook's language (its codes as words)."""
     sheet = RESULTS["submissions"]
     rows = []
     for sub in checked.submissions:
@@ -173,49 +185,82 @@ def _write_submissions(port: WorkbookPort, checked: CheckResult) -> None:
         first = (errors or sub.findings)[0] if sub.findings else None
         # The header is keyed by the templates' defined names (contract.HEADER_FIELDS).
         rows.append([sub.file, sub.header.get("xt_subsidiary"),
-                     " ".join(k.value for k in sub.kinds), sub.header.get("xt_period"),
-                     checked.status(sub), len(errors), len(sub.findings) - len(errors),
-                     f"{first.where}: {first.message_zh} {first.message_en}" if first else ""])
+                     " ".join(word(KIND, k.value, lang) for k in sub.kinds),
+                     sub.header.get("xt_period"), word(STATUS, checked.status(sub), lang),
+                     len(errors), len(sub.findings) - len(errors),
+                     f"{first.where}: {first.message_zh if lang == 'zh' else first.message_en}"
+                     if first else ""])
     port.write_result(sheet.sheet, sheet.columns, rows)
 
 
-def _write_month(port: WorkbookPort, result: MonthResult) -> None:
-    _write_variances(port, result)
+def _write_month(port: WorkbookPort, result: MonthResult, settings: ControlSettings) -> None:
+    _write_variances(port, result, settings)
+    lang = settings.values["language"]
     if result.checked.submissions:
-        _write_submissions(port, result.checked)
+        _write_submissions(port, result.checked, lang)
     summary = RESULTS["summary"]
-    port.write_result(summary.sheet, summary.columns, _summary_rows(result))
+    port.write_result(summary.sheet, summary.columns, _summary_rows(result, lang))
 
 
-def _write_variances(port: WorkbookPort, result: MonthResult) -> None:
-    """Major variances first, then those needing attention; normal ones are left out."""
+# How the variances sheet shows each column's codes (the others as they are).
+_SHOWN: dict[str, Callable[[Any, str], Any]] = {
+    "severity": lambda code, lang: word(SEVERITY, code, lang),
+    "comparison": lambda code, lang: word(COMPARISON, code, lang),
+    "span": lambda code, lang: word(SPAN, code, lang)}
+
+
+def _write_variances(port: WorkbookPort, result: MonthResult, settings: ControlSettings) -> None:
+    """Major variances first, then those needing attention; normal ones are left out. In the
+    control workbook's language: the codes as words, the segment by its name, the indicator
+    with its milestone."""
     flags = RESULTS["variances"]
+    lang, register = settings.values["language"], settings.register
+    segments = {s.code: s.name_zh if lang == "zh" else s.name_en for s in register.segments}
     ordered = result.variances.assign(
         rank=result.variances.severity.map({"major": 0, "attention": 1}).fillna(2))
     ordered = ordered[ordered["rank"] < 2].sort_values(["rank", "project", "rule_id"])
-    port.write_result(flags.sheet, flags.columns, [
-        [_plain(row[c.key]) for c in flags.columns] for _, row in ordered.iterrows()])
+    rows = []
+    for _, row in ordered.iterrows():
+        shown = []
+        for c in flags.columns:
+            value = _plain(row[c.key])
+            if c.key in _SHOWN:
+                value = _SHOWN[c.key](value, lang)
+            elif c.key == "segment":
+                value = segments.get(str(value), value)
+            elif c.key == "indicator":
+                value = indicator_item(value, None, lang)
+            elif c.key == "item" and row["comparison"] == "milestone_slip":
+                value = shown_item(value, lang)
+            shown.append(value)
+        rows.append(shown)
+    port.write_result(flags.sheet, flags.columns, rows)
 
 
-def _summary_rows(result: MonthResult) -> list[list[Any]]:
+def _summary_rows(result: MonthResult, lang: str) -> list[list[Any]]:
     figures = result.consolidation.figures
     group = figures[(figures.level == "group") & (figures.indicator == "investment")]
+    zh = lang == "zh"
     rows: list[list[Any]] = [
         ["期间 Period", result.period, ""],
         ["运行时间 Run at", f"{dt.datetime.now():%Y-%m-%d %H:%M}", ""],
         ["历史库 History", str(result.db), ""]]
     counts = result.checked.counts()
     rows.append(["本次文件 Files this run", counts["files"],
+                 f"接收 {counts['accepted']} 个，退回 {counts['rejected']} 个，"
+                 f"{counts['already_in_history']} 个已在历史库中" if zh else
                  f"{counts['accepted']} accepted, {counts['rejected']} rejected, "
                  f"{counts['already_in_history']} already in the history"])
     for status, number in result.status.status.value_counts().items():
-        rows.append([f"报送状态 Status: {status}", int(number), ""])
+        rows.append([f"报送状态 Status: {word(STATUS, status, lang)}", int(number), ""])
     for basis, span, amount in zip(group.basis, group.span, group.amount.tolist(), strict=True):
-        rows.append([f"集团投资 Group investment {basis} {span}", round(amount, 2), "yuan"])
+        rows.append([f"集团投资 Group investment: {word(BASIS, basis, lang)} "
+                     f"{word(SPAN, span, lang)}", round(amount, 2), "元" if zh else "yuan"])
     for severity, number in result.variances.severity.value_counts().items():
-        rows.append([f"差异 Variances: {severity}", int(number), ""])
+        rows.append([f"差异 Variances: {word(SEVERITY, severity, lang)}", int(number), ""])
     majors = sorted(set(result.variances[result.variances.severity == "major"].project))
-    rows.append(["重大差异项目 Projects with a major variance", len(majors), ", ".join(majors)])
+    rows.append(["重大差异项目 Projects with a major variance", len(majors),
+                 ("、" if zh else ", ").join(majors)])
     return rows
 
 
