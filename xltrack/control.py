@@ -74,9 +74,10 @@ CONTROL_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("deadline_day", "10", "报送截止日 Day of the following month the monthly figures are due"),
     # Key-work follow-up cadence and cut-off (actions.Cadence; see docs/user-guide.md).
     ("follow_up_near_days", "7", "临近天数 Key work due within this many days (0: today) …"),
-    ("follow_up_near_every", "3", "… is followed up every this many days"),
+    ("follow_up_near_every", "3", "跟进间隔天数 … is followed up every this many days"),
     ("follow_up_month_days", "31", "一月内天数 Key work due within this many days …"),
-    ("follow_up_month_every", "7", "… every this many days; anything later monthly"),
+    ("follow_up_month_every", "7", "跟进间隔天数（更远的按月跟进） … every this many days; "
+                                   "anything later monthly"),
     ("key_work_cutoff_day", "25", "重点工作截止日 Day of the month key work is summarised and "
                                   "rolled over"),
     ("smtp_server", "", "邮件服务器 SMTP server HOST:PORT for chasing e-mails (blank: drafts "
