@@ -102,7 +102,8 @@ def test_track_changes_only_the_new_rows(tmp_path: Path) -> None:
     before_main = _cells(path, SHEET)
     before_extra = _cells(path, "我的统计")
     flags = pd.DataFrame({"severity": ["major", "attention"], "project": ["RE01-P01", "X"],
-                          "rule_id": ["INV-YTD", "R"], "subsidiary": ["RE01", "X"]})
+                          "rule_id": ["INV-YTD", "R"], "subsidiary": ["RE01", "X"],
+                          "comparison": ["actual_vs_plan", "actual_vs_plan"]})
     table, new = track_major_variances(path, flags, "2026-10", tmp_path, "王敏", today=TODAY)
     assert table == path and [i.id for i in new] == ["KW-2026-10-RE01-P01"]
     after = _cells(path, SHEET)
@@ -115,6 +116,9 @@ def test_track_changes_only_the_new_rows(tmp_path: Path) -> None:
     assert len(list((tmp_path / "backup").glob("key-work-*.xlsx"))) == 1
     assert [i.id for i in read_key_work(path).items] == ["KW-1", "KW-2", "KW-3",
                                                           "KW-2026-10-RE01-P01"]
+    # what deviated in words; the rule's id in the variance column
+    assert new[0].content == "落实 RE01-P01 重大差异（实际与计划）的纠偏措施并报告结果"
+    assert new[0].variance == "RE01-P01 INV-YTD 2026-10"
 
 
 def test_rollover_keeps_everything_people_typed_and_refuses_a_second_time(

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import UsageError
 from .models import check_period, period_months
-from .words import KEY_WORK_SOURCE, KEY_WORK_STATUS, LANGS, key_work_flag, word
+from .words import COMPARISON, KEY_WORK_SOURCE, KEY_WORK_STATUS, LANGS, key_work_flag, word
 
 
 class Source(StrEnum):
@@ -309,11 +309,13 @@ def items_for_major_variances(flags: Any, period: str, existing: list[ActionItem
         if item_id in known:
             continue
         rules = ", ".join(sorted(set(rows.rule_id)))
+        # what deviated, in words (the rules' ids stay in the variance column, its key)
+        what = "、".join(dict.fromkeys(word(COMPARISON, c) for c in rows.comparison))
         deadline = add_months(today, 1)
         new.append(ActionItem(
             id=item_id, source=Source.INSTRUCTION, reference=f"专项报告 {project} {period}",
             source_date=today, project=str(project), variance=f"{project} {rules} {period}",
-            content=f"落实 {project} 重大差异（{rules}）的纠偏措施并报告结果",
+            content=f"落实 {project} 重大差异（{what}）的纠偏措施并报告结果",
             department=str(rows.subsidiary.iloc[0]),
             person=owners.get(str(project), "").strip() or fallback_person,
             original_deadline=deadline, deadline=deadline))
