@@ -49,6 +49,11 @@ def test_a_written_report_per_major_project_and_an_overview(demo_month: MonthRes
     assert majors and all((written / special_docx_name(p, "2026-10")).exists() for p in majors)
     overview = _paragraphs(written / overview_name("2026-10"))
     assert f"本月共 {len(majors)} 个项目出现重大差异：" + "、".join(majors) in overview
+    # Each major project is said in section 二, a schedule-only one too (no amount to rank).
+    bullets = overview[overview.index("二、主要差异") + 1:overview.index("三、报送情况")]
+    slips = flags[(flags.severity == "major") & (flags.indicator == "schedule")]
+    assert len(slips) and all(any(b.startswith(f"{p}（重大，") for b in bullets)
+                              for p in slips.project)
     late = demo_month.status[(demo_month.status.kind == "monthly")
                              & (demo_month.status.status == "late")]
     assert any(p.startswith("迟报：") and all(n in p for n in late.name) for p in overview)

@@ -444,12 +444,16 @@ def _overview(period: str, variances: pd.DataFrame, status: pd.DataFrame,
                        f"{len(projects)} project(s) with a major variance: ")
                       + ("、" if zh else ", ").join(projects) if projects else
                       ("本月无重大差异。" if zh else "No major variance this month."))
-    _heading(doc, "二、主要差异" if zh else f"2. The {top} largest variances", 2)
+    _heading(doc, "二、主要差异" if zh else "2. The main variances", 2)
     money = variances[variances.variance.notna()].copy()
     money = money[money.indicator.isin(["investment", "sales:AMOUNT"])
                   & (money.comparison != "missing_explanation")]  # a copy of its major flag
     money["size"] = money.variance.abs()
-    for flag in records(money.sort_values("size", ascending=False).head(top)):
+    # The largest money variances, then every major schedule variance (a milestone's slip,
+    # a finish beyond the study), which has no amount to rank by but must not go unsaid.
+    schedule = variances[(variances.severity == "major") & (variances.indicator == "schedule")]
+    for flag in [*records(money.sort_values("size", ascending=False).head(top)),
+                 *records(schedule.sort_values(["project", "rule_id"]))]:
         lead = (f"{flag['project']}（{word(SEVERITY, flag['severity'], lang)}，"
                 f"{word(COMPARISON, flag['comparison'], lang)}）：" if zh else
                 f"{flag['project']} ({word(SEVERITY, flag['severity'], lang)}, "
