@@ -203,10 +203,7 @@ def _write_month(port: WorkbookPort, result: MonthResult, settings: ControlSetti
 
 
 # How the variances sheet shows each column's codes (the others as they are).
-_SHOWN: dict[str, Callable[[Any, str], Any]] = {
-    "severity": lambda code, lang: word(SEVERITY, code, lang),
-    "comparison": lambda code, lang: word(COMPARISON, code, lang),
-    "span": lambda code, lang: word(SPAN, code, lang)}
+_SHOWN = {"severity": SEVERITY, "comparison": COMPARISON, "span": SPAN}
 
 
 def _write_variances(port: WorkbookPort, result: MonthResult, settings: ControlSettings) -> None:
@@ -225,7 +222,7 @@ def _write_variances(port: WorkbookPort, result: MonthResult, settings: ControlS
         for c in flags.columns:
             value = _plain(row[c.key])
             if c.key in _SHOWN:
-                value = _SHOWN[c.key](value, lang)
+                value = word(_SHOWN[c.key], value, lang)
             elif c.key == "segment":
                 value = segments.get(str(value), value)
             elif c.key == "indicator":
