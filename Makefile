@@ -8,7 +8,7 @@ DEMO   ?= demo
 
 .PHONY: install demo test lint templates workbooks office postgres render bench profile fuzz clean
 
-$(STAMP): pyproject.toml xltrack/_cells.c
+$(STAMP): pyproject.toml xltrack/_cells.c xltrack/_amounts.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -122,4 +122,5 @@ render: office
 	@if [ -n "$(PICTURES)" ]; then $(BIN)/python docs/pictures/refresh.py $(DEMO)/rendered; fi
 
 clean:
-	rm -rf $(VENV) $(DEMO) build *.egg-info xltrack/_cells.*.so xltrack/_cells.*.pyd
+	rm -rf $(VENV) $(DEMO) build *.egg-info xltrack/_cells.*.so xltrack/_cells.*.pyd \
+		xltrack/_amounts.*.so xltrack/_amounts.*.pyd

@@ -486,3 +486,20 @@ def test_far_cells_spelled_with_character_references_are_bounded_by_the_reader(
     sub = examine(far)
     assert sub.has_errors
     assert any("too large an area" in f.message_en for f in sub.findings)
+
+
+def test_the_zip_the_intake_opened_is_the_one_the_reader_reads(fill: Fill) -> None:
+    """examine opens a file's zip once: the guards hand it over, and the reader given it
+    reads what it reads opening the bytes itself; a refused file hands none over."""
+    path = fill(c.Kind.MONTHLY, {})
+    data = path.read_bytes()
+    parts: dict[str, bytes] = {}
+    opened: list[zipfile.ZipFile] = []
+    assert check(path, data=data, sheets=parts, opened=opened) == []
+    [zf] = opened
+    assert read_submission(path, data, parts, opened=zf) == read_submission(path, data)
+    assert zf.fp is None  # closed by the reader
+    refused: list[zipfile.ZipFile] = []
+    broken = path.with_name("broken.xlsx")
+    broken.write_bytes(data[: len(data) // 2])
+    assert check(broken, data=broken.read_bytes(), opened=refused) and refused == []

@@ -58,13 +58,16 @@ def _finding(path: Path, severity: Severity, reason: Reason, zh: str, en: str) -
 
 
 def check(path: Path, limits: Limits = DEFAULT_LIMITS, data: bytes | None = None,
-          sheets: dict[str, bytes] | None = None) -> list[Finding]:
+          sheets: dict[str, bytes] | None = None,
+          opened: list[zipfile.ZipFile] | None = None) -> list[Finding]:
     """Findings about the file as a whole; any ERROR among them means: do not parse it.
 
     `data` are the file's bytes when the caller has read them already (see workers.examine:
     a file is read once, so what is checked is what is parsed and hashed). `sheets`, if given,
     receives each worksheet part's XML and every XML part no larger than the head looked at,
-    unzipped here anyway, for the reader to use (by part name)."""
+    unzipped here anyway, for the reader to use (by part name). `opened`, if given, receives
+    the zip opened over `data`, left open for the reader (its directory is read once; it holds
+    nothing but `data`), where its checks found no error."""
     def refuse(reason: Reason, zh: str, en: str) -> list[Finding]:
         return [_finding(path, Severity.ERROR, reason, zh, en)]
 
@@ -85,8 +88,17 @@ def check(path: Path, limits: Limits = DEFAULT_LIMITS, data: bytes | None = None
     if not head.startswith(ZIP_MAGIC):
         return refuse(Reason.WRONG_FORMAT, *_not_zip_kind(head))
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return _zip_checks(path, zf, limits, {} if sheets is None else sheets, data)
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        try:
+            found = _zip_checks(path, zf, limits, {} if sheets is None else sheets, data)
+        except BaseException:
+            zf.close()
+            raise
+        if opened is not None and not any(f.severity is Severity.ERROR for f in found):
+            opened.append(zf)
+        else:
+            zf.close()
+        return found
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
         return refuse(Reason.CORRUPT_ZIP, f"文件已损坏或不完整（{exc}），请重新保存后发送",
                       f"the file is damaged or truncated ({exc}); save it again and resend it")

@@ -200,17 +200,19 @@ def file_digest(path: Path) -> tuple[str, int]:
 
 def read_submission(path: Path, data: bytes | None = None,
                     sheets: dict[str, bytes] | None = None,
-                    max_cells: int = 5_000_000) -> Submission:
+                    max_cells: int = 5_000_000, opened: zipfile.ZipFile | None = None
+                    ) -> Submission:
     """Read one workbook. Problems become findings on the result; nothing is raised for them.
 
     Everything comes from one read of the file (`data`, or read here): the hash recorded is the
     hash of exactly what was parsed, even if someone saves over the file meanwhile. `sheets`
     are parts already unzipped from these bytes (by intake.check: every worksheet and the
-    small parts), by part name."""
+    small parts), by part name; `opened` the zip over `data` that intake.check opened (closed
+    here)."""
     data = path.read_bytes() if data is None else data
     sub = Submission(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with opened or zipfile.ZipFile(io.BytesIO(data)) as zf:
             parts = sheets or {}
             package = read_package(zf, parts)
             strings = (shared_strings(parts.get(package.strings_part)

@@ -6,7 +6,10 @@ with every refusal pinned to its cell.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
+from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
 from . import contract as c
@@ -75,11 +78,15 @@ class TableReader:
         for row in range(first, last + 1):
             values = grid_rows.get(row, ())
             # Entirely blank rows are ignored (TEMPLATES.md); a row with an error cell is not.
-            if row in error_rows or _filled(values, inputs):
+            # (A row of empty cells, the template's blank rows, is told at C speed.)
+            if row in error_rows or (values.count("") != len(values)
+                                     and _filled(values, inputs)):
                 kept.append((row, values))
         rows = [row for row, _ in kept]
         at = {row: j for j, row in enumerate(rows)}
-        raw = {k: [values[i] if 0 <= i < len(values) else "" for _, values in kept]
+        # The kept rows turned into columns at once, "" beyond a row's last cell.
+        by_column = list(zip_longest(*(values for _, values in kept), fillvalue=""))
+        raw = {k: list(by_column[i]) if i < len(by_column) else [""] * len(kept)
                for k, i in places.items()}
         out: dict[str, list[Any]] = {}
         for position, col in enumerate(spec.columns):
@@ -123,6 +130,8 @@ class TableReader:
                 typed[j] = None
             else:
                 typed[j] = self._parse(rows[j], position, col, value)
+        if UNTYPED not in typed:  # the common column (the marked ones are typed by now)
+            return typed
         known: dict[Any, Any] = {}  # a choice column repeats few values: each parsed once
         for j, value in enumerate(typed):
             if value is UNTYPED and j not in marked:
@@ -163,8 +172,7 @@ class TableReader:
     def _total(self, out: dict[str, list[Any]], cached: list[Any], rows: list[int]) -> None:
         """Recompute the total; a typed-over total that disagrees is reported, never used."""
         months = [out[k] for k in self.spec.month_keys]
-        totals = [round(sum((v or 0.0) for v in values), 6)
-                  for values in zip(*months, strict=True)]
+        totals = row_totals(months)
         out["total"] = totals
         measures = out.get("measure")
         position = self.spec.keys.index("total")
@@ -201,6 +209,15 @@ class TableReader:
             value="" if value == "" else shown(value), message_zh=zh, message_en=en)))
 
 
+def row_totals(months: list[list[Any]]) -> list[float]:
+    """Each row's months added in order, left to right, rounded to 6 places; blanks (None) and
+    zeros left out, since adding 0.0 changes no sum: the figures of
+    round(sum((v or 0.0) for v in row), 6) (tests/test_row_totals.py), without a step per cell
+    in Python."""
+    return [round(total, 6) for total in map(
+        partial(sum, start=0.0), map(partial(filter, None), zip(*months, strict=True)))]
+
+
 def to_cents(value: float, factor: int = 1) -> float:
     """`value` × `factor` rounded to the cent, half up, as the typed decimal would round.
 
@@ -222,7 +239,15 @@ _CENT = Decimal("0.01")
 
 def cents_all(values: list[Any], factor: int = 1) -> list[Any]:
     """to_cents over a column, None kept: the same figures (tests/test_table_reader.py compares
-    them), without a call per amount. Away from a half cent, round(hundredths) / 100 is
+    them), compiled where xltrack/_amounts.c is built (the same figures to the bit:
+    tests/test_amounts_compiled.py)."""
+    if _compiled_cents is not None:
+        return _compiled_cents(values, factor, to_cents)
+    return cents_in_python(values, factor)
+
+
+def cents_in_python(values: list[Any], factor: int = 1) -> list[Any]:
+    """cents_all without a call per amount. Away from a half cent, round(hundredths) / 100 is
     round(product, 2): both take the integer nearest the product's hundredths (which the
     binary product gives to far better than the margin kept from the half) and divide
     exactly rounded; int / int and round() of a float are quicker than round(x, 2)."""
@@ -241,6 +266,18 @@ def cents_all(values: list[Any], factor: int = 1) -> list[Any]:
                 continue
         append(to_cents(v, factor))
     return out
+
+
+def _compiled() -> Callable[[list[Any], int, Callable[[Any, int], float]], list[Any]] | None:
+    """cents_all compiled (xltrack/_amounts.c), or None where the install built no C."""
+    try:
+        from ._amounts import cents
+    except ImportError:  # pragma: no cover - built wherever the tests run
+        return None
+    return cents
+
+
+_compiled_cents = _compiled()
 
 
 def _filled(values: Any, inputs: list[int]) -> bool:

@@ -12,7 +12,7 @@ import math
 import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import partial
-from operator import is_not
+from operator import eq, is_not
 from typing import Any
 
 from . import contract as c
@@ -307,6 +307,7 @@ def _plausible(sub: Submission, data: TableData) -> None:
 
 
 _PRESENT = partial(is_not, None)
+_NUMBER_TYPES = {float, int, bool}
 
 
 def _all_plausible(values: list[Any]) -> bool:
@@ -328,15 +329,16 @@ def _as_typed(value: float, scale: int) -> str:
 def _all_well(col: c.Column, values: list[Any], allowed: set[str] | None) -> bool:
     """Whether a column surely has nothing to report: set and min/max run in C, so the common
     case (every cell well filled) costs no Python step per cell."""
-    present = [v for v in values if v is not None]
+    present = list(filter(_PRESENT, values))
     if len(present) < len(values) and col.required:
         return False
-    if any(v != v for v in present):  # NaN
+    if not all(map(eq, present, present)):  # NaN, the one value not equal to itself
         return False
-    if allowed is not None and not set(present) <= allowed:
+    if allowed is not None and not allowed.issuperset(present):
         return False
     if present and (col.minimum is not None or col.maximum is not None):
-        numbers = [v for v in present if isinstance(v, int | float)]
+        numbers = (present if set(map(type, present)) <= _NUMBER_TYPES else
+                   [v for v in present if isinstance(v, int | float)])
         if numbers and (col.minimum is not None and min(numbers) < col.minimum
                         or col.maximum is not None and max(numbers) > col.maximum):
             return False

@@ -15,6 +15,7 @@ import os
 import pickle
 import sys
 import time
+import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -62,12 +63,13 @@ def examine(path: Path, against: Against | None = None, compact: bool = True) ->
     too_large = path.stat().st_size > DEFAULT_LIMITS.max_file_bytes
     data = None if too_large else path.read_bytes()
     sheets: dict[str, bytes] = {}  # unzipped once, by the guards, for the reader too
-    guards = check(path, data=data, sheets=sheets)
+    opened: list[zipfile.ZipFile] = []  # and its directory read once
+    guards = check(path, data=data, sheets=sheets, opened=opened)
     if any(f.severity is Severity.ERROR for f in guards):
         digest, size = file_digest(path) if data is None else (
             hashlib.sha256(data).hexdigest(), len(data))
         return Submission(path=path, sha256=digest, size=size, findings=guards)
-    sub = read_submission(path, data, sheets)
+    sub = read_submission(path, data, sheets, opened=opened[0] if opened else None)
     sub.findings[:0] = guards
     if against is not None:
         check_file(sub, against[0], against[1])
