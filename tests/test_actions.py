@@ -140,6 +140,19 @@ def test_month_summary_counts_by_department_and_person() -> None:
     assert summary["departments"]["财务管理部"]["open"] == 2
 
 
+def test_an_item_completed_after_the_cut_off_was_open_on_it() -> None:
+    """The roll-over run on the 27th reports November as it stood on the 25th: an item done on
+    the 26th was open (and overdue) then, and is December's done item."""
+    after = item("G", due=D(2026, 11, 12), status=Status.DONE, completed_on=D(2026, 11, 26),
+                 evidence="验收单")
+    november = month_summary([after], "2026-11")
+    assert (november["open"], november["overdue"], november["done"]) == (["G"], ["G"], [])
+    assert november["people"][("运营管理部", "王敏")]["open"] == 1
+    december = month_summary([after], "2026-12")
+    assert (december["open"], december["done"]) == ([], ["G"])
+    assert december["people"][("运营管理部", "王敏")]["done_late"] == 1
+
+
 def test_chinese_and_english_words_are_both_read() -> None:
     assert parse_source("领导批示") is Source.INSTRUCTION and parse_source(" Minutes ") is \
         Source.MINUTES

@@ -278,6 +278,32 @@ def test_a_correction_of_an_earlier_month_is_a_prior_period_restatement(
     assert list(sheet["表 Table"]) == ["实际投资"] and list(sheet["code:table"]) == ["ActualCost"]
 
 
+def test_an_older_copy_of_an_earlier_month_restates_nothing_in_force(
+        fill: Fill, month_inbox: Path, tmp_path: Path, register: Register) -> None:
+    """A version prepared the same day as the first, arriving after the correction: it goes in
+    the chain of versions, the correction stays in force, and the run names no prior-period
+    restatement (its figures changed nothing)."""
+    db = tmp_path / "h.sqlite"
+    for name, amount, day in (("RE01-monthly-2026-09.xlsx", 300_000.0, 5),
+                              ("RE01-monthly-2026-09-fix.xlsx", 312_345.0, 6)):
+        fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount=amount)]},
+             name=f"inbox/2026-09/{name}", period="2026-09",
+             xt_prepared_on=dt.date(2026, 10, day))
+        _month(month_inbox, register, db, period="2026-09")
+    fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount=310_000.0)]},
+         name="inbox/2026-09/RE01-monthly-2026-09-old.xlsx", period="2026-09",
+         xt_prepared_on=dt.date(2026, 10, 5))
+    result = _month(month_inbox, register, db)
+    assert prior_period_restatements(result).empty
+    [older] = [f for f in _findings(result, "RE01-monthly-2026-09-old.xlsx")
+               if f["reason"] == Reason.OLDER_VERSION]
+    assert "RE01-monthly-2026-09-fix.xlsx" in older["message_en"]
+    assert 312_345.0 in set(result.restatements.new_amount)  # the chain is still on record
+    facts = result.facts
+    assert set(facts[(facts.tbl == "ActualCost") & (facts.month == "2026-09")
+                     & (facts.project == "RE01-P01")].amount) == {312_345.0}
+
+
 # --- context rejections are not final (issue 17, deliverable 3) ---------------------------
 
 def test_an_early_file_is_taken_by_the_run_of_the_month_it_names(

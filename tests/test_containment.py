@@ -470,3 +470,20 @@ def test_feedback_is_written_by_spawned_workers_as_on_windows(
     assert COST in load_workbook(feedback).sheetnames  # their copy, marked
     assert not [f for s in result.submissions for f in s.findings
                 if f.reason is Reason.FEEDBACK_FAILED]
+
+
+def test_the_status_csv_gives_revisions_as_whole_numbers(demo_month: MonthResult,
+                                                         tmp_path: Path) -> None:
+    """A missing file has no revision; the others' are 1, not 1.0, beside it."""
+    from dataclasses import replace
+
+    from xltrack.monthly import write_outputs
+
+    status = demo_month.status.copy()
+    status["revision"] = status.revision.astype(object)
+    status.loc[status.index[0], ["status", "file", "revision"]] = ["missing", "", None]
+    written = write_outputs(replace(demo_month, status=status), tmp_path)
+    frame = pd.read_csv(next(p for p in written if p.name.startswith("status-")),
+                        encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert set(frame.revision) <= {""} | {str(n) for n in range(1, 1000)}
+    assert "1" in set(frame.revision)

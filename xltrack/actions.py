@@ -227,15 +227,18 @@ def month_summary(items: list[ActionItem], month: str,
 
     The month runs from the day after the previous cut-off to this cut-off, both inclusive.
     Done on time / late: completed in that span, on or before / after the item's current
-    deadline. Open: not done. Overdue: open with a deadline before the cut-off day. Rolled
-    over: open items that have already slipped into this month from an earlier one.
+    deadline. Open: not done by the cut-off (still open, or completed after it: a roll-over
+    run after the cut-off reports the month as it stood on that day). Overdue: open with a
+    deadline before the cut-off day. Rolled over: open items that have already slipped into
+    this month from an earlier one.
     """
     end = cutoff(month, cadence)
     previous = f"{(end.replace(day=1) - dt.timedelta(days=1)):%Y-%m}"
     start = cutoff(previous, cadence) + dt.timedelta(days=1)
     done = [i for i in items if i.status is Status.DONE and i.completed_on
             and start <= i.completed_on <= end]
-    still_open = [i for i in items if is_tracked(i)]
+    still_open = [i for i in items if is_tracked(i) or i.status is Status.DONE
+                  and i.completed_on is not None and i.completed_on > end]
     overdue = [i for i in still_open if i.deadline < end]
     people: dict[tuple[str, str], dict[str, int]] = {}
     for i in [*done, *still_open]:

@@ -216,13 +216,17 @@ def _codes(result: MonthResult) -> set[str]:
 
 
 def prior_period_restatements(result: MonthResult) -> pd.DataFrame:
-    """Restatements of months before the run's period made by files this run received: an
-    earlier month corrected, said in the run's output (the report lists every one)."""
+    """Restatements of months before the run's period made by files this run received and
+    now in force: an earlier month corrected, said in the run's output (the report lists every
+    one). A file that arrives older than the version in force is put in the chain of versions
+    (and restates its neighbour there) but corrects no figure: its finding says so."""
     r = result.restatements
     new = {s.file for s in result.checked.submissions}
     if r.empty:
         return r
-    return r[(r.period < result.period) & r.file.isin(new)]
+    subs = result.submissions
+    in_force = set(subs.loc[subs.status == "accepted", "id"])
+    return r[(r.period < result.period) & r.file.isin(new) & r.submission_id.isin(in_force)]
 
 
 def write_outputs(result: MonthResult, out_dir: Path) -> list[Path]:
@@ -230,7 +234,9 @@ def write_outputs(result: MonthResult, out_dir: Path) -> list[Path]:
     CSV (UTF-8 with BOM, so Excel shows the Chinese names)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     frames = {"figures": result.consolidation.figures,
-              "milestones": result.consolidation.milestones, "status": result.status,
+              "milestones": result.consolidation.milestones,
+              # A missing file has no revision: the others' stay whole numbers (1, not 1.0).
+              "status": result.status.astype({"revision": "Int64"}),
               "submissions": file_evidence(result.submissions, _codes(result), result.period),
               "variances": result.variances, "earned-value": result.earned_value}
     written = []
