@@ -278,6 +278,30 @@ def test_a_correction_of_an_earlier_month_is_a_prior_period_restatement(
     assert list(sheet["表 Table"]) == ["实际投资"] and list(sheet["code:table"]) == ["ActualCost"]
 
 
+def test_the_same_file_under_two_names_is_listed_twice_and_stored_once(
+        fill: Fill, month_inbox: Path, tmp_path: Path, register: Register) -> None:
+    """Sent twice (a copy renamed, in this run or an earlier one): every file of the inbox has
+    its line in what `run` lists, the second saying which file it is the same as; the history
+    holds it once; the figures are those of one file."""
+    import shutil
+
+    db = tmp_path / "h.sqlite"
+    sent = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount=300_000.0)]},
+                name="inbox/2026-10/RE01-monthly-2026-10.xlsx")
+    shutil.copy(sent, sent.with_name("RE01-monthly-2026-10 copy.xlsx"))
+    result = _month(month_inbox, register, db)
+    listed = {f["file"]: f for f in run_files(result)}
+    assert {"RE01-monthly-2026-10.xlsx", "RE01-monthly-2026-10 copy.xlsx"} <= set(listed)
+    twins = [f for f in listed.values() if f["same_as"] is not None]
+    assert len(twins) == 1 and {twins[0]["file"], twins[0]["same_as"]} == {
+        "RE01-monthly-2026-10.xlsx", "RE01-monthly-2026-10 copy.xlsx"}
+    assert len(result.submissions[result.submissions.file.str.startswith("RE01-monthly")]) == 1
+    shutil.copy(sent, sent.with_name("RE01-renamed.xlsx"))  # and again, a month later
+    again = _month(month_inbox, register, db)
+    [renamed] = [f for f in run_files(again) if f["file"] == "RE01-renamed.xlsx"]
+    assert renamed["same_as"] is not None and not renamed["new"]
+
+
 def test_an_older_copy_of_an_earlier_month_restates_nothing_in_force(
         fill: Fill, month_inbox: Path, tmp_path: Path, register: Register) -> None:
     """A version prepared the same day as the first, arriving after the correction: it goes in

@@ -433,6 +433,34 @@ def test_the_backup_is_whole_and_the_report_replaced(tmp_path: Path) -> None:
     assert target.read_bytes() == b"the new report"
 
 
+@pytest.mark.parametrize("links", [True, False])
+def test_three_writes_in_one_second_keep_every_previous_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: bool) -> None:
+    """A warm button pressed twice within a second: each previous file gets its own backup
+    (-2, -3), with or without hard links; none is written over."""
+    import errno
+
+    from xltrack.report import placement
+
+    if not links:
+        def no_links(src: object, dst: object) -> None:
+            raise OSError(errno.EPERM, "links not allowed here")
+        monkeypatch.setattr(os, "link", no_links)
+    target = tmp_path / "r.xlsx"
+    target.write_bytes(b"typed by a person")
+    kept = []
+    for n in range(3):
+        placed = placement.keep_backup(target, "20261203-113002")
+        kept.append(placed.name)
+        temp = tmp_path / "new.tmp"  # as place() puts the new file in: another inode
+        temp.write_bytes(f"written by xltrack {n}".encode())
+        os.replace(temp, target)
+    assert kept == ["r-20261203-113002.xlsx", "r-20261203-113002-2.xlsx",
+                    "r-20261203-113002-3.xlsx"]
+    assert (tmp_path / "backup" / kept[0]).read_bytes() == b"typed by a person"
+    assert (tmp_path / "backup" / kept[2]).read_bytes() == b"written by xltrack 1"
+
+
 CREATE_ON_A_FULL_DISK = """
 import resource, signal, sys
 from pathlib import Path

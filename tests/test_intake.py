@@ -503,3 +503,16 @@ def test_the_zip_the_intake_opened_is_the_one_the_reader_reads(fill: Fill) -> No
     broken = path.with_name("broken.xlsx")
     broken.write_bytes(data[: len(data) // 2])
     assert check(broken, data=broken.read_bytes(), opened=refused) and refused == []
+
+
+def test_the_files_windows_writes_into_a_folder_are_not_submissions(tmp_path: Path) -> None:
+    from xltrack.inbox import find_files
+
+    month = tmp_path / "inbox" / "2026-10"
+    month.mkdir(parents=True)
+    for name in ("desktop.ini", "Thumbs.db", "DESKTOP.INI", ".DS_Store", "~$RE01.xlsx",
+                 "RE01.xlsx", "RE01.pdf"):
+        (month / name).write_bytes(b"x")
+    assert [p.name for p in find_files([tmp_path / "inbox"])] == ["RE01.pdf", "RE01.xlsx",
+                                                                 "~$RE01.xlsx"]
+    assert find_files([month / "Thumbs.db"]) == [month / "Thumbs.db"]  # named: read as asked

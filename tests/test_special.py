@@ -107,6 +107,39 @@ def test_a_typed_assessment_survives_reruns_and_a_project_leaving(
     assert NO_LONGER_MAJOR in _text(report)
 
 
+def test_a_written_report_whose_project_left_is_rewritten_marked_with_its_assessment(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    """The .docx no longer says a variance is major that no longer is: rewritten, marked in
+    red, what was typed under its headings kept; a project never major gets none."""
+    import docx
+
+    from xltrack.report import written as w
+
+    write_special_reports(demo_month, tmp_path)
+    document = tmp_path / w.special_docx_name("RE01-P01", "2026-10", "zh")
+    doc = docx.Document(str(document))
+    heading = next(p for p in doc.paragraphs if p.text == "原因分析")
+    placeholder = heading._p.getnext()
+    placeholder.getparent().remove(placeholder)
+    typed = doc.add_paragraph("钢材价格上涨")
+    heading._p.addnext(typed._p)
+    doc.save(str(document))
+    kept = w.read_assessment(document, "zh")["原因分析"]
+    assert kept == ["钢材价格上涨"]
+    flags = demo_month.variances
+    calmer = flags.assign(severity=flags.severity.where(flags.project != "RE01-P01",
+                                                        "attention"))
+    done = write_special_reports(replace(demo_month, variances=calmer), tmp_path)
+    assert document in done
+    texts = [p.text for p in docx.Document(str(document)).paragraphs]
+    assert w.NO_LONGER_MAJOR["zh"] in texts
+    assert w.read_assessment(document, "zh")["原因分析"] == kept
+    assert list((tmp_path / "backup").glob(document.stem + "-*.docx"))
+    never = [p for p in calmer.project.unique() if p not in set(flags[
+        flags.severity == "major"].project)]
+    assert not any((tmp_path / w.special_docx_name(p, "2026-10", "zh")).exists() for p in never)
+
+
 def test_a_report_open_in_excel_is_not_replaced(demo_month: MonthResult,
                                                 tmp_path: Path) -> None:
     write_special_reports(demo_month, tmp_path)

@@ -372,7 +372,14 @@ def _print_run(summary: dict[str, Any], lang: str,
                       kind=shown(KIND, f["kind"], lang) or "?", period=f["period"] or "?",
                       errors=f["errors"],
                       feedback=f["feedback"] or said("feedback_earlier", lang)))
+    said_once: set[str] = set()
     for f in summary["files"]:
+        if f["same_as"] is not None and f["file"] not in said_once:
+            said_once.add(f["file"])
+            echo(said("run_same_bytes", lang, file=f["file"], same_as=f["same_as"]))
+    for f in summary["files"]:
+        if f["same_as"] is not None:
+            continue  # its versions are its twin's, said there
         zh = (versions_zh or {}).get(f["file"], [])
         messages = zh if lang == "zh" and len(zh) == len(f["versions"]) else f["versions"]
         for message in messages if f["new"] else ():

@@ -54,6 +54,8 @@ SAID: dict[str, tuple[str, str]] = {
                      "feedback: {feedback}"),
     "feedback_earlier": ("首次读取时已生成", "written when it was first read"),
     "run_version": ("版本：{file}：{message}", "version: {file}: {message}"),
+    "run_same_bytes": ("重复：{file} 与 {same_as} 内容完全相同，只保存一份",
+                       "same file: {file} holds exactly the bytes of {same_as}; stored once"),
     "run_feedback": ("给报送单位的反馈文件：{folder}",
                      "feedback workbooks for the senders: {folder}"),
     "restatement": ("以前月份数据更正：{subsidiary} {month} {project} {table} {item} "

@@ -55,12 +55,20 @@ class CheckResult:
                 **{s.value + "s": sum(f.severity is s for f in findings) for s in Severity}}
 
 
+# Files an operating system writes into any folder by itself (Windows' folder settings and
+# thumbnail caches): never a submission, so a folder's scan leaves them out, as it does hidden
+# (dot) files. Compared in lower case, as Windows names them either way.
+SYSTEM_FILES = frozenset({"desktop.ini", "thumbs.db", "ehthumbs.db", "ehthumbs_vista.db"})
+
+
 def find_files(paths: Iterable[Path]) -> list[Path]:
-    """Files named, and every file under folders named, in a stable order."""
+    """Files named, and every file under folders named, in a stable order; in a folder,
+    hidden files and SYSTEM_FILES are left out."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(sorted(p for p in path.rglob("*") if p.is_file()
+                                and p.name.lower() not in SYSTEM_FILES
                                 and not any(part.startswith(".") for part in
                                             p.relative_to(path).parts)))
         elif path.is_file():

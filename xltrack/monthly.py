@@ -194,7 +194,7 @@ def run_files(result: MonthResult) -> list[dict[str, Any]]:
     codes = _codes(result)
     placed = attribute(result.submissions[result.submissions.sha256.isin(digests)], codes)
     feedback = result.checked.feedback_of
-    return [{"file": r["file"], "path": r["path"], "status": r["status"],
+    rows = [{"file": r["file"], "path": r["path"], "status": r["status"],
              "subsidiary": r["att_subsidiary"], "period": r["att_period"],
              "kind": r["att_kind"], "attributed_by": r["attributed_by"],
              "findings": int(r["errors"]) + int(r["warnings"]),
@@ -202,8 +202,21 @@ def run_files(result: MonthResult) -> list[dict[str, Any]]:
              "feedback": str(feedback[r["sha256"]]) if r["sha256"] in feedback else None,
              "order_evidence": r["order_evidence"],
              "versions": [f["message_en"] for f in json.loads(r["findings"])
-                          if f["reason"] in _VERSION_REASONS]}
+                          if f["reason"] in _VERSION_REASONS], "same_as": None}
             for r in placed.to_dict("records")]
+    # A file whose bytes are stored under another name (sent twice, copied, renamed): listed
+    # too, as what it is the same as, so that every file of the inbox has its line.
+    by_digest: dict[str, list[dict[str, Any]]] = {}
+    for row, digest in zip(rows, placed.sha256, strict=True):
+        by_digest.setdefault(digest, []).append(row)
+    inbox = [(sub.path, sub.sha256) for sub in result.checked.submissions]
+    inbox += sorted(result.checked.stored_before.items())
+    for path, digest in inbox:
+        stored = by_digest.get(digest, [])
+        if stored and all(row["file"] != path.name for row in stored):
+            rows += [{**row, "file": path.name, "path": str(path), "feedback": None,
+                      "same_as": row["file"]} for row in stored if row["same_as"] is None]
+    return rows
 
 
 # Findings the history adds when it puts a slot's versions in order (versions.py).
@@ -274,11 +287,13 @@ def write_special_reports(result: MonthResult, out_dir: Path, lang: str = "zh",
     reported = majors + former
     names = unique_names([report_name(p, result.period).removesuffix(".xlsx") for p in reported],
                          ".xlsx")
-    documents = dict(zip(majors, unique_names(
-        [special_docx_name(p, result.period, lang).removesuffix(".docx") for p in majors],
-        ".docx"), strict=True))
+    # The written report: drafted for a current major variance; one written before for a
+    # project no longer major is rewritten too (a red line, its assessment kept), never left
+    # saying a variance is major that no longer is.
+    documents = {project: name for project, name in zip(reported, unique_names(
+        [special_docx_name(p, result.period, lang).removesuffix(".docx") for p in reported],
+        ".docx"), strict=True) if project in majors or (out_dir / name).exists()}
     jobs = [(out_dir / name,
-             # the written report: for a current major variance only
              out_dir / documents[project] if project in documents else None,
              project not in majors, mine)
             for project, name, mine in zip(reported, names,
@@ -394,11 +409,12 @@ def write_month(result: MonthResult, out_dir: Path, report: Path, lang: str = "z
 
 def _project_reports(period: str, lang: str,
                      job: tuple[Path, Path | None, bool, _Mine]) -> list[Path]:
-    """One project's special report, and its written report when it has a major variance."""
+    """One project's special report, and its written report (when it has a major variance, or
+    had one written)."""
     workbook, document, no_longer_major, mine = job
     written = [write_special_report(workbook, period, *mine, no_longer_major=no_longer_major)]
     if document is not None:
-        written.append(write_special_docx(document, period, *mine, lang))
+        written.append(write_special_docx(document, period, *mine, lang, no_longer_major))
     return written
 
 

@@ -10,6 +10,7 @@ key. The same rules place the workbooks and the written reports (.docx).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import shutil
 import tempfile
@@ -132,14 +133,20 @@ def keep_backup(target: Path, stamp: str) -> Path:
     """The previous `target`, kept whole in backup/ or not at all: a second name for the same
     bytes (a hard link costs no space, so a full disk cannot cut it short); where links are
     not allowed, a copy made under a temporary name and moved into place only when complete
-    (a full disk removes the partial copy and raises)."""
-    backup = target.parent / "backup" / f"{target.stem}-{stamp}{target.suffix}"
-    backup.parent.mkdir(exist_ok=True)
-    try:
-        os.link(target, backup)
-        return backup
-    except OSError:  # FAT, some network shares; or a backup of this second already there
-        pass
+    (a full disk removes the partial copy and raises). Never over an earlier backup: a second
+    one of the same second (a warm button pressed twice) is named -2, -3, …"""
+    folder = target.parent / "backup"
+    folder.mkdir(exist_ok=True)
+    for n in itertools.count(1):
+        backup = folder / f"{target.stem}-{stamp}{'' if n == 1 else f'-{n}'}{target.suffix}"
+        try:
+            os.link(target, backup)
+            return backup
+        except FileExistsError:
+            continue
+        except OSError:  # FAT, some network shares: no links
+            if not backup.exists():
+                break
 
     def copy(temp: Path) -> None:
         shutil.copy2(target, temp)

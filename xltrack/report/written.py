@@ -33,7 +33,7 @@ from docx.opc.parts.coreprops import CorePropertiesPart
 from docx.opc.pkgwriter import PackageWriter
 from docx.oxml.ns import qn
 from docx.parts.document import DocumentPart
-from docx.shared import Cm, Mm, Pt
+from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from ..safe import file_name
@@ -297,23 +297,36 @@ def _place(path: Path, doc: Document) -> Path:
     return placed.path
 
 
+# Said in red under the title of a written report whose project a re-run found no longer
+# major: its figures are the month's as they now stand, its assessment kept.
+NO_LONGER_MAJOR = {
+    "zh": "本期重新运行后该项目已无重大差异；以下为现时数据，已填写的意见保留备查。",
+    "en": "After the latest run this project no longer has a major variance; the figures "
+          "below are the month's as they now stand, and the assessment is kept for the record."}
+
+
 def write_special_docx(path: Path, period: str, project: dict[str, Any], flags: pd.DataFrame,
                        trend: pd.DataFrame, earned: dict[str, Any] | None,
-                       lang: str = "zh") -> Path:
+                       lang: str = "zh", no_longer_major: bool = False) -> Path:
     """Write one project's written special report to `path` (or beside it, when it is open),
-    keeping the assessment typed into the previous one."""
+    keeping the assessment typed into the previous one; `no_longer_major`: rewritten with a
+    red line saying so (a re-run of the month found no major variance left)."""
     kept = read_assessment(path, lang)
-    doc = _special(period, project, flags, trend, earned, lang, kept)
+    doc = _special(period, project, flags, trend, earned, lang, kept, no_longer_major)
     return _place(path, doc)
 
 
 def _special(period: str, project: dict[str, Any], flags: pd.DataFrame, trend: pd.DataFrame,
-             earned: dict[str, Any] | None, lang: str, kept: dict[str, list[str]]) -> Document:
+             earned: dict[str, Any] | None, lang: str, kept: dict[str, list[str]],
+             no_longer_major: bool = False) -> Document:
     zh = lang == "zh"
     doc = _new_document(lang)
     name, pid = project["name"], project["project"]
     _heading(doc, f"关于{name}（{pid}）重大差异的专项报告" if zh
                     else f"Special report on the major variance of {name} ({pid})", 0)
+    if no_longer_major:
+        run = doc.add_paragraph().add_run(NO_LONGER_MAJOR[lang])
+        run.bold, run.font.color.rgb = True, RGBColor(0xC0, 0x00, 0x00)
     # the register's names (consolidate's projects frame), the codes when a frame lacks them
     segment = project.get("segment_zh" if zh else "segment_en") or project["segment"]
     subsidiary = project.get("subsidiary_name") or project["subsidiary"]
