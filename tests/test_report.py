@@ -267,3 +267,37 @@ def test_the_findings_sheet_speaks_the_reports_language(demo_month: MonthResult)
     raw = json.loads(demo_month.submissions.findings[demo_month.submissions.errors > 0].iloc[0])
     assert raw[0]["message_en"] in set(en["说明 Message"])
     assert set(en["code:reason"]) == set(zh["code:reason"])
+
+
+def test_a_sheet_added_to_the_report_is_said_to_stay_in_the_backup(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    """What xltrack does not carry into the new report is never dropped in silence: the run
+    says which sheet stays behind, and in which backup."""
+    target = tmp_path / "r.xlsx"
+    publish_report(demo_month, target, RUN_TIME)
+    wb = load_workbook(target)
+    wb.create_sheet("我的分析")["A1"] = "operations' own sums"
+    wb.save(target)
+    placed = publish_report(demo_month, target, RUN_TIME).placed
+    [note] = placed.notes
+    assert "我的分析" in note and placed.backup is not None and placed.backup.name in note
+    assert load_workbook(placed.backup)["我的分析"]["A1"].value == "operations' own sums"
+    assert publish_report(demo_month, target, RUN_TIME).placed.notes == []  # said once
+
+
+def test_a_table_or_picture_added_in_word_is_said_to_stay_in_the_backup(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    import docx
+
+    from xltrack.monthly import write_special_reports
+    from xltrack.report.written import placement_notes, special_docx_name
+
+    write_special_reports(demo_month, tmp_path)
+    placement_notes()
+    document = tmp_path / special_docx_name("RE01-P01", "2026-10", "zh")
+    doc = docx.Document(str(document))
+    doc.add_table(rows=2, cols=2)
+    doc.save(str(document))
+    write_special_reports(demo_month, tmp_path)
+    notes = [n for n in placement_notes() if document.name in n]
+    assert len(notes) == 1 and "1 table(s)" in notes[0] and "backup/" in notes[0]

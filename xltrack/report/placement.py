@@ -10,8 +10,10 @@ key. The same rules place the workbooks and the written reports (.docx).
 from __future__ import annotations
 
 import datetime as dt
+import html
 import itertools
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -118,15 +120,62 @@ def place(target: Path, save: Callable[[Path], None], now: dt.datetime | None = 
         placed = Placed(target)
         if target.exists() and is_open(target):
             return _redirect(temp, target, stamp, placed, program)
+        left = _left_behind(target, temp) if target.exists() else None
         if target.exists():
             placed.backup = keep_backup(target, stamp)
         try:
             os.replace(temp, target)
         except PermissionError:  # Windows refuses to replace a file Excel or Word holds open
             return _redirect(temp, target, stamp, placed, program)
+        if left is not None and placed.backup is not None:
+            zh, en = left
+            placed.notes.append(Said(
+                f"{target.name}：{zh}，未带入新文件；原文件已保留为 backup/{placed.backup.name}",
+                f"{target.name}: {en}, not carried into the new file; the previous one is kept "
+                f"as backup/{placed.backup.name}"))
         return placed
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _left_behind(previous: Path, new: Path) -> tuple[str, str] | None:
+    """What a person added to the previous file that the new one does not hold, in words, or
+    None: sheets of a workbook the new one lacks (xltrack carries the fields it knows, by
+    their keys), or tables and pictures of a document beyond the new one's (the assessment is
+    carried as text). Looked at in the packages' XML, never by opening the file."""
+    if previous.suffix.lower() == ".xlsx":
+        gone = [name for name in _sheet_names(previous) if name not in _sheet_names(new)]
+        if gone:
+            names = "、".join(gone)
+            return f"工作表“{names}”", f"the sheet(s) {', '.join(gone)}"
+    elif previous.suffix.lower() == ".docx":
+        before, after = _objects(previous), _objects(new)
+        tables, pictures = max(before[0] - after[0], 0), max(before[1] - after[1], 0)
+        if tables or pictures:
+            return (f"文中另加的表格 {tables} 个、图片 {pictures} 张（意见只按文字保留）",
+                    f"{tables} table(s) and {pictures} picture(s) added in Word (the "
+                    "assessment is kept as text)")
+    return None
+
+
+def _sheet_names(path: Path) -> list[str]:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            xml = zf.read("xl/workbook.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return []
+    return [html.unescape(name.decode("utf-8", "replace"))
+            for name in re.findall(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"', xml)]
+
+
+def _objects(path: Path) -> tuple[int, int]:
+    """The tables and pictures of a .docx's body."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            xml = zf.read("word/document.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return 0, 0
+    return len(re.findall(rb"<w:tbl>", xml)), len(re.findall(rb"<w:drawing>", xml))
 
 
 def keep_backup(target: Path, stamp: str) -> Path:
