@@ -6,6 +6,7 @@ figures unchanged."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import random
@@ -283,8 +284,6 @@ def test_the_same_file_under_two_names_is_listed_twice_and_stored_once(
     """Sent twice (a copy renamed, in this run or an earlier one): every file of the inbox has
     its line in what `run` lists, the second saying which file it is the same as; the history
     holds it once; the figures are those of one file."""
-    import shutil
-
     db = tmp_path / "h.sqlite"
     sent = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount=300_000.0)]},
                 name="inbox/2026-10/RE01-monthly-2026-10.xlsx")
@@ -329,6 +328,37 @@ def test_an_older_copy_of_an_earlier_month_restates_nothing_in_force(
 
 
 # --- context rejections are not final (issue 17, deliverable 3) ---------------------------
+
+def test_a_copy_also_saved_in_the_wrong_month_folder_leaves_the_file_taken_as_sent(
+        fill: Fill, month_inbox: Path, tmp_path: Path, register: Register) -> None:
+    """The same bytes in inbox/2026-10 and inbox/2026-09 in one run: the October copy is
+    stored first, accepted as sent (no "refused, then looked at again"); the copy in the
+    wrong folder is the one refused."""
+    db = tmp_path / "h.sqlite"
+    sent = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount=300_000.0)]},
+                name="inbox/2026-10/RE01-monthly-2026-10.xlsx")
+    (month_inbox / "2026-09").mkdir(exist_ok=True)
+    shutil.copy(sent, month_inbox / "2026-09" / sent.name)
+    result = _month(month_inbox, register, db)
+    row = _board(result, "RE01")
+    assert (row["status"], row["file"]) == ("received", "RE01-monthly-2026-10.xlsx")
+    assert "folder_period" not in str(row["note"]) and not row["note"]
+    [stored] = result.submissions[result.submissions.file == sent.name].to_dict("records")
+    assert stored["path"] == str(sent) and stored["status"] == "accepted"
+    assert result.consolidation.figure("subsidiary", "RE01", "investment", "actual",
+                                       "month") == 300_000.0
+    def sent_digest(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    wrong = [s for s in result.checked.submissions if s.path.parent.name == "2026-09"]
+    assert [f.reason for f in wrong[0].findings if f.severity is Severity.ERROR] == [
+        Reason.FOLDER_PERIOD]
+    again = _month(month_inbox, register, tmp_path / "h2.sqlite",
+                   feedback_dir=tmp_path / "feedback")
+    assert [p.name for p in (tmp_path / "feedback").iterdir()] == [
+        "RE01-monthly-2026-10-feedback.xlsx"]  # the refused copy's: the other has none
+    assert again.checked.feedback_of[sent_digest(sent)].exists()
+
 
 def test_an_early_file_is_taken_by_the_run_of_the_month_it_names(
         fill: Fill, month_inbox: Path, tmp_path: Path, register: Register) -> None:

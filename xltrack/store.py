@@ -183,8 +183,13 @@ def import_submissions(conn: Connection, subs: list[Submission],
     (a run holds them packed until then), and returns the rows the reader made of them
     (store_rows.table_rows) by table, if it did; they are let go once it is stored."""
     moment = first_seen or arrival.now()
+    # The same bytes twice in one run (a copy also saved in the wrong month's folder): the
+    # copy its context refuses is stored after the one it does not, so the file is taken as
+    # sent, not "refused, then looked at again".
     order = sorted(range(len(subs)), key=lambda i: (
-        arrival.received_day(subs[i].header.get("xt_prepared_on"), moment), subs[i].sha256))
+        arrival.received_day(subs[i].header.get("xt_prepared_on"), moment), subs[i].sha256,
+        any(f.severity is Severity.ERROR and f.reason in CONTEXT_REASONS
+            for f in subs[i].findings)))
     ids: dict[int, list[int]] = {}
     # Within each file's savepoint every row written is a statement that may abort (the
     # finite-amount trigger), whose undo SQLite journals page by page: in memory rather than
