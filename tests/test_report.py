@@ -84,15 +84,19 @@ def test_comments_are_carried_over_and_never_dropped(demo_month: MonthResult,
     rows = _rows(ws)
     header = next(i for i, r in enumerate(rows) if KEY_HEADER in r)
     key_col, comment_col = rows[header].index(KEY_HEADER), rows[header].index(COMMENT_HEADER)
-    typed = {"RE01-P01": "已约谈项目公司，11月底前提交整改方案", "INF02-P01": "=待董事会审议"}
+    typed: dict[str, Any] = {"RE01-P01": "已约谈项目公司，11月底前提交整改方案",
+                             "INF02-P01": "=待董事会审议", "RE02-P01": 20261120}
     for i, r in enumerate(rows[header + 1:], start=header + 2):
         if r[key_col] in typed:
             ws.cell(i, comment_col + 1).value = typed[r[key_col]]
-            ws.cell(i, comment_col + 1).data_type = "s"
+            if isinstance(typed[r[key_col]], str):
+                ws.cell(i, comment_col + 1).data_type = "s"
     wb.save(target)
+    typed = {k: v for k, v in typed.items() if k in {r[key_col] for r in rows}}
+    assert "RE02-P01" in typed  # a number typed stays a number
 
     second = publish_report(demo_month, target, RUN_TIME)
-    assert second.comments_kept == 2 and second.placed.backup is not None
+    assert second.comments_kept == 3 and second.placed.backup is not None
     kept = {r[KEY_HEADER]: r[COMMENT_HEADER] for r in _summary_records(target)}
     assert {k: kept[k] for k in typed} == typed
 

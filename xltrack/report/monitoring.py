@@ -38,8 +38,8 @@ def report_name(period: str, lang: str = "zh") -> str:
             else f"major-project-monitoring-{period}.xlsx")
 
 
-def write_report(path: Path, data: ReportData, comments: dict[str, str],
-                 orphans: dict[str, str]) -> None:
+def write_report(path: Path, data: ReportData, comments: dict[str, str | int | float],
+                 orphans: dict[str, str | int | float]) -> None:
     wb = new_workbook(path)
     wb.set_properties({"title": f"重大项目监控报告 {data.period}", "author": "xltrack",
                        "created": data.run_time.replace(tzinfo=None)})
@@ -171,7 +171,7 @@ def _cover(ws: Worksheet, f: dict[str, Any], data: ReportData) -> None:
 
 
 def _summary(ws: Worksheet, f: dict[str, Any], data: ReportData,
-             comments: dict[str, str]) -> None:
+             comments: dict[str, str | int | float]) -> None:
     frame = data.summary
     ws.write_string(0, 0, f"重大项目汇总 Summary of major projects — {data.period} (万元)",
                     f["title"])

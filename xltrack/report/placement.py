@@ -216,8 +216,9 @@ def _redirect(temp: Path, target: Path, stamp: str, placed: Placed, program: str
 
 
 def read_comments(report: Path, sheet: str, key_header: str,
-                  comment_header: str) -> dict[str, str]:
-    """Comments typed into the previous report's sheet, by the value of its key column.
+                  comment_header: str) -> dict[str, str | int | float]:
+    """Comments typed into the previous report's sheet, by the value of its key column: a
+    number typed stays a number, anything else is its text.
 
     Reads every row of the sheet, so comments survive whatever else a person did to the layout;
     an unreadable previous report yields nothing (it is still kept as the backup).
@@ -235,7 +236,7 @@ def read_comments(report: Path, sheet: str, key_header: str,
         if sheet not in wb.sheetnames:
             return {}
         rows = wb[sheet].iter_rows(values_only=True)
-        comments: dict[str, str] = {}
+        comments: dict[str, str | int | float] = {}
         key_col = comment_col = None
         for row in rows:
             cells = ["" if v is None else str(v) for v in row]
@@ -245,7 +246,9 @@ def read_comments(report: Path, sheet: str, key_header: str,
                 continue
             assert comment_col is not None
             if len(cells) > comment_col and cells[comment_col].strip() and cells[key_col]:
-                comments[cells[key_col]] = cells[comment_col]
+                typed = row[comment_col]
+                comments[cells[key_col]] = (typed if type(typed) in (int, float)
+                                            else cells[comment_col])
         return comments
     finally:
         wb.close()
