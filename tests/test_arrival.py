@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -395,6 +396,9 @@ def test_yuan_typed_under_a_wan_cover_is_refused_naming_the_cells_and_can_be_acc
     assert (finding["reason"], finding["sheet"], finding["cell"]) == (
         Reason.IMPLAUSIBLE_UNIT, "实际投资", "C5")
     assert "set the cover's unit to 元" in finding["message_en"]
+    # … and names the cover's cell where the fix is made
+    assert re.search(r"the cover's unit \(封面!B\d+\) is 万元", finding["message_en"])
+    assert re.search(r"封面单位（封面!B\d+）是“万元”", finding["message_zh"])
     assert _board(result, "RE01")["status"] == "rejected"
     assert _figures(result, "RE02") == _figures(before, "RE02")
     accepted = _month(month_inbox, register, db, accept_units=["RE01-monthly-2026-10.xlsx"])

@@ -130,10 +130,15 @@ def _unit_finding(sub: Submission, data: TableData, direction: int, cells: list[
     size_zh, size_en = ("约为", "about 10,000 times larger") if direction > 0 else (
         "仅约为", "about 10,000 times smaller")
     multiple = "1 万倍" if direction > 0 else "万分之一"
-    fix_zh = (f"封面单位是“{unit}”，这些金额看起来是以“{suggest}”填写的：请把封面单位改为"
-              f"“{suggest}”" if suggest else "请核对金额及封面单位")
-    fix_en = (f"the cover's unit is {unit}, but these amounts look typed in {suggest}: set the "
-              f"cover's unit to {suggest}" if suggest else "check the amounts and the unit")
+    # The cell the fix is made in: the cover's unit, named beside the amounts' cells.
+    cover = sub.header_cells.get("xt_unit")
+    at = f"（{cover[0]}!{cover[1]}）" if cover else ""
+    at_en = f" ({cover[0]}!{cover[1]})" if cover else ""
+    fix_zh = (f"封面单位{at}是“{unit}”，这些金额看起来是以“{suggest}”填写的：请把封面单位改为"
+              f"“{suggest}”" if suggest else f"请核对金额及封面单位{at}")
+    fix_en = (f"the cover's unit{at_en} is {unit}, but these amounts look typed in {suggest}: "
+              f"set the cover's unit to {suggest}" if suggest else
+              f"check the amounts and the cover's unit{at_en}")
     severity, zh_tail, en_tail = (
         (Severity.WARNING, "（运营管理部已确认按原样接受）", " (accepted as it is by operations)")
         if accepted else (Severity.ERROR, "", ""))
