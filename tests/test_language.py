@@ -144,6 +144,13 @@ def test_the_run_summary_speaks_chinese(demo_month: MonthResult,
                {older["file"]: ["已有更新版本，本文件不再生效"]})
     assert "版本：RE01-monthly-2026-10-v1.xlsx：已有更新版本，本文件不再生效" in \
         capsys.readouterr().out.splitlines()
+    # The same bytes sent under a second name: said once, in either language.
+    twin = {**older, "file": "RE01 copy.xlsx", "same_as": "RE01.xlsx", "versions": []}
+    for lang, line in (("zh", "重复：RE01 copy.xlsx 与 RE01.xlsx 内容完全相同，只保存一份"),
+                       ("en", "same file: RE01 copy.xlsx holds exactly the bytes of RE01.xlsx; "
+                              "stored once")):
+        _print_run({**summary, "files": [twin, twin]}, lang)
+        assert capsys.readouterr().out.splitlines().count(line) == 1
 
 
 def test_every_lang_option_says_how_the_language_is_decided() -> None:

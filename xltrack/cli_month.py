@@ -374,11 +374,11 @@ def _print_run(summary: dict[str, Any], lang: str,
                       feedback=f["feedback"] or said("feedback_earlier", lang)))
     said_once: set[str] = set()
     for f in summary["files"]:
-        if f["same_as"] is not None and f["file"] not in said_once:
+        if f.get("same_as") is not None and f["file"] not in said_once:
             said_once.add(f["file"])
             echo(said("run_same_bytes", lang, file=f["file"], same_as=f["same_as"]))
     for f in summary["files"]:
-        if f["same_as"] is not None:
+        if f.get("same_as") is not None:
             continue  # its versions are its twin's, said there
         zh = (versions_zh or {}).get(f["file"], [])
         messages = zh if lang == "zh" and len(zh) == len(f["versions"]) else f["versions"]
