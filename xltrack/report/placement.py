@@ -144,7 +144,8 @@ def _left_behind(previous: Path, new: Path) -> tuple[str, str] | None:
     their keys), or tables and pictures of a document beyond the new one's (the assessment is
     carried as text). Looked at in the packages' XML, never by opening the file."""
     if previous.suffix.lower() == ".xlsx":
-        gone = [name for name in _sheet_names(previous) if name not in _sheet_names(new)]
+        kept = set(_sheet_names(new))
+        gone = [name for name in _sheet_names(previous) if name not in kept]
         if gone:
             names = "、".join(gone)
             return f"工作表“{names}”", f"the sheet(s) {', '.join(gone)}"
