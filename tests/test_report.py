@@ -273,19 +273,114 @@ def test_the_findings_sheet_speaks_the_reports_language(demo_month: MonthResult)
     assert set(en["code:reason"]) == set(zh["code:reason"])
 
 
-def test_a_sheet_added_to_the_report_is_said_to_stay_in_the_backup(
+def _add_own_sheet(target: Path) -> None:
+    """What a clerk adds in Excel: a sheet of their own, with formats, a formula, a text
+    that looks like one, a date, a merged title, a note, a width, frozen panes."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Border, Font, PatternFill, Side
+
+    wb = load_workbook(target)
+    ws = wb.create_sheet("我的分析")
+    ws["A1"] = "operations' own sums"
+    ws["A1"].font = Font(bold=True, color="FFC00000")
+    ws["A1"].fill = PatternFill("solid", fgColor="FFFFFF00")
+    ws["A1"].comment = Comment("核对人：王", "王")
+    ws["A2"] = 12.5
+    ws["A2"].number_format = "0.00"
+    ws["A2"].border = Border(bottom=Side(style="thin"))
+    ws["A3"] = "=A2*2+'汇总 Summary'!E4"
+    ws["B1"] = "=HYPERLINK(\"http://x\")"
+    ws["B1"].data_type = "s"  # typed as text: it stays text
+    ws["A4"] = dt.datetime(2026, 11, 20)
+    ws["A4"].number_format = "yyyy-mm-dd"
+    ws.merge_cells("C1:D2")
+    ws["C1"] = "合并标题"
+    ws.column_dimensions["A"].width = 25
+    ws.freeze_panes = "B2"
+    wb.save(target)
+
+
+def test_what_people_add_to_the_report_is_carried_into_the_next(
         demo_month: MonthResult, tmp_path: Path) -> None:
-    """What xltrack does not carry into the new report is never dropped in silence: the run
-    says which sheet stays behind, and in which backup."""
+    """A sheet of their own and a column of their own on the Summary come back in the new
+    report, as typed and formatted; nothing is said to stay behind."""
     target = tmp_path / "r.xlsx"
     publish_report(demo_month, target, RUN_TIME)
+    _add_own_sheet(target)
     wb = load_workbook(target)
-    wb.create_sheet("我的分析")["A1"] = "operations' own sums"
+    ws = wb[SUMMARY_SHEET]
+    rows = _rows(ws)
+    header = next(i for i, r in enumerate(rows) if KEY_HEADER in r)
+    key_col, comment_col = rows[header].index(KEY_HEADER), rows[header].index(COMMENT_HEADER)
+    ws.cell(header + 1, comment_col + 2).value = "跟进人 Follow-up"
+    ws.cell(header + 1, comment_col + 3).value = "约谈日期 Talk"
+    follow = {}
+    for i, r in enumerate(rows[header + 1:], start=header + 2):
+        if not r[key_col]:
+            break  # the table's end: the totals follow
+        follow[r[key_col]] = f"李{i}"
+        ws.cell(i, comment_col + 2).value = follow[r[key_col]]
+    first = rows[header + 1][key_col]
+    ws.cell(header + 2, comment_col + 3).value = dt.datetime(2026, 11, 18)
+    wb.save(target)
+
+    placed = publish_report(demo_month, target, RUN_TIME).placed
+    assert placed.notes == [] and placed.backup is not None
+    new = load_workbook(target)
+    assert new.sheetnames[-1] == "我的分析" and new.sheetnames[:len(SHEETS)] == SHEETS
+    own = new["我的分析"]
+    assert own["A1"].value == "operations' own sums" and own["A1"].font.b
+    assert own["A1"].font.color.rgb.endswith("C00000")
+    assert own["A1"].fill.fgColor.rgb.endswith("FFFF00")
+    assert own["A1"].comment is not None and "核对人：王" in own["A1"].comment.text
+    assert own["A2"].value == 12.5 and own["A2"].number_format == "0.00"
+    assert own["A2"].border.bottom.style == "thin"
+    assert own["A3"].value == "=A2*2+'汇总 Summary'!E4" and own["A3"].data_type == "f"
+    assert own["B1"].value == '=HYPERLINK("http://x")' and own["B1"].data_type == "s"
+    assert own["A4"].value == dt.datetime(2026, 11, 20)
+    assert [str(r) for r in own.merged_cells.ranges] == ["C1:D2"] and own["C1"].value == "合并标题"
+    assert own.column_dimensions["A"].width == pytest.approx(25, abs=0.01)
+    assert own.freeze_panes == "B2"
+    records = {r[KEY_HEADER]: r for r in _summary_records(target)}
+    assert {k: r["跟进人 Follow-up"] for k, r in records.items()} == follow
+    assert records[first]["约谈日期 Talk"] == dt.datetime(2026, 11, 18)
+
+    # The project leaves the summary: its values go to the orphaned sheet, and come back.
+    projects = demo_month.consolidation.projects.copy()
+    projects.loc[projects.project == first, "major"] = False
+    without = dataclasses.replace(demo_month, consolidation=dataclasses.replace(
+        demo_month.consolidation, projects=projects))
+    assert publish_report(without, target, RUN_TIME).orphaned == 1
+    orphans = _rows(load_workbook(target)[ORPHANS_SHEET])
+    head = next(r for r in orphans if r and KEY_HEADER in r)
+    row = next(r for r in orphans if r and r[0] == first)
+    assert row[head.index("跟进人 Follow-up")] == follow[first]
+    publish_report(demo_month, target, RUN_TIME)
+    assert _summary_records(target)[0]["跟进人 Follow-up"] == follow[first]
+    assert load_workbook(target)["我的分析"]["A1"].value == "operations' own sums"
+
+
+def test_a_picture_in_a_sheet_of_their_own_is_said_to_stay_in_the_backup(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    """The sheet's cells are carried; its picture is not, and the run says where it is."""
+    from openpyxl.drawing.image import Image
+    from PIL import Image as Picture
+
+    target = tmp_path / "r.xlsx"
+    publish_report(demo_month, target, RUN_TIME)
+    _add_own_sheet(target)
+    Picture.new("RGB", (20, 20), "red").save(tmp_path / "dot.png")
+    wb = load_workbook(target)
+    wb["我的分析"].add_image(Image(str(tmp_path / "dot.png")), "F5")
     wb.save(target)
     placed = publish_report(demo_month, target, RUN_TIME).placed
     [note] = placed.notes
-    assert "我的分析" in note and placed.backup is not None and placed.backup.name in note
-    assert load_workbook(placed.backup)["我的分析"]["A1"].value == "operations' own sums"
+    assert "我的分析" in note.zh and "图片" in note.zh and "pictures" in note
+    assert placed.backup is not None
+    assert placed.backup.name in note
+    assert load_workbook(target)["我的分析"]["A1"].value == "operations' own sums"
+    with zipfile.ZipFile(placed.backup) as zf:
+        assert any(n.startswith("xl/media/") for n in zf.namelist())
     assert publish_report(demo_month, target, RUN_TIME).placed.notes == []  # said once
 
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 
 from xltrack.monthly import MonthResult, write_special_reports
@@ -105,6 +106,31 @@ def test_a_typed_assessment_survives_reruns_and_a_project_leaving(
     assert report in written and report.exists()
     assert read_assessment(report) == typed
     assert NO_LONGER_MAJOR in _text(report)
+
+
+def test_a_sheet_added_to_a_special_report_is_carried_with_its_assessment(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    """Operations keep their working in a sheet of the special report: every rewrite
+    writes it again (values, formulas as formulas, widths), beside the carried assessment."""
+    from xltrack.report.special import read_assessment
+
+    write_special_reports(demo_month, tmp_path)
+    report = tmp_path / "专项报告-RE01-P01-2026-10.xlsx"
+    _type_assessment(report, {"原因分析": "钢材价格上涨"})
+    wb = load_workbook(report)
+    ws = wb.create_sheet("测算 Working")
+    ws["A1"], ws["B1"], ws["B2"] = "调整后总投资", 1250.5, "=B1*1.05"
+    ws.column_dimensions["A"].width = 30
+    wb.save(report)
+    for _ in range(2):
+        write_special_reports(demo_month, tmp_path)
+        wb = load_workbook(report)
+        assert wb.sheetnames == ["专项报告", "测算 Working"]
+        own = wb["测算 Working"]
+        assert (own["A1"].value, own["B1"].value, own["B2"].value) == (
+            "调整后总投资", 1250.5, "=B1*1.05")
+        assert own.column_dimensions["A"].width == pytest.approx(30, abs=0.01)  # not widened
+        assert read_assessment(report) == {"原因分析": "钢材价格上涨"}
 
 
 def test_a_written_report_whose_project_left_is_rewritten_marked_with_its_assessment(

@@ -20,6 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from .. import __version__
 from ..language import local_text
 from ..words import FLAG, MILESTONE, SEVERITY, STATUS, word
+from .carried import Sheet, Value, write_sheets
 from .cells import column_width, new_workbook, records, set_print_pages, text_width
 from .report_data import CODE_PREFIX, ReportData
 
@@ -30,6 +31,10 @@ COMMENT_HEADER = "备注 Comments"
 ORPHANS_SHEET = "遗留备注 Orphaned comments"
 CHART_DATA = "_chart_data"
 ACTIONS_SHEET = "重点工作 Actions"
+# Every sheet xltrack may write, in tab order: any other sheet of a report is a person's.
+SHEETS = ("封面 Cover", SUMMARY_SHEET, "差异 Variances", "报送 Submissions", "项目 Projects",
+          "趋势 Trends", ACTIONS_SHEET, "审核 Findings", "更正 Restatements", "输入 Inputs",
+          ORPHANS_SHEET, CHART_DATA)
 LIGHTS = {"major": 0, "attention": 1, "normal": 2}  # icon set: red, amber, green
 
 
@@ -38,20 +43,22 @@ def report_name(period: str, lang: str = "zh") -> str:
             else f"major-project-monitoring-{period}.xlsx")
 
 
-def write_report(path: Path, data: ReportData, comments: dict[str, str | int | float],
-                 orphans: dict[str, str | int | float]) -> None:
+def write_report(path: Path, data: ReportData, typed: dict[str, dict[str, Value]],
+                 orphans: dict[str, dict[str, Value]], added: Sequence[Sheet] = ()) -> None:
+    """`typed`: the Summary's columns people fill (Comments first, then any they added), by
+    header, as project -> value; `orphans`: the same for projects that left the summary;
+    `added`: sheets of their own, written after xltrack's."""
     wb = new_workbook(path)
     wb.set_properties({"title": f"重大项目监控报告 {data.period}", "author": "xltrack",
                        "created": data.run_time.replace(tzinfo=None)})
     f = _formats(wb)
     f["_data"] = data  # the period and language of the headers and footers
-    names = ["封面 Cover", SUMMARY_SHEET, "差异 Variances", "报送 Submissions", "项目 Projects",
-             "趋势 Trends", *([ACTIONS_SHEET] if data.actions is not None else []),
-             "审核 Findings", "更正 Restatements", "输入 Inputs",
-             *([ORPHANS_SHEET] if orphans else []), CHART_DATA]
+    left_out = {ACTIONS_SHEET} if data.actions is None else set()
+    names = [name for name in SHEETS if name not in left_out and (
+        name != ORPHANS_SHEET or orphans)]
     ws = {name: wb.add_worksheet(name) for name in names}  # tabs in reading order
     _cover(ws["封面 Cover"], f, data)
-    _summary(ws[SUMMARY_SHEET], f, data, comments)
+    _summary(ws[SUMMARY_SHEET], f, data, typed)
     _table(ws["差异 Variances"], f, "Variances", data.variances_sheet(),
            "重大差异与关注事项 Variances", severity="严重程度 Severity")
     _table(ws["报送 Submissions"], f, "Submissions", data.status_sheet(),
@@ -74,10 +81,13 @@ def write_report(path: Path, data: ReportData, comments: dict[str, str | int | f
            pd.DataFrame(data.inputs, columns=["文件 File", "SHA-256"]),
            "输入文件及校验值 Inputs and their SHA-256")
     if orphans:
-        frame = pd.DataFrame({KEY_HEADER: list(orphans), COMMENT_HEADER: list(orphans.values())})
+        keys = list(dict.fromkeys(k for values in orphans.values() for k in values))
+        frame = pd.DataFrame({KEY_HEADER: keys, **{
+            header: [values.get(k) for k in keys] for header, values in orphans.items()}})
         _table(ws[ORPHANS_SHEET], f, "Orphans", frame,
                "项目已不在汇总表中的备注 Comments whose project left the summary")
     ws[CHART_DATA].hide()
+    write_sheets(wb, list(added))
     wb.close()
 
 
@@ -111,6 +121,8 @@ def _formats(wb: Workbook) -> dict[str, Any]:
         "total": wb.add_format({**base, "bold": True, "num_format": "#,##0.00", "top": 1}),
         "total_text": wb.add_format({**base, "bold": True, "top": 1}),
         "comment": wb.add_format({**base, "bg_color": "#FFF2CC", "text_wrap": True}),
+        "comment_date": wb.add_format({**base, "bg_color": "#FFF2CC",
+                                       "num_format": "yyyy-mm-dd"}),
         "major": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
         "attention": wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"}),
         "card": wb.add_format({**base, "bold": True, "font_size": 11, "bottom": 2}),
@@ -171,12 +183,13 @@ def _cover(ws: Worksheet, f: dict[str, Any], data: ReportData) -> None:
 
 
 def _summary(ws: Worksheet, f: dict[str, Any], data: ReportData,
-             comments: dict[str, str | int | float]) -> None:
+             typed: dict[str, dict[str, Value]]) -> None:
     frame = data.summary
     ws.write_string(0, 0, f"重大项目汇总 Summary of major projects — {data.period} (万元)",
                     f["title"])
     header = 2
-    columns = list(frame.columns) + [COMMENT_HEADER]
+    theirs = [COMMENT_HEADER, *(h for h in typed if h != COMMENT_HEADER)]
+    columns = list(frame.columns) + theirs
     last = header + len(frame)
     formats = data.summary_formats()
     for r, record in enumerate(records(frame), start=header + 1):
@@ -187,8 +200,10 @@ def _summary(ws: Worksheet, f: dict[str, Any], data: ReportData,
                              f["text"], string="查看 View")
             else:
                 _write(ws, r, c, value, f[formats.get(name, "text")])
-        _write(ws, r, len(frame.columns), comments.get(str(record[KEY_HEADER]), ""),
-               f["comment"])
+        for c, name in enumerate(theirs, start=len(frame.columns)):
+            value = typed.get(name, {}).get(str(record[KEY_HEADER]), "")
+            _write(ws, r, c, value, f["comment_date" if isinstance(value, dt.date)
+                                      else "comment"])
     ws.add_table(header, 0, max(last, header + 1), len(columns) - 1, {
         "name": "Summary", "style": "Table Style Light 9",
         "columns": [{"header": h, "header_format": f["head"]} for h in columns]})
@@ -205,8 +220,10 @@ def _summary(ws: Worksheet, f: dict[str, Any], data: ReportData,
                 "type": "icon_set", "icon_style": "3_traffic_lights", "icons_only": True,
                 "icons": [{"criteria": ">=", "type": "number", "value": 2},
                           {"criteria": ">=", "type": "number", "value": 1}]})
-    ws.set_column(len(columns) - 1, len(columns) - 1, 30, f["comment"])
-    widths.append(30)
+    for c, name in enumerate(theirs, start=len(frame.columns)):
+        width = 30 if name == COMMENT_HEADER else 16
+        ws.set_column(c, c, width, f["comment"])
+        widths.append(width)
     if "_card_row" in frame.columns:
         ws.set_column(list(frame.columns).index("_card_row"),
                       list(frame.columns).index("_card_row"), None, None, {"hidden": True})

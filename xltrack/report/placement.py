@@ -3,8 +3,9 @@
 The new file is written beside the target under a temporary name and moved into place in one
 step; the previous report is kept in `backup/`; when the target is open in Excel or Word (its
 `~$` owner file exists, or the move is refused) the new report goes under another name and
-the caller is told. Comments people typed into the previous report are read back by project
-key. The same rules place the workbooks and the written reports (.docx).
+the caller is told; what a person added that the new file does not hold is named with the
+backup that keeps it. (What is carried into the new file is read by report/carried.py.) The
+same rules place the workbooks and the written reports (.docx).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,9 +111,13 @@ def write_atomically(path: Path, save: Callable[[Path], None]) -> None:
 
 
 def place(target: Path, save: Callable[[Path], None], now: dt.datetime | None = None,
-          program: str = "Excel") -> Placed:
+          program: str = "Excel",
+          left: Callable[[], Sequence[tuple[str, Sequence[str], Sequence[str]]]] | None = None
+          ) -> Placed:
     """Write through `save` into a temporary file, then move it to `target` safely; `program`
-    is the one that may hold the previous file open (Excel, Word), for the note."""
+    is the one that may hold the previous file open (Excel, Word), for the note. `left()`,
+    asked once `save` is done: what the writer did not carry of a sheet it carried (sheet,
+    Chinese words, English words), said with the backup that holds it."""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     temp = _temp_beside(target)
     try:
@@ -120,19 +125,23 @@ def place(target: Path, save: Callable[[Path], None], now: dt.datetime | None = 
         placed = Placed(target)
         if target.exists() and is_open(target):
             return _redirect(temp, target, stamp, placed, program)
-        left = _left_behind(target, temp) if target.exists() else None
+        left_behind = _left_behind(target, temp) if target.exists() else None
         if target.exists():
             placed.backup = keep_backup(target, stamp)
         try:
             os.replace(temp, target)
         except PermissionError:  # Windows refuses to replace a file Excel or Word holds open
             return _redirect(temp, target, stamp, placed, program)
-        if left is not None and placed.backup is not None:
-            zh, en = left
-            placed.notes.append(Said(
-                f"{target.name}：{zh}，未带入新文件；原文件已保留为 backup/{placed.backup.name}",
-                f"{target.name}: {en}, not carried into the new file; the previous one is kept "
-                f"as backup/{placed.backup.name}"))
+        if placed.backup is not None:
+            said = [left_behind] if left_behind is not None else []
+            said += [(f"工作表“{sheet}”中的{'、'.join(zh)}", f"the {', '.join(en)} of sheet "
+                      f"{sheet}") for sheet, zh, en in (left() if left else ())]
+            for zh, en in said:
+                placed.notes.append(Said(
+                    f"{target.name}：{zh}，未带入新文件；原文件已保留为 backup/"
+                    f"{placed.backup.name}",
+                    f"{target.name}: {en}, not carried into the new file; the previous one is "
+                    f"kept as backup/{placed.backup.name}"))
         return placed
     finally:
         temp.unlink(missing_ok=True)
@@ -214,42 +223,3 @@ def _redirect(temp: Path, target: Path, stamp: str, placed: Placed, program: str
                              f"{target.name} is open in {program}; the new report is "
                              f"{other.name}. Close the old one and rename, or keep both."))
     return placed
-
-
-def read_comments(report: Path, sheet: str, key_header: str,
-                  comment_header: str) -> dict[str, str | int | float]:
-    """Comments typed into the previous report's sheet, by the value of its key column: a
-    number typed stays a number, anything else is its text.
-
-    Reads every row of the sheet, so comments survive whatever else a person did to the layout;
-    an unreadable previous report yields nothing (it is still kept as the backup).
-    """
-    if not report.exists():
-        return {}
-    from openpyxl import load_workbook  # a previous report to read: not every run has one
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        wb = load_workbook(report, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        return {}
-    try:
-        if sheet not in wb.sheetnames:
-            return {}
-        rows = wb[sheet].iter_rows(values_only=True)
-        comments: dict[str, str | int | float] = {}
-        key_col = comment_col = None
-        for row in rows:
-            cells = ["" if v is None else str(v) for v in row]
-            if key_col is None:
-                if key_header in cells and comment_header in cells:
-                    key_col, comment_col = cells.index(key_header), cells.index(comment_header)
-                continue
-            assert comment_col is not None
-            if len(cells) > comment_col and cells[comment_col].strip() and cells[key_col]:
-                typed = row[comment_col]
-                comments[cells[key_col]] = (typed if type(typed) in (int, float)
-                                            else cells[comment_col])
-        return comments
-    finally:
-        wb.close()

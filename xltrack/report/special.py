@@ -7,7 +7,8 @@ never become a formula.
 
 What operations typed is theirs: every rewrite carries the assessment over from the previous
 file of the same project and period (found by its labels, so a moved row still counts), keeps
-the previous file in backup/, and does not replace a file open in Excel (the monitoring
+the previous file in backup/, writes again the sheets people added (report/carried.py),
+and does not replace a file open in Excel (the monitoring
 report's rule, placement.place). A project that no longer has a major variance keeps its
 report, rewritten with a banner that says so, its assessment intact.
 """
@@ -25,6 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..safe import file_name
 from ..words import COMPARISON, SPAN, both, indicator_item, word
+from .carried import Sheet, left_out, read_sheets, write_sheets
 from .cells import new_workbook, records, set_print_pages, text_width
 from .placement import place
 
@@ -35,6 +37,7 @@ _FIELDS = (("原因分析", "Cause"), ("对投资价值的影响", "Impact on in
 
 
 _PREFIX = "专项报告-"
+SHEET = "专项报告"  # the report's one sheet: any other is a person's
 NO_LONGER_MAJOR = ("本期重新运行后该项目已无重大差异；本报告及已填写的意见保留备查。 "
                    "After the latest run this project no longer has a major variance; the "
                    "report and its assessment are kept for the record.")
@@ -77,19 +80,21 @@ def write_special_report(path: Path, period: str, project: dict[str, Any],
     """Write one project's special report to `path`, keeping the assessment typed into the
     previous one; returns where it went (another name when `path` is open in Excel)."""
     typed = read_assessment(path)
+    added = read_sheets(path, (SHEET,))
     placed = place(path, lambda temp: _build(temp, period, project, flags, trend, earned,
-                                             typed, no_longer_major))
+                                             typed, no_longer_major, added),
+                   left=lambda: left_out(added))
     return placed.path
 
 
 def _build(path: Path, period: str, project: dict[str, Any], flags: pd.DataFrame,
            trend: pd.DataFrame, earned: dict[str, Any] | None, typed: dict[str, Any],
-           no_longer_major: bool) -> None:
+           no_longer_major: bool, added: list[Sheet]) -> None:
     wb = new_workbook(path)
     wb.set_properties({"title": f"专项书面报告 {project['project']} {period}",
                        "author": "xltrack", "created": dt.datetime(2026, 1, 1)})
     f = _formats(wb)
-    ws = wb.add_worksheet("专项报告")
+    ws = wb.add_worksheet(SHEET)
     widths = [24, *[11] * 7, 34]  # 9 columns: one A4 landscape page at 90% (9 pt text)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
@@ -108,6 +113,7 @@ def _build(path: Path, period: str, project: dict[str, Any], flags: pd.DataFrame
     row = _trend(wb, ws, f, row + 1, trend)
     _assessment(ws, f, row + 1, typed)
     ws.print_area(0, 0, ws.dim_rowmax or 0, 8)
+    write_sheets(wb, added)  # sheets people added, after the report's own
     wb.close()
 
 
