@@ -305,3 +305,35 @@ def test_an_older_table_without_last_contact_still_gets_live_formulas() -> None:
     assert set(live) == {"next_follow_up", "flag"}
     assert "DATEVALUE" in live["next_follow_up"] and "N9" in live["next_follow_up"]
     assert formulas({"id": "A"}, 9, Cadence()) == {}  # nothing to compute from
+
+
+def test_the_owner_typed_only_in_the_written_report_is_the_items_person(
+        demo_month: Any, tmp_path: Path) -> None:
+    """Operations typed the owner under 责任人 in Word, not in the workbook: --track takes it
+    from there; the workbook's field, once typed, comes first."""
+    import docx
+
+    from xltrack.monthly import write_special_reports
+    from xltrack.report.special import report_name
+    from xltrack.report.written import special_docx_name
+
+    write_special_reports(demo_month, tmp_path)
+    document = tmp_path / special_docx_name("RE01-P01", "2026-10", "zh")
+    doc = docx.Document(str(document))
+    texts = [p.text for p in doc.paragraphs]
+    doc.paragraphs[texts.index("责任人") + 1].text = "工程部 张伟"
+    doc.save(str(document))
+    flags = demo_month.variances
+    _, new = track_major_variances(tmp_path / "key-work.xlsx", flags, "2026-10", tmp_path,
+                                   "王敏", today=TODAY)
+    assert {i.project: i.person for i in new}["RE01-P01"] == "工程部 张伟"
+    assert {i.person for i in new if i.project != "RE01-P01"} == {"王敏"}
+    wb = load_workbook(tmp_path / report_name("RE01-P01", "2026-10"))
+    ws = wb.active
+    row = next(r for r in ws.iter_rows(min_col=1, max_col=1) if str(r[0].value).startswith(
+        "责任人"))[0].row
+    ws.cell(row, 2).value = "李娜"
+    wb.save(tmp_path / report_name("RE01-P01", "2026-10"))
+    _, again = track_major_variances(tmp_path / "other.xlsx", flags, "2026-10", tmp_path,
+                                     "王敏", today=TODAY)
+    assert {i.project: i.person for i in again}["RE01-P01"] == "李娜"

@@ -9,14 +9,18 @@ import struct
 import zlib
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
+from docx.oxml.ns import qn
+from docx.shared import RGBColor
 
 from xltrack.errors import text_in
 from xltrack.monthly import MonthResult, write_special_reports
 from xltrack.report.drafting import flag_paragraph
 from xltrack.report.picture import BLUE, HEIGHT, RED, WIDTH, line_chart
+from xltrack.report.typed_text import _numbering
 from xltrack.report.written import (
     PLACEHOLDER,
     overview_name,
@@ -95,6 +99,141 @@ def test_the_assessment_is_kept_across_re_runs(demo_month: MonthResult, tmp_path
     at = text.index("纠偏措施")
     assert text[at + 1] == "=1+1 暂停地下室二期施工，重新招标支护方案"
     assert text[text.index("原因分析") + 1] == PLACEHOLDER["zh"]  # still to be completed
+
+
+def _after(paragraph: Any, text: str, style: str | None = None) -> Any:
+    """A paragraph typed after `paragraph`, as Enter at its end and typing make it."""
+    from docx.text.paragraph import Paragraph
+
+    new = paragraph._p.makeelement(qn("w:p"), {})
+    paragraph._p.addnext(new)
+    typed = Paragraph(new, paragraph._parent)
+    if style:
+        typed.style = style
+    typed.add_run(text)
+    return typed
+
+
+def test_what_people_type_anywhere_in_a_written_report_is_kept_with_its_look(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    """A paragraph typed after a drafted one, a bulleted list, bold and coloured words, text
+    typed on a heading's line: every rewrite keeps them once, under the same heading."""
+    write_special_reports(demo_month, tmp_path)
+    path = tmp_path / special_docx_name("RE01-P01", "2026-10")
+    doc = docx.Document(str(path))
+    texts = [p.text for p in doc.paragraphs]
+    first_flag = doc.paragraphs[texts.index("一、差异情况") + 1]
+    note = _after(first_flag, "总包已提交索赔，金额待审。")
+    bold = note.runs[0]
+    note.runs[0].text = "补充："
+    bold.bold = True
+    note.add_run("总包已提交索赔，金额待审。")
+    cause = next(p for p in doc.paragraphs if p.text == "原因分析")
+    placeholder = doc.paragraphs[[p.text for p in doc.paragraphs].index("原因分析") + 1]
+    placeholder._p.getparent().remove(placeholder._p)
+    second = _after(cause, "钢材价格上涨", "List Bullet")
+    red = second.add_run("（约 12%）")
+    red.italic, red.font.color.rgb = True, RGBColor(0xC0, 0, 0)
+    _after(second, "总包单价调整", "List Bullet")
+    heading = next(p for p in doc.paragraphs if p.text == "纠偏措施")
+    heading.add_run("：重新招标支护方案")
+    doc.save(str(path))
+
+    for _ in range(2):  # every later run of the month
+        write_special_reports(demo_month, tmp_path)
+        doc = docx.Document(str(path))
+        texts = [p.text for p in doc.paragraphs]
+        assert texts.count("补充：总包已提交索赔，金额待审。") == 1
+        at = texts.index("补充：总包已提交索赔，金额待审。")
+        assert texts.index("一、差异情况") < at < texts.index("二、子公司说明")
+        assert texts[at + 1] == "二、子公司说明"  # after the drafted paragraphs
+        runs = doc.paragraphs[at].runs
+        assert runs[0].text == "补充：" and runs[0].bold and not runs[1].bold
+        c = texts.index("原因分析")
+        assert texts[c + 1:c + 3] == ["钢材价格上涨（约 12%）", "总包单价调整"]
+        item = doc.paragraphs[c + 1]
+        assert item.style.name == "List Bullet" and doc.paragraphs[c + 2].style.name == (
+            "List Bullet")
+        assert item.runs[1].italic and item.runs[1].font.color.rgb == RGBColor(0xC0, 0, 0)
+        assert PLACEHOLDER["zh"] not in texts[c + 1:c + 3]
+        m = texts.index("纠偏措施")
+        assert texts[m + 1] == "重新招标支护方案"
+        assert texts.count("重新招标支护方案") == 1
+
+
+def test_a_list_numbered_by_words_numbering_stays_a_numbered_list(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    """Word's numbering button gives a paragraph a numbering reference (w:numPr) rather than
+    a list style: a decimal one is carried as a numbered item, a bullet one as a bullet."""
+    from docx.oxml import parse_xml
+
+    write_special_reports(demo_month, tmp_path)
+    path = tmp_path / special_docx_name("RE01-P01", "2026-10")
+    doc = docx.Document(str(path))
+    texts = [p.text for p in doc.paragraphs]
+    placeholder = doc.paragraphs[texts.index("纠偏措施") + 1]
+    heading = doc.paragraphs[texts.index("纠偏措施")]
+    placeholder._p.getparent().remove(placeholder._p)
+    # a numbering of each format the template defines: (numId, level) -> format
+    formats = {fmt: key[0] for key, fmt in _numbering(doc).items() if key[1] == "0"}
+    last = heading
+    for text, fmt in (("暂停二期施工", "decimal"), ("重新招标", "decimal"), ("月报", "bullet")):
+        last = _after(last, text)
+        last._p.insert(0, parse_xml(
+            f'<w:pPr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            f'<w:numPr><w:ilvl w:val="0"/><w:numId w:val="{formats[fmt]}"/></w:numPr>'
+            f'</w:pPr>'))
+    doc.save(str(path))
+    write_special_reports(demo_month, tmp_path)
+    doc = docx.Document(str(path))
+    texts = [p.text for p in doc.paragraphs]
+    at = texts.index("纠偏措施")
+    assert texts[at + 1:at + 4] == ["暂停二期施工", "重新招标", "月报"]
+    assert [doc.paragraphs[at + i].style.name for i in (1, 2, 3)] == [
+        "List Number", "List Number", "List Bullet"]
+
+
+def test_a_document_without_marks_is_read_as_before(demo_month: MonthResult,
+                                                    tmp_path: Path) -> None:
+    """A document written before the marks (or whose marks a program dropped): only the
+    text under the assessment's headings is taken as typed; nothing drafted is kept twice."""
+    write_special_reports(demo_month, tmp_path)
+    path = tmp_path / special_docx_name("RE01-P01", "2026-10")
+    fresh = _paragraphs(path)
+    doc = docx.Document(str(path))
+    for mark in [*doc.element.body.iter(qn("w:bookmarkStart")),
+                 *doc.element.body.iter(qn("w:bookmarkEnd"))]:
+        mark.getparent().remove(mark)
+    doc.paragraphs[fresh.index("原因分析") + 1].text = "钢材价格上涨"
+    doc.save(str(path))
+    write_special_reports(demo_month, tmp_path)
+    again = _paragraphs(path)
+    assert again[again.index("原因分析") + 1] == "钢材价格上涨"
+    assert len(again) == len(fresh)
+
+
+def test_a_document_saved_by_libreoffice_keeps_xltracks_paragraphs_its_own(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    """Opened and saved in another word processor, the drafted paragraphs keep their marks:
+    a rewrite drafts them anew rather than keeping them as typed (no paragraph twice)."""
+    import shutil
+    import subprocess
+
+    from xltrack.report.written import read_typed
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice is needed: make office installs it"
+    write_special_reports(demo_month, tmp_path)
+    path = tmp_path / special_docx_name("RE01-P01", "2026-10")
+    fresh = _paragraphs(path)
+    out = tmp_path / "saved"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'lo'}", "--headless",
+                    "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=180)
+    shutil.copy(out / path.name, path)
+    assert read_typed(path, "zh") == {}
+    write_special_reports(demo_month, tmp_path)
+    assert _paragraphs(path) == fresh
 
 
 def test_a_document_open_in_word_is_left_alone_and_the_new_one_goes_beside_it(

@@ -280,17 +280,32 @@ def clear_row(ws: Worksheet, row: int, style_row: int) -> None:
     ws.row_dimensions[row].height = None
 
 
+def _owner(reports: Path, project: str, period: str) -> str:
+    """The owner typed in the project's special report: its workbook's 责任人 field, else
+    the text typed under 责任人 (Owner) in its written report, Chinese or English."""
+    from .report.written import read_assessment as read_written
+    from .report.written import special_docx_name
+
+    typed = str(read_assessment(reports / report_name(project, period)).get("责任人", "")).strip()
+    for lang, label in (("zh", "责任人"), ("en", "Owner")):
+        if typed:
+            break
+        written = read_written(reports / special_docx_name(project, period, lang), lang)
+        typed = "；".join(t.strip() for t in written.get(label, []) if t.strip())
+    return typed
+
+
 def track_major_variances(named: Path, flags: Any, period: str, reports: Path,
                           fallback_person: str, cadence: Cadence = DEFAULT_CADENCE,
                           today: dt.date | None = None) -> tuple[Path, list[ActionItem]]:
     """Add one item per project with a major variance to the table in force (a new table
-    when there is none), surgically; its person is the owner typed in the special report."""
+    when there is none), surgically; its person is the owner typed in the special report
+    (the workbook's, else the written report's)."""
     path = current_table(named)
     today = today or dt.date.today()
     work = read_key_work(path, cadence) if path.exists() else KeyWork(path)
     majors = sorted(set(flags[flags.severity == "major"].project))
-    owners = {str(p): str(read_assessment(reports / report_name(p, period)).get("责任人", ""))
-              for p in majors}
+    owners = {str(p): _owner(reports, str(p), period) for p in majors}
     new = items_for_major_variances(flags, period, work.items, today, owners, fallback_person)
     if not path.exists():
         write_table(path, new, today, cadence)

@@ -42,6 +42,8 @@ from .cells import records
 from .drafting import earned_value_paragraph, flag_paragraph, wan
 from .picture import BLUE, RED, line_chart
 from .placement import place
+from .typed_text import Typed, add_typed, mark, typed_in
+from .typed_text import read_typed as read_typed_paragraphs
 
 if TYPE_CHECKING:
     from ..actions import ActionItem
@@ -88,7 +90,8 @@ def _fresh_document(lang: str) -> Document:
 # paragraph by scanning all 164 styles of its template twice (about 0.7 ms a paragraph);
 # here the IDs are looked up once, in the first template built (python-docx's default
 # template, the same for both languages).
-_STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet")
+_STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet",
+           "List Number")
 _STYLE_IDS: dict[str, str | None] = {}
 _TEMPLATES: dict[str, Document] = {}
 _SHARED: dict[str, dict[int, Any]] = {}  # the template's parts no report changes, by id
@@ -248,23 +251,22 @@ def _footer(doc: Document, text: str) -> None:
 
 
 def read_assessment(path: Path, lang: str) -> dict[str, list[str]]:
-    """What operations typed under each assessment heading of the previous document."""
-    if not path.exists():
-        return {}
-    try:
-        previous = docx.Document(str(path))
-    except Exception:  # noqa: BLE001 - a damaged old copy must not stop the new report
-        return {}
+    """What operations typed under each assessment heading of the previous document, as
+    text (read_typed: with its look, and under every heading)."""
     labels = {_label(zh, en, lang) for zh, en in ASSESSMENT}
-    kept: dict[str, list[str]] = {}
-    current: str | None = None
-    for paragraph in previous.paragraphs:
-        text = paragraph.text.strip()
-        if paragraph.style is not None and str(paragraph.style.name).startswith("Heading"):
-            current = text if text in labels else None
-        elif current and text and text not in PLACEHOLDER.values():
-            kept.setdefault(current, []).append(paragraph.text)
-    return kept
+    return {label: [t.text for t in typed] for label, typed in read_typed(path, lang).items()
+            if label in labels}
+
+
+def read_typed(path: Path, lang: str) -> dict[str, list[Typed]]:
+    """The paragraphs people typed into the previous document, by the heading they stand
+    under (typed_text.py); nothing where there is none or it cannot be read."""
+    previous = typed_in(path)
+    if previous is None:
+        return {}
+    labels = [_label(zh, en, lang) for zh, en in ASSESSMENT]
+    headings = [*_SECTIONS[lang], _ASSESSMENT_HEADING[lang], *labels]
+    return read_typed_paragraphs(previous, headings, labels, list(PLACEHOLDER.values()))
 
 
 def _label(zh: str, en: str, lang: str) -> str:
@@ -311,16 +313,30 @@ def write_special_docx(path: Path, period: str, project: dict[str, Any], flags: 
     """Write one project's written special report to `path` (or beside it, when it is open),
     keeping the assessment typed into the previous one; `no_longer_major`: rewritten with a
     red line saying so (a re-run of the month found no major variance left)."""
-    kept = read_assessment(path, lang)
+    kept = read_typed(path, lang)
     doc = _special(period, project, flags, trend, earned, lang, kept, no_longer_major)
     return _place(path, doc)
 
 
+# The drafted sections' headings: what a person types under one is carried under it.
+_SECTIONS = {"zh": ("一、差异情况", "二、子公司说明", "三、挣值分析", "四、投资趋势"),
+             "en": ("1. What deviated", "2. The subsidiary's explanation", "3. Earned value",
+                    "4. Investment trend")}
+
+
 def _special(period: str, project: dict[str, Any], flags: pd.DataFrame, trend: pd.DataFrame,
-             earned: dict[str, Any] | None, lang: str, kept: dict[str, list[str]],
+             earned: dict[str, Any] | None, lang: str, kept: dict[str, list[Typed]],
              no_longer_major: bool = False) -> Document:
     zh = lang == "zh"
     doc = _new_document(lang)
+    theirs: list[Any] = []  # the typed paragraphs carried: left unmarked
+    after: list[str] = [""]  # the heading whose typed paragraphs come before the next one
+
+    def section(text: str, level: int) -> None:
+        theirs.extend(add_typed(doc, kept.get(after[0], []), _STYLE_IDS))
+        after[0] = text
+        _heading(doc, text, level)
+
     name, pid = project["name"], project["project"]
     _heading(doc, f"关于{name}（{pid}）重大差异的专项报告" if zh
                     else f"Special report on the major variance of {name} ({pid})", 0)
@@ -333,25 +349,28 @@ def _special(period: str, project: dict[str, Any], flags: pd.DataFrame, trend: p
     _add(doc, f"期间：{period}　板块：{segment}　单位：{subsidiary}　金额单位：万元" if zh
                       else f"Period {period} · segment {segment} · subsidiary {subsidiary} · "
                            "amounts in 10k yuan (万元)")
-    _heading(doc, "一、差异情况" if zh else "1. What deviated", 1)
+    deviated, explained, earned_value, trend_heading = _SECTIONS[lang]
+    section(deviated, 1)
     for flag in records(flags):
         _add(doc, flag_paragraph({str(k): v for k, v in flag.items()}, lang))
-    _heading(doc, "二、子公司说明" if zh else "2. The subsidiary's explanation", 1)
+    section(explained, 1)
     given = [e for e in dict.fromkeys(flags.explanation) if isinstance(e, str) and e]
     for text in given:
         _add(doc, f"“{text}”" if zh else f"“{text}”", "Quote")
     if not given:
         _add(doc, "子公司未提供说明。" if zh else "The subsidiary gave no explanation.")
-    _heading(doc, "三、挣值分析" if zh else "3. Earned value", 1)
+    section(earned_value, 1)
     _add(doc, earned_value_paragraph(earned, lang))
-    _heading(doc, "四、投资趋势" if zh else "4. Investment trend", 1)
+    section(trend_heading, 1)
     _trend(doc, trend, lang)
-    _heading(doc, _ASSESSMENT_HEADING[lang], 1)
+    section(_ASSESSMENT_HEADING[lang], 1)
     for zh_label, en_label in ASSESSMENT:
         label = _label(zh_label, en_label, lang)
-        _heading(doc, label, 3)
-        for text in kept.get(label, [PLACEHOLDER[lang]]):
-            _add(doc, text)
+        section(label, 3)
+        if not kept.get(label):
+            _add(doc, PLACEHOLDER[lang])
+    theirs.extend(add_typed(doc, kept.get(after[0], []), _STYLE_IDS))
+    mark(doc, set(theirs))
     _footer(doc, f"xltrack · {pid} · {period}")
     return doc
 
