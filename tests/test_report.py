@@ -175,6 +175,55 @@ def test_an_open_report_is_not_overwritten(demo_month: MonthResult, tmp_path: Pa
     assert "open in Excel" in placed.notes[0]
 
 
+def _type_comments(path: Path, comments: dict[str, str]) -> None:
+    wb = load_workbook(path)
+    ws = wb[SUMMARY_SHEET]
+    rows = _rows(ws)
+    header = next(i for i, r in enumerate(rows) if KEY_HEADER in r)
+    key_col, comment_col = rows[header].index(KEY_HEADER), rows[header].index(COMMENT_HEADER)
+    for i, r in enumerate(rows[header + 1:], start=header + 2):
+        if r[key_col] in comments:
+            ws.cell(i, comment_col + 1).value = comments[r[key_col]]
+    wb.save(path)
+
+
+def test_comments_typed_into_the_copy_written_while_the_report_was_open_are_carried(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    """The report was open in Excel, so the run wrote r-YYYYMMDD-HHMMSS.xlsx beside it and
+    people typed into both: the next run carries what either holds, keeps both texts where
+    they differ and says so, and moves the copy into backup/ (merged once, not again)."""
+    target = tmp_path / "r.xlsx"
+    publish_report(demo_month, target, RUN_TIME)
+    (tmp_path / "~$r.xlsx").write_bytes(b"owner")
+    copy = publish_report(demo_month, target, RUN_TIME).placed.path
+    (tmp_path / "~$r.xlsx").unlink()  # Excel closed
+    p1, p2, p3 = [r[KEY_HEADER] for r in _summary_records(target)][:3]
+    _type_comments(target, {p2: "已约谈", p3: "按月跟踪"})
+    _type_comments(copy, {p1: "11月底前整改", p3: "下月复核"})
+    published = publish_report(demo_month, target, RUN_TIME)
+    kept = {r[KEY_HEADER]: r[COMMENT_HEADER] for r in _summary_records(target)}
+    assert (kept[p1], kept[p2], kept[p3]) == ("11月底前整改", "已约谈", "按月跟踪 ｜ 下月复核")
+    notes = published.placed.notes
+    assert any(p3 in n and copy.name in n and "differs" in n for n in notes)
+    assert any(copy.name in n and "moved to backup/" in n for n in notes)
+    assert not copy.exists() and (tmp_path / "backup" / copy.name).exists()
+    again = publish_report(demo_month, target, RUN_TIME)
+    assert again.placed.notes == []
+    assert {r[KEY_HEADER]: r[COMMENT_HEADER] for r in _summary_records(target)} == kept
+
+
+def test_a_copy_still_open_is_left_for_a_later_run(demo_month: MonthResult,
+                                                   tmp_path: Path) -> None:
+    target = tmp_path / "r.xlsx"
+    publish_report(demo_month, target, RUN_TIME)
+    (tmp_path / "~$r.xlsx").write_bytes(b"owner")
+    copy = publish_report(demo_month, target, RUN_TIME).placed.path
+    (tmp_path / "~$r.xlsx").unlink()
+    (tmp_path / f"~${copy.name}").write_bytes(b"owner")  # the copy is the one open now
+    assert publish_report(demo_month, target, RUN_TIME).placed.notes == []
+    assert copy.exists()
+
+
 KILLED_WRITE = """
 import pathlib, sys, time
 from xltrack.report import publish, monitoring

@@ -214,6 +214,29 @@ def keep_backup(target: Path, stamp: str) -> Path:
     return backup
 
 
+def redirected_copies(target: Path) -> list[Path]:
+    """The copies written beside `target` while it was open (`name-YYYYMMDD-HHMMSS.xlsx`,
+    _redirect's names), oldest first by the time in their names; a copy open itself (its
+    owner file beside it) is left for a later run."""
+    pattern = re.compile(rf"{re.escape(target.stem)}-(\d{{8}}-\d{{6}})(?:-\d+)?"
+                         rf"{re.escape(target.suffix)}")
+    found = [(m.group(1), path) for path in target.parent.glob(f"{target.stem}-*{target.suffix}")
+             if (m := pattern.fullmatch(path.name)) and not is_open(path)]
+    return [path for _, path in sorted(found)]
+
+
+def retire(copy: Path) -> Path:
+    """A copy moved into backup/ under its own name (-2, -3 … where that is taken)."""
+    folder = copy.parent / "backup"
+    folder.mkdir(exist_ok=True)
+    for n in itertools.count(1):
+        moved = folder / (copy.name if n == 1 else f"{copy.stem}-{n}{copy.suffix}")
+        if not moved.exists():
+            os.replace(copy, moved)
+            return moved
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _redirect(temp: Path, target: Path, stamp: str, placed: Placed, program: str) -> Placed:
     other = target.with_name(f"{target.stem}-{stamp}{target.suffix}")
     os.replace(temp, other)

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import Said
 from ..language import zone as local_zone
 from ..monthly import MonthResult
-from .carried import left_out, read_columns, read_sheets
+from .carried import Sheet, Value, left_out, read_columns, read_sheets
 from .monitoring import (
     COMMENT_HEADER,
     KEY_HEADER,
@@ -18,7 +19,7 @@ from .monitoring import (
     SUMMARY_SHEET,
     write_report,
 )
-from .placement import Placed, place
+from .placement import Placed, place, redirected_copies, retire
 from .report_data import build_report_data
 
 if TYPE_CHECKING:  # the key-work modules (openpyxl, their models) load when a table is given
@@ -48,18 +49,58 @@ def publish_report(result: MonthResult, target: Path, run_time: dt.datetime | No
     # With no major project this month the new Summary names no columns of xltrack's: only
     # Comments and those right of it are then known to be people's.
     ours = list(data.summary.columns) if len(data.summary.columns) else None
-    previous = read_columns(target, SUMMARY_SHEET, KEY_HEADER, ours, theirs_from=COMMENT_HEADER)
-    previous_orphans = read_columns(target, ORPHANS_SHEET, KEY_HEADER, ())
+    # The report itself, then the copies written beside it while it was open in Excel
+    # (their names say when): people may have typed into either.
+    sources = [target, *(copies := redirected_copies(target))]
+    notes: list[Said] = []
+    everything: dict[str, dict[str, Value]] = {COMMENT_HEADER: {}}
+    added: list[Sheet] = []
+    for source in sources:
+        found = read_columns(source, ORPHANS_SHEET, KEY_HEADER, ())
+        for header, values in read_columns(source, SUMMARY_SHEET, KEY_HEADER, ours,
+                                           theirs_from=COMMENT_HEADER).items():
+            found[header] = {**found.get(header, {}), **values}
+        for header, values in found.items():
+            kept = everything.setdefault(header, {})
+            for key, value in values.items():
+                if key in kept and kept[key] != value:
+                    kept[key] = _both(kept[key], value)
+                    notes.append(_differed(key, header, target, source))
+                else:
+                    kept.setdefault(key, value)
+        have = {sheet.name for sheet in added}
+        added += [sheet for sheet in read_sheets(source, SHEETS) if sheet.name not in have]
     keys = {str(k) for k in data.summary.get(KEY_HEADER, [])}
-    headers = list(dict.fromkeys([COMMENT_HEADER, *previous, *previous_orphans]))
-    everything = {h: {**previous_orphans.get(h, {}), **previous.get(h, {})} for h in headers}
     typed = {h: {k: v for k, v in values.items() if k in keys}
              for h, values in everything.items()}
     orphans = {h: values for h, values in (
         (h, {k: v for k, v in values.items() if k not in keys}) for h, values in
         everything.items()) if values}
-    added = read_sheets(target, SHEETS)
     placed = place(target, lambda temp: write_report(temp, data, typed, orphans, added),
                    left=lambda: left_out(added))
+    placed.notes[:0] = notes
+    if not placed.redirected:  # all they held is in the report now: out of the way
+        for copy in copies:
+            moved = retire(copy)
+            placed.notes.append(Said(
+                f"{copy.name}（{target.name} 打开时写出的副本）中填写的内容已并入 "
+                f"{target.name}；该副本移至 backup/{moved.name}",
+                f"{copy.name} (written while {target.name} was open): what was typed in it "
+                f"is carried into {target.name}; the copy is moved to backup/{moved.name}"))
     return Published(placed, len(typed[COMMENT_HEADER]),
                      len({k for values in orphans.values() for k in values}))
+
+
+def _both(first: Value, second: Value) -> Value:
+    """Two different values typed for one project: both texts kept, the report's first; a
+    number or date against another value keeps the report's (the note says which)."""
+    if isinstance(first, str) and isinstance(second, str):
+        return first if second in first.split(" ｜ ") else f"{first} ｜ {second}"
+    return first
+
+
+def _differed(key: str, header: str, target: Path, source: Path) -> Said:
+    return Said(f"{key} 的“{header}”在 {target.name} 与 {source.name} 中填写不同；"
+                "文字两者都保留（以“｜”分隔），数字或日期保留前者",
+                f"{key}: {header} differs between {target.name} and {source.name}; texts are "
+                "both kept (joined by ｜), a number or date keeps the first")
