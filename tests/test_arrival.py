@@ -354,6 +354,12 @@ def test_a_copy_also_saved_in_the_wrong_month_folder_leaves_the_file_taken_as_se
     wrong = [s for s in result.checked.submissions if s.path.parent.name == "2026-09"]
     assert [f.reason for f in wrong[0].findings if f.severity is Severity.ERROR] == [
         Reason.FOLDER_PERIOD]
+    # The run's list has a line for each copy: the refused one as the same bytes as the other.
+    from xltrack.monthly import run_files
+
+    lines = {f["path"]: f for f in run_files(result)}
+    copy = lines[str(month_inbox / "2026-09" / sent.name)]
+    assert copy["same_as"] == sent.name and copy["same_as_path"] == str(sent)
     again = _month(month_inbox, register, tmp_path / "h2.sqlite",
                    feedback_dir=tmp_path / "feedback")
     assert [p.name for p in (tmp_path / "feedback").iterdir()] == [

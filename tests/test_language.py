@@ -151,6 +151,12 @@ def test_the_run_summary_speaks_chinese(demo_month: MonthResult,
                               "stored once")):
         _print_run({**summary, "files": [twin, twin]}, lang)
         assert capsys.readouterr().out.splitlines().count(line) == 1
+    # One name in two folders (a copy saved in the wrong month's): each named with its folder.
+    copy = {**twin, "file": "RE01.xlsx", "path": "inbox/2026-09/RE01.xlsx",
+            "same_as_path": "inbox/2026-10/RE01.xlsx"}
+    _print_run({**summary, "files": [copy]}, "en")
+    assert ("same file: 2026-09/RE01.xlsx holds exactly the bytes of 2026-10/RE01.xlsx; "
+            "stored once") in capsys.readouterr().out.splitlines()
 
 
 def test_every_lang_option_says_how_the_language_is_decided() -> None:

@@ -360,6 +360,12 @@ def _versions_zh(result: MonthResult) -> dict[str, list[str]]:
             for r in result.submissions.to_dict("records")}
 
 
+def _in_folder(path: str) -> str:
+    """A file named with its folder (2026-09/RE01-monthly-2026-10.xlsx)."""
+    where = Path(path)
+    return f"{where.parent.name}/{where.name}" if where.parent.name else where.name
+
+
 def _print_run(summary: dict[str, Any], lang: str,
                versions_zh: dict[str, list[str]] | None = None) -> None:
     n, echo = summary["check"], click.echo
@@ -374,9 +380,12 @@ def _print_run(summary: dict[str, Any], lang: str,
                       feedback=f["feedback"] or said("feedback_earlier", lang)))
     said_once: set[str] = set()
     for f in summary["files"]:
-        if f.get("same_as") is not None and f["file"] not in said_once:
-            said_once.add(f["file"])
-            echo(said("run_same_bytes", lang, file=f["file"], same_as=f["same_as"]))
+        if f.get("same_as") is not None and f.get("path", f["file"]) not in said_once:
+            said_once.add(f.get("path", f["file"]))
+            file, twin = f["file"], f["same_as"]
+            if file == twin and f.get("same_as_path"):  # one name in two folders: say which
+                file, twin = _in_folder(f["path"]), _in_folder(f["same_as_path"])
+            echo(said("run_same_bytes", lang, file=file, same_as=twin))
     for f in summary["files"]:
         if f.get("same_as") is not None:
             continue  # its versions are its twin's, said there

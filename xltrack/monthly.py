@@ -213,9 +213,12 @@ def run_files(result: MonthResult) -> list[dict[str, Any]]:
     inbox += sorted(result.checked.stored_before.items())
     for path, digest in inbox:
         stored = by_digest.get(digest, [])
-        if stored and all(row["file"] != path.name for row in stored):
+        # (By path: a copy of the same name in another folder, the wrong month's, is a file
+        # of the inbox too.)
+        if stored and all(row["path"] != str(path) for row in stored):
             rows += [{**row, "file": path.name, "path": str(path), "feedback": None,
-                      "same_as": row["file"]} for row in stored if row["same_as"] is None]
+                      "same_as": row["file"], "same_as_path": row["path"]}
+                     for row in stored if row["same_as"] is None]
     return rows
 
 
