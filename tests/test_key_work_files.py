@@ -71,6 +71,7 @@ def _users_table(path: Path) -> Path:
     ws["G6"].font = Font(name="Microsoft YaHei", size=9, bold=True)
     ws["R4"] = D(2027, 1, 10)  # 新期限 of KW-1, typed before the 25th
     ws["R6"] = D(2027, 1, 31)
+    ws["K6"].number_format = "yyyy年m月d日"  # 当前期限 of KW-3 in a date format of theirs
     extra = wb.create_sheet("我的统计")
     extra["A1"], extra["B2"] = "自己的表", 42
     wb.save(path)
@@ -144,6 +145,7 @@ def test_rollover_keeps_everything_people_typed_and_refuses_a_second_time(
             assert after[{4: 4, 6: 5}[r], c] == cell, (r, c)
     assert after[1, 1][0] == "重点工作跟踪表 Key-work tracking 2026-12"
     assert after[4, 11][0].date() == D(2027, 1, 10) and after[5, 11][0].date() == D(2027, 1, 31)
+    assert (after[4, 11][1], after[5, 11][1]) == ("yyyy-mm-dd", "yyyy年m月d日")  # theirs kept
     assert after[4, 12][0] == "2026-11-30 → 2027-01-10 (agreed 2026-11-25)"
     assert (after[4, 17][0], after[4, 18][0]) == (1, None)
     assert after[5, 22][4] == "下周再问" and after[5, 22][0] == "领导关注"

@@ -26,6 +26,7 @@ from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.formula.translate import Translator
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
@@ -198,7 +199,8 @@ def write_item(ws: Worksheet, row: int, item: ActionItem, positions: dict[str, i
         value, cell = values.get(key), ws.cell(row, column)
         if isinstance(value, dt.date):
             cell.value = value
-            cell.number_format = "yyyy-mm-dd"
+            if not is_date_format(cell.number_format):  # a date format of theirs stays
+                cell.number_format = "yyyy-mm-dd"
         elif isinstance(value, int):
             cell.value = value
         elif value in (None, ""):

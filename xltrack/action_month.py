@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.styles import Font
+from openpyxl.styles.numbers import is_date_format
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -199,8 +200,10 @@ def _carry(ws: Worksheet, row: int, item: Any, positions: dict[str, int]) -> Non
     """The four cells of a carried row that xltrack owns (a column someone removed is left
     out: the item's history is then in 期限调整 of the closed table only)."""
     if "deadline" in positions:
-        ws.cell(row, positions["deadline"]).value = item.deadline
-        ws.cell(row, positions["deadline"]).number_format = "yyyy-mm-dd"
+        cell = ws.cell(row, positions["deadline"])
+        cell.value = item.deadline
+        if not is_date_format(cell.number_format):  # a date format of theirs stays
+            cell.number_format = "yyyy-mm-dd"
     if "history" in positions:
         put_text(ws.cell(row, positions["history"]), "\n".join(
             f"{h.previous} → {h.deadline} (agreed {h.agreed_on})" for h in item.history))
