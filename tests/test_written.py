@@ -72,7 +72,9 @@ def test_the_drafted_paragraphs_carry_the_figures_to_the_cent(demo_month: MonthR
     mine = flags[(flags.project == "RE01-P01") & flags.actual.notna()]
     assert len(mine) >= 2
     for flag in mine.to_dict("records"):
-        paragraph = next(p for p in text if f"规则 {flag['rule_id']}" in p)
+        paragraph = next(p for p in text if f"{_wan(flag['actual'])} 万元" in p
+                         and "判定规则：" in p)
+        assert flag["rule_id"] not in paragraph  # a code: the workbooks' 规则 column has it
         numbers = re.findall(r"-?[\d,]+\.\d\d(?= 万元)", paragraph)
         assert numbers == [_wan(flag["actual"]), _wan(flag["expected"]),
                            _wan(abs(flag["variance"]))], paragraph

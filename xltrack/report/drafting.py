@@ -97,8 +97,8 @@ def flag_paragraph(flag: dict[str, Any], lang: str = "zh") -> str:
         fact = _subject(flag, lang)
     else:
         fact = amount_sentence(flag, lang)
-    if lang == "zh":
-        return f"{fact}，属{severity}差异（规则 {flag['rule_id']}：{rule}）。"
+    if lang == "zh":  # the rule in words: its ID is a code, kept in the workbooks' 规则 column
+        return f"{fact}，属{severity}差异（判定规则：{rule}）。"
     return f"{fact}: a {severity.lower()} variance (rule {flag['rule_id']}: {rule})."
 
 
