@@ -103,6 +103,11 @@ def test_special_reports_track_adds_to_the_table_in_force(demo: Path, demo_month
     assert [i.id for i in work.items][:2] == ["KW-1", "KW-2"] and not work.problems
     contact = "集团运营管理部 王敏 0571-88886666 ops@example.com"  # no owner typed: operations
     assert {i.person for i in work.items[2:]} == {contact}
+    # The responsible department is the subsidiary by its name, not its code.
+    names = dict(zip(demo_month.consolidation.projects.project,
+                     demo_month.consolidation.projects.subsidiary_name, strict=True))
+    assert {i.department for i in work.items[2:]} == {names[i.project] for i in work.items[2:]}
+    assert not any(re.fullmatch(r"[A-Z]+\d+", i.department) for i in work.items[2:])
 
 
 def test_the_user_guides_cadence_examples() -> None:

@@ -299,16 +299,19 @@ def _owner(reports: Path, project: str, period: str) -> str:
 
 def track_major_variances(named: Path, flags: Any, period: str, reports: Path,
                           fallback_person: str, cadence: Cadence = DEFAULT_CADENCE,
-                          today: dt.date | None = None) -> tuple[Path, list[ActionItem]]:
+                          today: dt.date | None = None, units: dict[str, str] | None = None
+                          ) -> tuple[Path, list[ActionItem]]:
     """Add one item per project with a major variance to the table in force (a new table
     when there is none), surgically; its person is the owner typed in the special report
-    (the workbook's, else the written report's)."""
+    (the workbook's, else the written report's); its department the subsidiary, named as
+    `units` (code -> name) has it."""
     path = current_table(named)
     today = today or dt.date.today()
     work = read_key_work(path, cadence) if path.exists() else KeyWork(path)
     majors = sorted(set(flags[flags.severity == "major"].project))
     owners = {str(p): _owner(reports, str(p), period) for p in majors}
-    new = items_for_major_variances(flags, period, work.items, today, owners, fallback_person)
+    new = items_for_major_variances(flags, period, work.items, today, owners, fallback_person,
+                                    units)
     if not path.exists():
         write_table(path, new, today, cadence)
     elif new:

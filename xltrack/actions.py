@@ -299,11 +299,13 @@ def rolled(item: ActionItem, deadline: dt.date, agreed_on: dt.date) -> ActionIte
 
 def items_for_major_variances(flags: Any, period: str, existing: list[ActionItem],
                               today: dt.date, owners: dict[str, str],
-                              fallback_person: str) -> list[ActionItem]:
+                              fallback_person: str,
+                              units: dict[str, str] | None = None) -> list[ActionItem]:
     """One tracked item per project with a major variance: the instruction that follows its
     special report. Its person is the owner typed in the special report, else
-    `fallback_person` (the operations contact). Projects already tracked for the period are
-    left as they are."""
+    `fallback_person` (the operations contact); its department the subsidiary, by its name
+    in `units` (code -> name: the register's), else its code. Projects already tracked for
+    the period are left as they are."""
     known = {i.id for i in existing}
     new = []
     majors = flags[flags.severity == "major"]
@@ -319,7 +321,8 @@ def items_for_major_variances(flags: Any, period: str, existing: list[ActionItem
             id=item_id, source=Source.INSTRUCTION, reference=f"专项报告 {project} {period}",
             source_date=today, project=str(project), variance=f"{project} {rules} {period}",
             content=f"落实 {project} 重大差异（{what}）的纠偏措施并报告结果",
-            department=str(rows.subsidiary.iloc[0]),
+            department=(units or {}).get(str(rows.subsidiary.iloc[0]),
+                                         str(rows.subsidiary.iloc[0])),
             person=owners.get(str(project), "").strip() or fallback_person,
             original_deadline=deadline, deadline=deadline))
     return new

@@ -266,7 +266,9 @@ def special_reports(period: str, out_dir: Path, db: Location, register_path: Pat
     if track is not None and written:
         track, new = track_major_variances(track, result.variances, period, out_dir,
                                            register.operations_contact or "运营管理部",
-                                           resolve_cadence(control_path))
+                                           resolve_cadence(control_path),
+                                           units={s.code: s.name for s in
+                                                  register.subsidiaries})
     lines = [str(p) for p in written] + ([say("tracked", count=len(new), table=track)]
                                          if track and written else [])
     emit({"reports": [str(p) for p in written], "tracked": [i.id for i in new],
