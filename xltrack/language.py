@@ -61,7 +61,8 @@ def zone(setting: str | None) -> dt.tzinfo:
 
 
 def local_text(when: dt.datetime | str | None, where: dt.tzinfo, seconds: bool = False) -> str:
-    """A time in the zone, with the zone shown: "2026-11-05 14:36 CST (UTC+08:00)".
+    """A time in the zone, with the zone shown: "2026-11-05 14:36 CST (UTC+08:00)"; in UTC
+    "2026-11-05 06:36 UTC", and a zone named only by its offset "… UTC+05:00".
 
     A time stored without a zone is taken as UTC (the store writes UTC)."""
     if when is None or when == "":
@@ -73,5 +74,8 @@ def local_text(when: dt.datetime | str | None, where: dt.tzinfo, seconds: bool =
     offset = moment.strftime("%z")
     offset = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
     name = moment.tzname() or offset
+    if name == "UTC" or name[:1] in "+-":  # the name says no more than the offset
+        name = "UTC" if offset == "UTC+00:00" else offset
+        offset = name
     text = moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
     return f"{text} {name}" + (f" ({offset})" if name != offset else "")
