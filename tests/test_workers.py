@@ -52,6 +52,23 @@ def test_deaths_hangs_and_hogs_become_findings(files: list[Path],
         assert sub.tables["ActualCost"].frame["amount"].tolist() == [float([0, 2, 5][i])]
 
 
+def test_the_file_sent_behind_one_that_kills_its_worker_is_read_all_the_same(
+        files: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker is sent its next file before it finishes the one it is on (workers.
+    _IN_FLIGHT): when it dies or overruns, the file waiting behind is sent to its
+    replacement and read as if nothing had happened. One worker, so it is always so."""
+    monkeypatch.setattr(workers, "examine", _hostile)
+    assert workers._IN_FLIGHT >= 2
+    order = ["ok-1.xlsx", "abort.xlsx", "ok-2.xlsx", "hang.xlsx", "ok-3.xlsx"]
+    chosen = sorted((f for f in files if f.name in order), key=lambda f: order.index(f.name))
+    results = examine_all(chosen, Isolation(workers=1, timeout_s=3))
+    assert [r.path.name for r in results] == order
+    failed = {r.path.name for r in results if r.findings}
+    assert failed == {"abort.xlsx", "hang.xlsx"}
+    assert [r.tables["ActualCost"].frame["amount"].tolist() for r in results
+            if r.path.name.startswith("ok")] == [[0.0], [2.0], [5.0]]
+
+
 def test_results_do_not_depend_on_the_number_of_workers(files: list[Path]) -> None:
     good = [f for f in files if f.name.startswith("ok")]
     one = examine_all(good, Isolation(workers=1))

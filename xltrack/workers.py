@@ -19,7 +19,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -273,8 +273,18 @@ def _failed(path: Path, zh: str, en: str) -> Submission:
 class _Slot:
     process: mp.process.BaseProcess
     conn: Connection
-    task: tuple[int, Any] | None = None
-    started: float = 0.0
+    # The tasks sent, in order: the first is the one being worked on; the one behind it
+    # waits in the pipe, so that the worker starts it the moment it sends its result rather
+    # than after the parent has received that result and answered.
+    sent: list[tuple[int, Any]] = field(default_factory=list)
+    started: float = 0.0  # when the first of `sent` began (as far as the parent can tell)
+
+    @property
+    def task(self) -> tuple[int, Any] | None:
+        return self.sent[0] if self.sent else None
+
+
+_IN_FLIGHT = 2  # tasks sent to a worker at a time (see _Slot.sent)
 
 
 class _Supervisor:
@@ -309,37 +319,37 @@ class _Supervisor:
 
     def _loop(self, pending: list[tuple[int, Any]],
               slots: list[_Slot]) -> Iterator[tuple[int, Any]]:
-        busy = 0
-        while pending or busy:
+        while pending or any(s.sent for s in slots):
             for slot in slots:
-                if slot.task is None and pending:
-                    slot.task, slot.started = pending.pop(), time.monotonic()
-                    slot.conn.send(slot.task)
-                    busy += 1
-            waiting = {s.conn: s for s in slots if s.task} | {
-                s.process.sentinel: s for s in slots if s.task}
+                while len(slot.sent) < _IN_FLIGHT and pending:
+                    if not slot.sent:
+                        slot.started = time.monotonic()
+                    slot.sent.append(pending.pop())
+                    slot.conn.send(slot.sent[-1])
+            waiting = {s.conn: s for s in slots if s.sent} | {
+                s.process.sentinel: s for s in slots if s.sent}
             for ready in wait(list(waiting), timeout=0.5):
                 slot = waiting[ready]  # type: ignore[index]
-                if slot.task is None:
+                if not slot.sent:
                     continue
-                index, task = slot.task
+                index, task = slot.sent[0]
                 result = self._receive(slot)
                 if result is None:
                     code = slot.process.exitcode
                     result = self.failed(task, f"处理进程异常退出（代码 {code}）",
                                          f"the worker process died (exit code {code})")
-                    self._replace(slots, slot)
-                elif isinstance(result, _Failure):
-                    result = self.failed(task, result.zh, result.en)
-                slot.task = None
-                busy -= 1
+                    self._replace(slots, slot, pending)
+                else:
+                    slot.sent.pop(0)
+                    slot.started = time.monotonic()  # the next one began as this one ended
+                    if isinstance(result, _Failure):
+                        result = self.failed(task, result.zh, result.en)
                 yield index, result
             now = time.monotonic()
             for slot in list(slots):
-                if slot.task and now - slot.started > self.isolation.timeout_s:
-                    index, task = slot.task
-                    self._replace(slots, slot)
-                    busy -= 1
+                if slot.sent and now - slot.started > self.isolation.timeout_s:
+                    index, task = slot.sent[0]
+                    self._replace(slots, slot, pending)
                     yield index, self.failed(task, f"超时（{self.isolation.timeout_s:.0f} 秒）",
                                              f"it took longer than "
                                              f"{self.isolation.timeout_s:.0f} s")
@@ -353,9 +363,13 @@ class _Supervisor:
             pass
         return None
 
-    def _replace(self, slots: list[_Slot], slot: _Slot) -> None:
+    def _replace(self, slots: list[_Slot], slot: _Slot,
+                 pending: list[tuple[int, Any]]) -> None:
+        """A worker that died or overran replaced; the tasks waiting behind the one it was
+        on go back to be sent again (it never began them)."""
         _stop(slot)
-        slot.task = None
+        pending.extend(reversed(slot.sent[1:]))  # popped from the end: first back first
+        slot.sent.clear()
         slots[slots.index(slot)] = self._start()
 
 
