@@ -3,6 +3,9 @@
  * without a C compiler) and as its reference (tests/test_sheet_compiled.py gives both the
  * same sheets; tests/test_sheet_fast.py gives this one every sheet against lxml).
  *
+ * beyond_z99999(data) -> bool: intake's extent search (its regular expression stays as the
+ *   reference and the way without this module; tests/test_extent_compiled.py).
+ *
  * fast_pass(body, p, attributes, text, unescape) -> True, or None where the sheet declines.
  *   body: the bytes between <sheetData> and </sheetData>;
  *   p: the sheet_xml._Pass to fill (its cells, laid_out, fact and place);
@@ -674,15 +677,87 @@ done:
     return out;
 }
 
+/* intake's _BEYOND_Z99999 search, compiled: whether an attribute r= (of whatever element)
+ * holds a reference beyond column Z or row 99,999. The regular expression's bytes, read the
+ * same way: an `r` not after a word character ([A-Za-z0-9_]), white space ([ \t\n\r\f\v])
+ * or none, `=`, white space or none, a quote, then two letters or more and a digit, or at
+ * most one letter and six digits. memchr finds each `r` (the expression's engine tries
+ * every position with one). */
+static int is_word(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+        || ch == '_';
+}
+
+static int is_space(unsigned char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
+}
+
+static int is_letter(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+static int is_digit(unsigned char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+static int beyond_at(const unsigned char *b, const unsigned char *end, const unsigned char *r)
+{
+    const unsigned char *q = r + 1;
+    Py_ssize_t letters = 0, digits = 0;
+    if (r > b && is_word(r[-1]))
+        return 0;
+    while (q < end && is_space(*q))
+        q++;
+    if (q >= end || *q != '=')
+        return 0;
+    q++;
+    while (q < end && is_space(*q))
+        q++;
+    if (q >= end || (*q != '"' && *q != '\''))
+        return 0;
+    q++;
+    while (q + letters < end && is_letter(q[letters]))
+        letters++;
+    if (letters >= 2)
+        return q + letters < end && is_digit(q[letters]);
+    q += letters;
+    while (digits < 6 && q + digits < end && is_digit(q[digits]))
+        digits++;
+    return digits == 6;
+}
+
+static PyObject *beyond_z99999(PyObject *module, PyObject *data)
+{
+    const unsigned char *b, *end, *r;
+    (void)module;
+    if (!PyBytes_Check(data)) {
+        PyErr_SetString(PyExc_TypeError, "beyond_z99999: bytes expected");
+        return NULL;
+    }
+    b = (const unsigned char *)PyBytes_AS_STRING(data);
+    end = b + PyBytes_GET_SIZE(data);
+    for (r = b; r < end && (r = memchr(r, 'r', (size_t)(end - r))) != NULL; r++)
+        if (beyond_at(b, end, r))
+            Py_RETURN_TRUE;
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef methods[] = {
     {"fast_pass", fast_pass, METH_VARARGS,
      "fast_pass(body, p, attributes, text, unescape): sheet_xml's fast pass, compiled."},
+    {"beyond_z99999", beyond_z99999, METH_O,
+     "beyond_z99999(data): intake's _BEYOND_Z99999.search(data) is not None, compiled."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "xltrack._cells",
-    "sheet_xml's fast pass over a sheet's cells, compiled (see _cells.c).", -1, methods,
+    "sheet_xml's fast pass over a sheet's cells, and intake's extent search, compiled (see "
+    "_cells.c).", -1, methods,
     NULL, NULL, NULL, NULL,
 };
 
