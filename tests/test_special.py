@@ -178,6 +178,43 @@ def test_a_report_open_in_excel_is_not_replaced(demo_month: MonthResult,
                                           for p in written)
 
 
+def test_the_assessment_typed_into_the_copy_written_while_open_is_carried(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    """The special report was open, so the run wrote a copy beside it; the assessment typed
+    into the copy reaches the next report, a field typed differently in both keeps both
+    texts (said), and the copy goes to backup/. A picture on a sheet of theirs is said to
+    stay behind."""
+    from openpyxl.drawing.image import Image
+    from PIL import Image as Picture
+
+    from xltrack.report.special import read_assessment
+    from xltrack.report.written import placement_notes
+
+    write_special_reports(demo_month, tmp_path)
+    report = tmp_path / "专项报告-RE01-P01-2026-10.xlsx"
+    owner = tmp_path / f"~${report.name}"
+    owner.write_bytes(b"owner")
+    [copy] = [p for p in write_special_reports(demo_month, tmp_path)
+              if p.name.startswith("专项报告-RE01-P01-2026-10-")]
+    owner.unlink()
+    _type_assessment(report, {"原因分析": "钢材价格上涨"})
+    _type_assessment(copy, {"纠偏措施": "重新招标", "原因分析": "总包调价"})
+    Picture.new("RGB", (8, 8), "red").save(tmp_path / "dot.png")
+    wb = load_workbook(copy)
+    wb.create_sheet("测算").add_image(Image(str(tmp_path / "dot.png")), "B2")
+    wb["测算"]["A1"] = 1
+    wb.save(copy)
+    placement_notes()
+    write_special_reports(demo_month, tmp_path)
+    assert read_assessment(report) == {"原因分析": "钢材价格上涨 ｜ 总包调价",
+                                       "纠偏措施": "重新招标"}
+    assert load_workbook(report)["测算"]["A1"].value == 1
+    notes = [n for n in placement_notes() if report.name in n or copy.name in n]
+    assert any("differs" in n for n in notes) and any("moved to backup/" in n for n in notes)
+    assert any("pictures" in n and "测算" in n for n in notes)
+    assert not copy.exists() and (tmp_path / "backup" / copy.name).exists()
+
+
 def test_a_report_whose_id_needed_a_safe_file_name_is_still_kept_and_marked(
         demo_month: MonthResult, tmp_path: Path) -> None:
     from xltrack.report.special import NO_LONGER_MAJOR, report_name

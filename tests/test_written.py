@@ -260,6 +260,19 @@ def test_a_document_open_in_word_is_left_alone_and_the_new_one_goes_beside_it(
                     "old one and rename, or keep both.")
     assert text_in(note, "zh").startswith(f"{path.name} 正在 Word 中打开；新报告为 {beside.name}")
     assert placement_notes() == []  # said once
+    # Typed into the copy beside it, then both closed: the next run carries what the copy
+    # holds and moves the copy to backup/.
+    doc = docx.Document(str(beside))
+    at = [p.text for p in doc.paragraphs].index("纠偏措施")
+    doc.paragraphs[at + 1].text = "重新招标"
+    doc.save(str(beside))
+    (tmp_path / f"~${path.name[2:]}").unlink()
+    write_special_reports(demo_month, tmp_path)
+    assert _paragraphs(path)[_paragraphs(path).index("纠偏措施") + 1] == "重新招标"
+    assert _paragraphs(path)[_paragraphs(path).index("责任人") + 1] == "张三"
+    assert not beside.exists() and (tmp_path / "backup" / beside.name).exists()
+    assert any(beside.name in n and "moved to backup/" in n for n in placement_notes())
+    (tmp_path / f"~${path.name[2:]}").write_bytes(b"owner")
     # Windows refuses the rename instead (no owner file seen): the same, for the overview too.
     (tmp_path / f"~${path.name[2:]}").unlink()
     overview = tmp_path / overview_name("2026-10")

@@ -24,11 +24,12 @@ import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from ..errors import Said
 from ..safe import file_name
 from ..words import COMPARISON, SPAN, both, indicator_item, word
 from .carried import Sheet, left_out, read_sheets, write_sheets
 from .cells import new_workbook, records, set_print_pages, text_width
-from .placement import place
+from .placement import place, redirected_copies, retire
 
 WAN = 10_000
 _FIELDS = (("原因分析", "Cause"), ("对投资价值的影响", "Impact on investment value"),
@@ -79,11 +80,40 @@ def write_special_report(path: Path, period: str, project: dict[str, Any],
                          earned: dict[str, Any] | None, no_longer_major: bool = False) -> Path:
     """Write one project's special report to `path`, keeping the assessment typed into the
     previous one; returns where it went (another name when `path` is open in Excel)."""
-    typed = read_assessment(path)
+    from .written import keep_placement_notes  # the documents' notes: said with theirs
+
+    # The report, then the copies written beside it while it was open in Excel (their names
+    # say when): the assessment may have been typed into either.
+    copies = redirected_copies(path)
+    typed, notes = read_assessment(path), []
     added = read_sheets(path, (SHEET,))
+    for copy in copies:
+        for label, value in read_assessment(copy).items():
+            if label not in typed:
+                typed[label] = value
+            elif typed[label] != value:
+                if isinstance(typed[label], str) and isinstance(value, str) \
+                        and value not in typed[label].split(" ｜ "):
+                    typed[label] = f"{typed[label]} ｜ {value}"
+                notes.append(Said(
+                    f"{path.name} 与 {copy.name} 的“{label}”填写不同；文字两者都保留（以“｜”"
+                    "分隔），其他值保留前者",
+                    f"{label} differs between {path.name} and {copy.name}; texts are both "
+                    "kept (joined by ｜), another value keeps the first"))
+        have = {sheet.name for sheet in added}
+        added += [sheet for sheet in read_sheets(copy, (SHEET,)) if sheet.name not in have]
     placed = place(path, lambda temp: _build(temp, period, project, flags, trend, earned,
                                              typed, no_longer_major, added),
                    left=lambda: left_out(added))
+    if not placed.redirected:
+        for copy in copies:
+            moved = retire(copy)
+            notes.append(Said(
+                f"{copy.name}（{path.name} 打开时写出的副本）中填写的内容已并入 {path.name}；"
+                f"该副本移至 backup/{moved.name}",
+                f"{copy.name} (written while {path.name} was open): what was typed in it is "
+                f"carried into {path.name}; the copy is moved to backup/{moved.name}"))
+    keep_placement_notes([*notes, *placed.notes])
     return placed.path
 
 

@@ -36,12 +36,13 @@ from docx.parts.document import DocumentPart
 from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
+from ..errors import Said
 from ..safe import file_name
 from ..words import COMPARISON, SEVERITY, STATUS, word
 from .cells import records
 from .drafting import earned_value_paragraph, flag_paragraph, wan
 from .picture import BLUE, RED, line_chart
-from .placement import place
+from .placement import place, redirected_copies, retire
 from .typed_text import Typed, add_typed, mark, typed_in
 from .typed_text import read_typed as read_typed_paragraphs
 
@@ -314,8 +315,24 @@ def write_special_docx(path: Path, period: str, project: dict[str, Any], flags: 
     keeping the assessment typed into the previous one; `no_longer_major`: rewritten with a
     red line saying so (a re-run of the month found no major variance left)."""
     kept = read_typed(path, lang)
+    # The copies written beside it while it was open in Word: what was typed there too, a
+    # paragraph the document already holds not twice.
+    copies = redirected_copies(path)
+    for twin in copies:
+        for heading, typed in read_typed(twin, lang).items():
+            have = {t.text for t in kept.get(heading, [])}
+            kept.setdefault(heading, []).extend(t for t in typed if t.text not in have)
     doc = _special(period, project, flags, trend, earned, lang, kept, no_longer_major)
-    return _place(path, doc)
+    placed = _place(path, doc)
+    if placed == path:  # in place: what the copies held is in it now
+        for twin in copies:
+            moved = retire(twin)
+            _NOTES.append(Said(
+                f"{twin.name}（{path.name} 打开时写出的副本）中填写的内容已并入 {path.name}；"
+                f"该副本移至 backup/{moved.name}",
+                f"{twin.name} (written while {path.name} was open): what was typed in it is "
+                f"carried into {path.name}; the copy is moved to backup/{moved.name}"))
+    return placed
 
 
 # The drafted sections' headings: what a person types under one is carried under it.
