@@ -225,16 +225,21 @@ def redirected_copies(target: Path) -> list[Path]:
     return [path for _, path in sorted(found)]
 
 
-def retire(copy: Path) -> Path:
-    """A copy moved into backup/ under its own name (-2, -3 … where that is taken)."""
+def retire(copy: Path, target: Path) -> Said:
+    """A copy written beside `target` while it was open, its typing now carried into
+    `target`, moved into backup/ under its own name (-2, -3 … where that is taken); the
+    note that says so."""
     folder = copy.parent / "backup"
     folder.mkdir(exist_ok=True)
     for n in itertools.count(1):
         moved = folder / (copy.name if n == 1 else f"{copy.stem}-{n}{copy.suffix}")
         if not moved.exists():
             os.replace(copy, moved)
-            return moved
-    raise AssertionError("unreachable")  # pragma: no cover
+            break
+    return Said(f"{copy.name}（{target.name} 打开时写出的副本）中填写的内容已并入 {target.name}；"
+                f"该副本移至 backup/{moved.name}",
+                f"{copy.name} (written while {target.name} was open): what was typed in it is "
+                f"carried into {target.name}; the copy is moved to backup/{moved.name}")
 
 
 def _redirect(temp: Path, target: Path, stamp: str, placed: Placed, program: str) -> Placed:

@@ -80,13 +80,7 @@ def publish_report(result: MonthResult, target: Path, run_time: dt.datetime | No
                    left=lambda: left_out(added))
     placed.notes[:0] = notes
     if not placed.redirected:  # all they held is in the report now: out of the way
-        for copy in copies:
-            moved = retire(copy)
-            placed.notes.append(Said(
-                f"{copy.name}（{target.name} 打开时写出的副本）中填写的内容已并入 "
-                f"{target.name}；该副本移至 backup/{moved.name}",
-                f"{copy.name} (written while {target.name} was open): what was typed in it "
-                f"is carried into {target.name}; the copy is moved to backup/{moved.name}"))
+        placed.notes += [retire(copy, target) for copy in copies]
     return Published(placed, len(typed[COMMENT_HEADER]),
                      len({k for values in orphans.values() for k in values}))
 

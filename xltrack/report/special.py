@@ -106,13 +106,7 @@ def write_special_report(path: Path, period: str, project: dict[str, Any],
                                              typed, no_longer_major, added),
                    left=lambda: left_out(added))
     if not placed.redirected:
-        for copy in copies:
-            moved = retire(copy)
-            notes.append(Said(
-                f"{copy.name}（{path.name} 打开时写出的副本）中填写的内容已并入 {path.name}；"
-                f"该副本移至 backup/{moved.name}",
-                f"{copy.name} (written while {path.name} was open): what was typed in it is "
-                f"carried into {path.name}; the copy is moved to backup/{moved.name}"))
+        notes += [retire(copy, path) for copy in copies]
     keep_placement_notes([*notes, *placed.notes])
     return placed.path
 

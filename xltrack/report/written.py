@@ -36,7 +36,6 @@ from docx.parts.document import DocumentPart
 from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from ..errors import Said
 from ..safe import file_name
 from ..words import COMPARISON, SEVERITY, STATUS, word
 from .cells import records
@@ -325,13 +324,7 @@ def write_special_docx(path: Path, period: str, project: dict[str, Any], flags: 
     doc = _special(period, project, flags, trend, earned, lang, kept, no_longer_major)
     placed = _place(path, doc)
     if placed == path:  # in place: what the copies held is in it now
-        for twin in copies:
-            moved = retire(twin)
-            _NOTES.append(Said(
-                f"{twin.name}（{path.name} 打开时写出的副本）中填写的内容已并入 {path.name}；"
-                f"该副本移至 backup/{moved.name}",
-                f"{twin.name} (written while {path.name} was open): what was typed in it is "
-                f"carried into {path.name}; the copy is moved to backup/{moved.name}"))
+        _NOTES.extend(retire(twin, path) for twin in copies)
     return placed
 
 
