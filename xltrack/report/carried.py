@@ -133,17 +133,25 @@ def read_sheets(previous: Path, ours: Collection[str]) -> list[Sheet]:
     if not names:
         return []
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    from openpyxl.worksheet.worksheet import Worksheet
 
     try:
         with warnings.catch_warnings():  # what openpyxl drops (drawings) is named below
             warnings.simplefilter("ignore")
             wb = load_workbook(previous, rich_text=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+    except Exception:  # noqa: BLE001 - whatever openpyxl raises: the file stays in backup/
         return []
     theme = _theme_colors(getattr(wb, "loaded_theme", None))
     drawn = _drawn(previous)
-    sheets = [_sheet(wb[name], theme) for name in names if name in wb.sheetnames]
+    sheets = []
+    for name in names:
+        ws = wb[name] if name in wb.sheetnames else None
+        if not isinstance(ws, Worksheet):  # a chart sheet: not carried, named as left behind
+            continue
+        try:
+            sheets.append(_sheet(ws, theme))
+        except Exception:  # noqa: BLE001 - too large, or read oddly: it stays in backup/
+            continue
     for sheet in sheets:
         if sheet.name in drawn:
             sheet.left_out.insert(0, "pictures, charts or shapes")
@@ -174,28 +182,40 @@ def _drawn(path: Path) -> set[str]:
         return set()
 
 
+MAX_CELLS = 1_000_000  # a sheet of more is left in the backup (and named), not carried
+
+
+class SheetTooLarge(Exception):
+    pass
+
+
 def _sheet(ws: Any, theme: list[str]) -> Sheet:
     from openpyxl.utils import column_index_from_string
 
     sheet = Sheet(ws.title, hidden=ws.sheet_state != "visible",
                   freeze=ws.freeze_panes if ws.freeze_panes not in (None, "A1") else None,
                   tab_color=_rgb(ws.sheet_properties.tabColor, theme))
-    merged = {(r.min_row, r.min_col) for r in ws.merged_cells.ranges}
-    covered = {(row, col) for r in ws.merged_cells.ranges
-               for row in range(r.min_row, r.max_row + 1)
-               for col in range(r.min_col, r.max_col + 1)} - merged
-    for row in ws.iter_rows():
-        for cell in row:
-            if (cell.row, cell.column) in covered:
-                continue
-            style = _style(cell, theme)
-            note = cell.comment.text if cell.comment is not None else None
-            link = _link(cell.hyperlink)
-            if cell.value is None and not style and note is None:
-                continue
-            formula = cell.data_type == "f"
-            sheet.cells.append(Cell(cell.row - 1, cell.column - 1, cell.value, formula, style,
-                                    note, link))
+    ranges = list(ws.merged_cells.ranges)
+
+    def covered(row: int, col: int) -> bool:  # inside a merged range, not its first cell
+        return any(r.min_row <= row <= r.max_row and r.min_col <= col <= r.max_col
+                   and (row, col) != (r.min_row, r.min_col) for r in ranges)
+
+    # The cells the file holds, not every cell of the sheet's extent: a stray cell at
+    # XFD1048576 would make that 17 billion.
+    stored = ws._cells  # openpyxl's own map of the cells read, by (row, column)
+    if len(stored) > MAX_CELLS:
+        raise SheetTooLarge(len(stored))
+    for (row, col), cell in sorted(stored.items()):
+        if ranges and covered(row, col):
+            continue
+        style = _style(cell, theme)
+        note = cell.comment.text if cell.comment is not None else None
+        link = _link(cell.hyperlink)
+        if cell.value is None and not style and note is None:
+            continue
+        formula = cell.data_type == "f"
+        sheet.cells.append(Cell(row - 1, col - 1, cell.value, formula, style, note, link))
     for r in ws.merged_cells.ranges:
         sheet.merged.append((r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1))
     for letter, dim in ws.column_dimensions.items():
