@@ -190,9 +190,10 @@ def report(period: str, out_file: Path | None, lang: str | None, db: Location,
            actions_path: Path | None) -> None:
     """Write the monthly monitoring report from what the store holds.
 
-    Comments typed into the previous report of the same period are carried over by project;
-    the previous file is kept in backup/; if it is open in Excel, the new report is written
-    under another name and you are told.
+    Comments and columns added to the Summary of the previous report of the same period are
+    carried over by project, sheets added to it are written again, and what was typed into a
+    copy written while it was open is carried too; the previous file is kept in backup/; if
+    it is open in Excel, the new report is written under another name and you are told.
 
     \b
     Example:
