@@ -42,3 +42,25 @@ def test_feedback_for_an_unreadable_file(tmp_path: Path, register: Register) -> 
     wb = load_workbook(result.feedback[0])
     assert wb.sheetnames == [FINDINGS_SHEET]
     assert wb[FINDINGS_SHEET]["B2"].value == "wrong_format"
+
+
+def test_a_feedback_workbook_people_typed_into_is_never_lost(fill: Fill, register: Register,
+                                                             tmp_path: Path) -> None:
+    """The same file read again (refused for its context, so every run reads it) says the
+    same: its feedback is left as it is, with what the clerk typed into it. A new version of
+    the file under the same name gets new feedback, and the previous one is kept in backup/."""
+    path = fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount="12x")]}, name="RE01.xlsx")
+    [feedback] = check_files([path], register, "2026-10", feedback_dir=tmp_path / "fb").feedback
+    wb = load_workbook(feedback)
+    wb[FINDINGS_SHEET]["H1"] = "已电话通知 王会计"
+    wb.save(feedback)
+    typed = feedback.read_bytes()
+    check_files([path], register, "2026-10", feedback_dir=tmp_path / "fb")
+    assert feedback.read_bytes() == typed  # the same said: untouched
+    assert not (tmp_path / "fb" / "backup").exists()
+    fill(c.Kind.MONTHLY, {"ActualCost": [cost_row(amount="13x")]}, name="RE01.xlsx")
+    check_files([path], register, "2026-10", feedback_dir=tmp_path / "fb")
+    assert "13x" in str([c.value for row in load_workbook(feedback)[FINDINGS_SHEET].iter_rows()
+                         for c in row])
+    [kept] = (tmp_path / "fb" / "backup").glob("RE01-feedback-*.xlsx")
+    assert load_workbook(kept)[FINDINGS_SHEET]["H1"].value == "已电话通知 王会计"

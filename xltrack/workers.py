@@ -429,12 +429,15 @@ def write_all_feedback(subs: Sequence[Submission], folder: Path,
 
 
 def _feedback_task(task: tuple[Submission, Path, float]) -> _Feedback:
-    from .report.feedback import their_copy, write_feedback
+    from .report.feedback import already_said, their_copy, what_is_said, write_feedback
 
     sub, path, copy_seconds = task
+    said = what_is_said(sub)
+    if already_said(path, said):  # the same file read again: its feedback stands as it is
+        return _Feedback(path)
     try:
         with _time_limit(copy_seconds):  # opening, marking and saving their copy
-            write_feedback(sub, path, their_copy(sub))
+            write_feedback(sub, path, their_copy(sub), said)
         return _Feedback(path)
     except Exception as exc:  # noqa: BLE001 - their file, not ours: the findings alone
         note = _feedback_note(sub, Severity.INFO, f"无法在您文件的副本上标注问题（{_why(exc)}），"
@@ -442,7 +445,7 @@ def _feedback_task(task: tuple[Submission, Path, float]) -> _Feedback:
                               f"your file could not be copied with the problems marked "
                               f"({_why(exc)}); the Findings sheet lists them all")
     sub.findings.append(note)
-    write_feedback(sub, path, None)
+    write_feedback(sub, path, None, said)
     return _Feedback(path, note)
 
 

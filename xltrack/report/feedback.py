@@ -7,6 +7,9 @@ sheet alone.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Callable, Sequence
 from copy import copy
@@ -17,6 +20,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.formatting.formatting import ConditionalFormattingList
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -26,7 +30,7 @@ from ..reader import Submission
 from ..safe import unique_names
 from ..words import SEVERITY, both
 from .cells import put_text, text_width
-from .placement import write_atomically
+from .placement import keep_backup, write_atomically
 
 FINDINGS_SHEET = "审核意见 Findings"
 _FILL = {Severity.ERROR: PatternFill("solid", fgColor="FFC7CE"),
@@ -60,10 +64,44 @@ def their_copy(sub: Submission) -> Workbook | None:
     return wb
 
 
-def write_feedback(sub: Submission, path: Path, theirs: Workbook | None) -> Path:
+def what_is_said(sub: Submission) -> str:
+    """What a feedback workbook says, as a digest: the file's bytes and its findings."""
+    said = json.dumps([sub.sha256, [f.to_json() for f in sub.findings]], ensure_ascii=False,
+                      sort_keys=True, default=str)
+    return hashlib.sha256(said.encode()).hexdigest()
+
+
+def already_said(path: Path, said: str) -> bool:
+    """Whether the feedback workbook at `path` says `said` already (a run that reads the same
+    file again, refused for its context): it is then left as it is, with whatever was typed
+    into it."""
+    if not path.exists():
+        return False
+    try:
+        wb = load_workbook(path, read_only=True)
+    except Exception:  # noqa: BLE001 - unreadable: written again (the old one kept)
+        return False
+    try:
+        return any(p.name == _SAID and getattr(p, "value", None) == said
+                   for p in wb.custom_doc_props)
+    finally:
+        wb.close()
+
+
+_SAID = "xltrack_feedback"  # the custom document property holding what_is_said
+
+
+def write_feedback(sub: Submission, path: Path, theirs: Workbook | None,
+                   said: str | None = None) -> Path:
     """The feedback workbook at `path`: `theirs` (from their_copy) marked, or the findings
-    alone."""
-    write_atomically(path, lambda temp: _build(sub, theirs).save(temp))
+    alone, `said` (what_is_said, by default of `sub` as it is) kept in it. A feedback
+    workbook already there (of an earlier version of the file, or one people typed into) is
+    kept in backup/ first."""
+    wb = _build(sub, theirs)
+    wb.custom_doc_props.append(StringProperty(name=_SAID, value=said or what_is_said(sub)))
+    if path.exists():
+        keep_backup(path, dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    write_atomically(path, wb.save)
     return path
 
 
