@@ -449,3 +449,23 @@ def test_a_table_or_picture_added_in_word_is_said_to_stay_in_the_backup(
     write_special_reports(demo_month, tmp_path)
     notes = [n for n in placement_notes() if document.name in n]
     assert len(notes) == 1 and "1 table(s)" in notes[0] and "backup/" in notes[0]
+
+
+def test_a_column_named_like_comments_but_for_case_keeps_the_summary_a_table(
+        demo_month: MonthResult, tmp_path: Path) -> None:
+    """An Excel table takes no two headers equal but for case: a column of theirs headed
+    `备注 comments` comes back as `备注 comments 2`, and the Summary stays a table."""
+    target = tmp_path / "r.xlsx"
+    publish_report(demo_month, target, RUN_TIME)
+    wb = load_workbook(target)
+    ws = wb[SUMMARY_SHEET]
+    rows = _rows(ws)
+    header = next(i for i, r in enumerate(rows) if KEY_HEADER in r)
+    comment_col = rows[header].index(COMMENT_HEADER)
+    ws.cell(header + 1, comment_col + 3).value = "备注 comments"
+    ws.cell(header + 2, comment_col + 3).value = "另记"
+    wb.save(target)
+    publish_report(demo_month, target, RUN_TIME)
+    first = _summary_records(target)[0]
+    assert first["备注 comments 2"] == "另记"
+    assert "Summary" in load_workbook(target)[SUMMARY_SHEET].tables

@@ -70,6 +70,7 @@ def publish_report(result: MonthResult, target: Path, run_time: dt.datetime | No
                     kept.setdefault(key, value)
         have = {sheet.name for sheet in added}
         added += [sheet for sheet in read_sheets(source, SHEETS) if sheet.name not in have]
+    everything = _distinct(everything, [*data.summary.columns, KEY_HEADER])
     keys = {str(k) for k in data.summary.get(KEY_HEADER, [])}
     typed = {h: {k: v for k, v in values.items() if k in keys}
              for h, values in everything.items()}
@@ -83,6 +84,23 @@ def publish_report(result: MonthResult, target: Path, run_time: dt.datetime | No
         placed.notes += [retire(copy, target) for copy in copies]
     return Published(placed, len(typed[COMMENT_HEADER]),
                      len({k for values in orphans.values() for k in values}))
+
+
+def _distinct(columns: dict[str, dict[str, Value]], ours: list[str]
+              ) -> dict[str, dict[str, Value]]:
+    """The typed columns under headers an Excel table takes: none the same as another's or
+    one of xltrack's but for case (`备注 comments` beside `备注 Comments`); such a one is
+    numbered (`备注 comments 2`), as Excel numbers a second column of one name."""
+    taken = {h.lower() for h in ours if h != COMMENT_HEADER}
+    out: dict[str, dict[str, Value]] = {}
+    for header, values in columns.items():
+        name, n = header, 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{header} {n}"
+        taken.add(name.lower())
+        out[name] = values
+    return out
 
 
 def _both(first: Value, second: Value) -> Value:
