@@ -43,45 +43,52 @@ def read_columns(report: Path, sheet: str, key_header: str, ours: Collection[str
     person's when its header is not one of `ours`, or when it is `theirs_from` (the column
     xltrack leaves to people, last of its own) or right of it: whatever follows was added;
     `ours` None: only the place tells (the new table names no columns to compare with).
-    Rows without a key, and blank
-    cells, are skipped. Reads every row, so values survive whatever else was done to the
-    layout; an unreadable previous file yields nothing (it is still kept as the backup)."""
+    Rows without a key, and blank cells, are skipped. Reads every row, so values survive
+    whatever else was done to the layout; an unreadable previous file yields nothing (it is
+    still kept as the backup)."""
     if not report.exists():
         return {}
     from openpyxl import load_workbook  # a previous report to read: not every run has one
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         wb = load_workbook(report, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+    except Exception:  # noqa: BLE001 - whatever openpyxl raises: the file stays in backup/
         return {}
     try:
-        if sheet not in wb.sheetnames:
-            return {}
-        found: dict[str, dict[str, Value]] = {}
-        key_col, columns = None, {}
-        for row in wb[sheet].iter_rows(values_only=True):
-            cells = ["" if v is None else str(v).strip() for v in row]
-            if key_col is None:
-                if key_header in cells:
-                    key_col = cells.index(key_header)
-                    first = cells.index(theirs_from) if theirs_from in cells else len(cells)
-                    columns = {i: h for i, h in enumerate(cells) if h and i != key_col and (
-                        (ours is not None and h not in ours) or i >= first)
-                        and h not in cells[:i]}
-                    found = {h: {} for h in columns.values()}
-                continue
-            if key_col >= len(cells) or not cells[key_col]:
-                continue
-            for i, header in columns.items():
-                if i < len(cells) and cells[i]:
-                    typed = row[i]
-                    found[header][cells[key_col]] = (
-                        typed if isinstance(typed, int | float | dt.date) and
-                        not isinstance(typed, bool) else cells[i])
-        return {h: values for h, values in found.items() if values}
+        return _columns(wb, sheet, key_header, ours, theirs_from)
+    except Exception:  # noqa: BLE001 - a sheet openpyxl reads oddly: nothing carried
+        return {}
     finally:
         wb.close()
+
+
+def _columns(wb: Any, sheet: str, key_header: str, ours: Collection[str] | None,
+             theirs_from: str | None) -> dict[str, dict[str, Value]]:
+    """read_columns on the opened workbook."""
+    if sheet not in wb.sheetnames:
+        return {}
+    found: dict[str, dict[str, Value]] = {}
+    key_col, columns = None, {}
+    for row in wb[sheet].iter_rows(values_only=True):
+        cells = ["" if v is None else str(v).strip() for v in row]
+        if key_col is None:
+            if key_header in cells:
+                key_col = cells.index(key_header)
+                first = cells.index(theirs_from) if theirs_from in cells else len(cells)
+                columns = {i: h for i, h in enumerate(cells) if h and i != key_col and (
+                    (ours is not None and h not in ours) or i >= first)
+                    and h not in cells[:i]}
+                found = {h: {} for h in columns.values()}
+            continue
+        if key_col >= len(cells) or not cells[key_col]:
+            continue
+        for i, header in columns.items():
+            if i < len(cells) and cells[i]:
+                typed = row[i]
+                found[header][cells[key_col]] = (
+                    typed if isinstance(typed, int | float | dt.date) and
+                    not isinstance(typed, bool) else cells[i])
+    return {h: values for h, values in found.items() if values}
 
 
 @dataclass
@@ -116,7 +123,7 @@ def added_sheet_names(previous: Path, ours: Collection[str]) -> list[str]:
     try:
         with zipfile.ZipFile(previous) as zf:
             xml = zf.read("xl/workbook.xml")
-    except (OSError, KeyError, zipfile.BadZipFile):
+    except Exception:  # noqa: BLE001 - not a workbook to read: nothing to carry
         return []
     lower = {name.lower() for name in ours}
     names = [html.unescape(name.decode("utf-8", "replace"))
@@ -178,7 +185,7 @@ def _drawn(path: Path) -> set[str]:
                                                       zf.read(part)):
                     drawn.add(html.unescape(m.group(1)))
             return drawn
-    except (OSError, KeyError, zipfile.BadZipFile):
+    except Exception:  # noqa: BLE001 - an odd package: nothing named (it stays in backup/)
         return set()
 
 

@@ -86,7 +86,7 @@ def read_typed(previous: Document, headings: Collection[str], labels: Collection
     """The paragraphs a person typed into `previous`, by the heading they stand under: one of
     xltrack's `headings` (sections and assessment `labels`), "" before the first. Where the
     document has no marks, only the paragraphs under `labels` that are not `placeholders`."""
-    marked_doc = any(_marked(p._p) for p in previous.paragraphs[:3])
+    marked_doc = any(_marked(p._p) for p in previous.paragraphs)
     numbering = _numbering(previous)
     typed: dict[str, list[Typed]] = {}
     current: str | None = ""
