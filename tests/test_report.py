@@ -38,6 +38,12 @@ def _rows(ws: Any) -> list[list[Any]]:
     return [list(r) for r in ws.iter_rows(values_only=True)]
 
 
+def _summary_header(rows: list[list[Any]]) -> tuple[int, int, int]:
+    """The Summary's header row, and its key and Comments columns (0-based)."""
+    header = next(i for i, r in enumerate(rows) if KEY_HEADER in r)
+    return header, rows[header].index(KEY_HEADER), rows[header].index(COMMENT_HEADER)
+
+
 def _summary_records(path: Path) -> list[dict[str, Any]]:
     rows = _rows(load_workbook(path, data_only=True)[SUMMARY_SHEET])
     header = next(i for i, r in enumerate(rows) if KEY_HEADER in r)
@@ -79,20 +85,11 @@ def test_comments_are_carried_over_and_never_dropped(demo_month: MonthResult,
                                                     tmp_path: Path) -> None:
     target = tmp_path / "r.xlsx"
     publish_report(demo_month, target, RUN_TIME)
-    wb = load_workbook(target)
-    ws = wb[SUMMARY_SHEET]
-    rows = _rows(ws)
-    header = next(i for i, r in enumerate(rows) if KEY_HEADER in r)
-    key_col, comment_col = rows[header].index(KEY_HEADER), rows[header].index(COMMENT_HEADER)
     typed: dict[str, Any] = {"RE01-P01": "已约谈项目公司，11月底前提交整改方案",
                              "INF02-P01": "=待董事会审议", "RE02-P01": 20261120}
-    for i, r in enumerate(rows[header + 1:], start=header + 2):
-        if r[key_col] in typed:
-            ws.cell(i, comment_col + 1).value = typed[r[key_col]]
-            if isinstance(typed[r[key_col]], str):
-                ws.cell(i, comment_col + 1).data_type = "s"
-    wb.save(target)
-    typed = {k: v for k, v in typed.items() if k in {r[key_col] for r in rows}}
+    _type_comments(target, typed)
+    typed = {k: v for k, v in typed.items() if k in {r[KEY_HEADER] for r in
+                                                      _summary_records(target)}}
     assert "RE02-P01" in typed  # a number typed stays a number
 
     second = publish_report(demo_month, target, RUN_TIME)
@@ -175,15 +172,18 @@ def test_an_open_report_is_not_overwritten(demo_month: MonthResult, tmp_path: Pa
     assert "open in Excel" in placed.notes[0]
 
 
-def _type_comments(path: Path, comments: dict[str, str]) -> None:
+def _type_comments(path: Path, comments: dict[str, Any]) -> None:
+    """Comments typed into the Summary by project, a text as text (`=…` too, as Excel keeps
+    a text typed after an apostrophe)."""
     wb = load_workbook(path)
     ws = wb[SUMMARY_SHEET]
     rows = _rows(ws)
-    header = next(i for i, r in enumerate(rows) if KEY_HEADER in r)
-    key_col, comment_col = rows[header].index(KEY_HEADER), rows[header].index(COMMENT_HEADER)
+    header, key_col, comment_col = _summary_header(rows)
     for i, r in enumerate(rows[header + 1:], start=header + 2):
         if r[key_col] in comments:
             ws.cell(i, comment_col + 1).value = comments[r[key_col]]
+            if isinstance(comments[r[key_col]], str):
+                ws.cell(i, comment_col + 1).data_type = "s"
     wb.save(path)
 
 
@@ -359,8 +359,7 @@ def test_what_people_add_to_the_report_is_carried_into_the_next(
     wb = load_workbook(target)
     ws = wb[SUMMARY_SHEET]
     rows = _rows(ws)
-    header = next(i for i, r in enumerate(rows) if KEY_HEADER in r)
-    key_col, comment_col = rows[header].index(KEY_HEADER), rows[header].index(COMMENT_HEADER)
+    header, key_col, comment_col = _summary_header(rows)
     ws.cell(header + 1, comment_col + 2).value = "跟进人 Follow-up"
     ws.cell(header + 1, comment_col + 3).value = "约谈日期 Talk"
     follow = {}
@@ -460,8 +459,7 @@ def test_a_column_named_like_comments_but_for_case_keeps_the_summary_a_table(
     wb = load_workbook(target)
     ws = wb[SUMMARY_SHEET]
     rows = _rows(ws)
-    header = next(i for i, r in enumerate(rows) if KEY_HEADER in r)
-    comment_col = rows[header].index(COMMENT_HEADER)
+    header, _, comment_col = _summary_header(rows)
     ws.cell(header + 1, comment_col + 3).value = "备注 comments"
     ws.cell(header + 2, comment_col + 3).value = "另记"
     wb.save(target)

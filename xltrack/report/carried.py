@@ -32,6 +32,8 @@ from typing import Any
 from xlsxwriter.exceptions import XlsxWriterException
 from xlsxwriter.workbook import Workbook
 
+from ..errors import Said
+
 Value = str | int | float | dt.date | dt.datetime
 
 
@@ -89,6 +91,22 @@ def _columns(wb: Any, sheet: str, key_header: str, ours: Collection[str] | None,
                     typed if isinstance(typed, int | float | dt.date) and
                     not isinstance(typed, bool) else cells[i])
     return {h: values for h, values in found.items() if values}
+
+
+def joined(first: Any, second: Any) -> Any:
+    """Two different values typed for one field (the file, and the copy written beside it
+    while it was open): both texts kept, the file's first, joined by ` ｜ `; a number or date
+    against another value keeps the file's (differs() says so)."""
+    if isinstance(first, str) and isinstance(second, str):
+        return first if second in first.split(" ｜ ") else f"{first} ｜ {second}"
+    return first
+
+
+def differs(field: str, target: Path, source: Path) -> Said:
+    return Said(f"{field} 在 {target.name} 与 {source.name} 中填写不同；文字两者都保留（以“｜”"
+                "分隔），数字或日期保留前者",
+                f"{field} differs between {target.name} and {source.name}; texts are both "
+                "kept (joined by ｜), a number or date keeps the first")
 
 
 @dataclass

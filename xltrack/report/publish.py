@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ..errors import Said
 from ..language import zone as local_zone
 from ..monthly import MonthResult
-from .carried import Sheet, Value, left_out, read_columns, read_sheets
+from .carried import Sheet, Value, differs, joined, left_out, read_columns, read_sheets
 from .monitoring import (
     COMMENT_HEADER,
     KEY_HEADER,
@@ -64,8 +64,8 @@ def publish_report(result: MonthResult, target: Path, run_time: dt.datetime | No
             kept = everything.setdefault(header, {})
             for key, value in values.items():
                 if key in kept and kept[key] != value:
-                    kept[key] = _both(kept[key], value)
-                    notes.append(_differed(key, header, target, source))
+                    kept[key] = joined(kept[key], value)
+                    notes.append(differs(f"{key} {header}", target, source))
                 else:
                     kept.setdefault(key, value)
         have = {sheet.name for sheet in added}
@@ -101,18 +101,3 @@ def _distinct(columns: dict[str, dict[str, Value]], ours: list[str]
         taken.add(name.lower())
         out[name] = values
     return out
-
-
-def _both(first: Value, second: Value) -> Value:
-    """Two different values typed for one project: both texts kept, the report's first; a
-    number or date against another value keeps the report's (the note says which)."""
-    if isinstance(first, str) and isinstance(second, str):
-        return first if second in first.split(" ｜ ") else f"{first} ｜ {second}"
-    return first
-
-
-def _differed(key: str, header: str, target: Path, source: Path) -> Said:
-    return Said(f"{key} 的“{header}”在 {target.name} 与 {source.name} 中填写不同；"
-                "文字两者都保留（以“｜”分隔），数字或日期保留前者",
-                f"{key}: {header} differs between {target.name} and {source.name}; texts are "
-                "both kept (joined by ｜), a number or date keeps the first")

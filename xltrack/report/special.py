@@ -24,10 +24,9 @@ import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from ..errors import Said
 from ..safe import file_name
 from ..words import COMPARISON, SPAN, both, indicator_item, word
-from .carried import Sheet, left_out, read_sheets, write_sheets
+from .carried import Sheet, differs, joined, left_out, read_sheets, write_sheets
 from .cells import new_workbook, records, set_print_pages, text_width
 from .placement import place, redirected_copies, retire
 
@@ -92,14 +91,8 @@ def write_special_report(path: Path, period: str, project: dict[str, Any],
             if label not in typed:
                 typed[label] = value
             elif typed[label] != value:
-                if isinstance(typed[label], str) and isinstance(value, str) \
-                        and value not in typed[label].split(" ｜ "):
-                    typed[label] = f"{typed[label]} ｜ {value}"
-                notes.append(Said(
-                    f"{path.name} 与 {copy.name} 的“{label}”填写不同；文字两者都保留（以“｜”"
-                    "分隔），其他值保留前者",
-                    f"{label} differs between {path.name} and {copy.name}; texts are both "
-                    "kept (joined by ｜), another value keeps the first"))
+                typed[label] = joined(typed[label], value)
+                notes.append(differs(label, path, copy))
         have = {sheet.name for sheet in added}
         added += [sheet for sheet in read_sheets(copy, (SHEET,)) if sheet.name not in have]
     placed = place(path, lambda temp: _build(temp, period, project, flags, trend, earned,
