@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -256,7 +256,8 @@ def _import(conn: Connection, sub: Submission, first_seen: str,
     known = conn.execute("SELECT id, kind, status, findings FROM submissions WHERE sha256 = ?"
                          " ORDER BY id", (sub.sha256,)).fetchall()
     if not known:
-        return [_insert(conn, sub, kind, first_seen, made) for kind in sub.kinds or (None,)]
+        receipt = _receipt(sub, first_seen)  # the same for each kind the file is stored as
+        return [_insert(conn, sub, kind, receipt, made) for kind in sub.kinds or (None,)]
     if all(status == "rejected" and _context_only(findings)
            for _, _, status, findings in known):
         _look_again(conn, sub, {kind: sub_id for sub_id, kind, _, _ in known}, made)
@@ -333,23 +334,37 @@ def _counts(sub: Submission) -> tuple[int, int, str]:
             json.dumps([f.to_json() for f in sub.findings], ensure_ascii=False))
 
 
+class _Receipt(NamedTuple):
+    """What a file's record says of its receipt and findings, whatever kind it is stored as."""
+    received_at: str
+    first_seen: str
+    prepared_on: str | None
+    counts: tuple[int, int, str]  # _counts
+    file_modified: str | None
+
+
+def _receipt(sub: Submission, first_seen: str) -> _Receipt:
+    prepared = sub.header.get("xt_prepared_on")
+    return _Receipt(arrival.received_day(prepared, first_seen), first_seen,
+                    prepared.isoformat() if prepared else None, _counts(sub),
+                    arrival.file_time(sub.path))
+
+
 def _insert(conn: Connection, sub: Submission, kind: c.Kind | None,
-            first_seen: str, made: dict[str, Rows] | None = None) -> int:
+            receipt: _Receipt, made: dict[str, Rows] | None = None) -> int:
     h = sub.header
     status = "rejected" if sub.has_errors or kind is None else "accepted"
     revision = int(h.get("xt_revision") or 1) if kind not in (None, c.Kind.MONTHLY) else 1
-    errors, warnings, findings = _counts(sub)
+    errors, warnings, findings = receipt.counts
     cursor = conn.execute(
         "INSERT INTO submissions (path, file, sha256, size, received_at, imported_at, kind,"
         " subsidiary, period, revision, contract_version, unit, preparer, prepared_on, status,"
         " errors, warnings, findings, file_modified)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-        (str(sub.path), sub.file, sub.sha256, sub.size,
-         arrival.received_day(h.get("xt_prepared_on"), first_seen), first_seen,
-         kind and kind.value, h.get("xt_subsidiary"), h.get("xt_period"), revision,
-         sub.contract_version, h.get("xt_unit"), h.get("xt_preparer"),
-         h["xt_prepared_on"].isoformat() if h.get("xt_prepared_on") else None, status,
-         errors, warnings, findings, arrival.file_time(sub.path)))
+        (str(sub.path), sub.file, sub.sha256, sub.size, receipt.received_at,
+         receipt.first_seen, kind and kind.value, h.get("xt_subsidiary"), h.get("xt_period"),
+         revision, sub.contract_version, h.get("xt_unit"), h.get("xt_preparer"),
+         receipt.prepared_on, status, errors, warnings, findings, receipt.file_modified))
     sub_id = int(cursor.fetchone()[0])
     if status == "accepted" and kind is not None:
         _insert_tables(conn, sub, kind, sub_id, made)

@@ -116,25 +116,26 @@ NEEDED_BEFORE_STORING = frozenset({"Plan", "Progress"})
 
 
 def pack(sub: Submission) -> tuple[Submission, bytes]:
-    """`sub` with only the tables needed before storing, and the rows the others make in the
+    """`sub` with only the tables needed before storing, and the rows every table makes in the
     history (store_rows.table_rows: the readers make them, in parallel, rather than the
-    parent, which stores the files one after another) as one compressed pickle, which is what
-    the parent holds of them until it stores the file: smaller than the tables were, where
-    the parent holds every file of a run (zlib's fastest level: the readers pay for it, in
-    parallel). A table whose rows cannot be made (a value the history would refuse) goes in
-    the pickle as it is, and the store makes its rows, and refuses them, as from a table held.
+    parent, which stores the files one after another; the plans and progress too, although
+    they are held as tables for the milestones, which read but do not change them) as one
+    compressed pickle, which is what the parent holds of them until it stores the file:
+    smaller than the tables were, where the parent holds every file of a run (zlib's fastest
+    level: the readers pay for it, in parallel). A table whose rows cannot be made (a value
+    the history would refuse) goes in the pickle as it is (or, needed before storing, stays
+    held), and the store makes its rows, and refuses them, as from a table held.
 
     `sub`'s tables may come uncompacted (examine(compact=False)): those kept are compacted
     here."""
     rows: dict[str, Rows] = {}
     rest: dict[str, TableData] = {}
     for name, table in sub.tables.items():
-        if name in NEEDED_BEFORE_STORING:
-            continue  # held as tables meanwhile: the store makes their rows
         try:
             rows[name] = table_rows(table)
         except Exception:  # noqa: BLE001 - the store's to refuse, with its finding
-            rest[name] = table
+            if name not in NEEDED_BEFORE_STORING:  # those are held as tables anyway
+                rest[name] = table
     for table in (*rest.values(), *(sub.tables[k] for k in NEEDED_BEFORE_STORING
                                     if k in sub.tables)):
         table.compact()  # idempotent: tables compacted already are left as they are
