@@ -113,6 +113,22 @@ def test_a_pack_keeps_a_table_it_cannot_make_rows_of() -> None:
     assert sub.tables["Budget"].columns["year"] == [None]
 
 
+def test_a_plan_whose_rows_cannot_be_made_stays_held_for_the_store() -> None:
+    """The plans and progress are held as tables anyway (the milestones read them): one whose
+    rows cannot be made is not put in the pickle too, and no rows of it come back."""
+    spec = c.TABLES_BY_NAME["Plan"]
+    letters = {col.key: chr(ord("B") + i) for i, col in enumerate(spec.columns)}
+    bad = TableData(spec, "计划", letters, {
+        "project_id": ["RE01-P01"], "milestone_id": ["M01"], "milestone": [object()],
+        "planned_start": [None], "planned_finish": [None], "weight_pct": [1.0],
+        "key_milestone": [None], "owner": ["x"], "_row": [5]})
+    sub = Submission(path=Path("x.xlsx"), sha256="0" * 64, size=1, tables={"Plan": bad})
+    _, blob = pack(sub)
+    assert list(sub.tables) == ["Plan"]
+    made = unpack(sub, blob)
+    assert made == {} and list(sub.tables) == ["Plan"] and sub.tables["Plan"] is bad
+
+
 def test_storing_leaves_the_connection_as_it_found_it(fill: Fill, register: Register,
                                                       tmp_path: Path) -> None:
     """Storing journals each file's savepoint in memory (temp_store) for its transaction

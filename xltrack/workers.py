@@ -87,9 +87,9 @@ def examine_all(paths: Sequence[Path], isolation: Isolation | None = None,
                 packs: dict[int, bytes] | None = None) -> list[Submission]:
     """Every file examined, in the order given; lock files (~$) are left out.
 
-    Given `packs`, each reader packs the tables the run needs only when storing (pack): the
-    submissions come back with their plans and progress, and `packs` gets the rest, by the
-    file's place in the result."""
+    Given `packs`, each reader packs its file (pack): the submissions come back with their
+    plans and progress, and `packs` gets the rows of every table and any other table whose
+    rows could not be made, by the file's place in the result."""
     isolation = isolation or Isolation()
     files = [p for p in paths if not is_lock_file(p)]
     results: dict[int, Submission] = {}
@@ -146,8 +146,8 @@ def pack(sub: Submission) -> tuple[Submission, bytes]:
 
 
 def unpack(sub: Submission, blob: bytes) -> dict[str, Rows]:
-    """The tables `pack` kept as tables back in `sub`, in the order they were read (those
-    made into rows are not), and the rows made, by table."""
+    """Every table `pack` did not make into rows back in `sub`, with those it held (the plans
+    and progress), in the order they were read; and the rows made, by table."""
     order, rest, rows = pickle.loads(zlib.decompress(blob))
     tables: dict[str, TableData] = {**sub.tables, **rest}
     sub.tables.clear()
